@@ -1,0 +1,86 @@
+"""tinygrad_cnn: a readable reverse-mode autograd framework on numpy that trains CNNs.
+
+>>> import tinygrad_cnn as tg
+>>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad.tolist()
+[2.0, 4.0, 6.0]
+"""
+
+from . import random
+from .autograd import (
+    Function,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .creation import (
+    arange,
+    eye,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    uniform,
+    zeros,
+    zeros_like,
+)
+from .gradcheck import GradcheckError, GradcheckResult, check_gradients, gradcheck, gradgradcheck
+from .random import manual_seed
+from .tensor import Tensor, cat, chunk, split, stack, where
+
+__version__ = "0.1.0"
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+
+__all__ = [
+    "Tensor",
+    "Function",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "manual_seed",
+    "random",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "uniform",
+    "normal",
+    "randint",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "rand_like",
+    "randn_like",
+    "cat",
+    "stack",
+    "split",
+    "chunk",
+    "where",
+    "gradcheck",
+    "gradgradcheck",
+    "check_gradients",
+    "GradcheckResult",
+    "GradcheckError",
+    "__version__",
+]

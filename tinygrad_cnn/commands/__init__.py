@@ -1,0 +1,1 @@
+"""Subcommands of the `tinygrad-cnn` command line (see cli.py)."""

@@ -1,0 +1,332 @@
+"""Functional forms, mirroring ``torch.nn.functional``: activations, linear, losses, CNN ops.
+
+>>> import tinygrad_cnn as tg
+>>> import tinygrad_cnn.nn.functional as F
+>>> logits = tg.Tensor([[2.0, 0.5, -1.0]])
+>>> round(F.cross_entropy(logits, tg.Tensor([0])).item(), 4)
+0.2413
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, where
+
+# -- activations -------------------------------------------------------------------------------
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return input.leaky_relu(negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return input.elu(alpha)
+
+
+def gelu(input: Tensor) -> Tensor:
+    """x * Phi(x), with the exact (erf) Gaussian CDF, PyTorch's default."""
+    return input.gelu()
+
+
+def silu(input: Tensor) -> Tensor:
+    """x * sigmoid(x)."""
+    return input.silu()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), finite for any x."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` as PyTorch."""
+    return input.softplus(beta, threshold)
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim, stable for large inputs."""
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x) along dim."""
+    return input.log_softmax(dim)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, with weight of shape (out_features, in_features).
+
+    >>> import tinygrad_cnn as tg
+    >>> F.linear(tg.ones(4, 3), tg.ones(2, 3), tg.zeros(2)).shape
+    (4, 2)
+    """
+    if input.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
+        raise ValueError(
+            f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "
+            f"features but weight of shape {weight.shape} expects {weight.shape[-1]} "
+            "(weight is (out_features, in_features))"
+        )
+    out = input.matmul(weight.T)
+    return out + bias if bias is not None else out
+
+
+# -- losses ------------------------------------------------------------------------------------
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _class_last(x: Tensor) -> Tensor:
+    """(N, C, d1, ...) -> (N*d1*..., C); (N, C) and (C,) pass through as 2-D."""
+    if x.ndim == 1:
+        return x.unsqueeze(0)
+    if x.ndim == 2:
+        return x
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return x.permute(perm).reshape(-1, x.shape[1])
+
+
+def _check_class_targets(name: str, input: Tensor, target: Tensor, ignore_index: int) -> None:
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: class-index targets must be integers (int64), got dtype {target.dtype} "
+            f"and shape {target.shape}; for class probabilities give a float target of the "
+            f"input's shape {input.shape}"
+        )
+    expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
+    if target.shape != expected:
+        raise ValueError(
+            f"{name}: input of shape {input.shape} needs a target of shape {expected}, "
+            f"got {target.shape}"
+        )
+    c = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    valid = target.data[target.data != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= c):
+        bad = int(valid.min()) if valid.min() < 0 else int(valid.max())
+        raise IndexError(
+            f"{name}: target contains class {bad} but the input has {c} classes "
+            f"(valid targets are 0..{c - 1}, or ignore_index={ignore_index})"
+        )
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of integer class targets, given log-probabilities (N, C, ...).
+
+    >>> import tinygrad_cnn as tg
+    >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
+    1.0
+    """
+    return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+
+
+def _nll(
+    logp: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    name: str,
+) -> Tensor:
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    _check_class_targets(name, logp, target, ignore_index)
+    flat = _class_last(logp)
+    t = target.data.reshape(-1)
+    n, c = flat.shape
+    keep = t != ignore_index
+    safe_t = np.where(keep, t, 0)
+    w_all = weight if weight is not None else None
+    picked = flat[np.arange(n), safe_t]
+    w_t = (
+        Tensor._wrap((w_all.data[safe_t] * keep).astype(flat.dtype), False)
+        if w_all is not None
+        else Tensor._wrap(keep.astype(flat.dtype), False)
+    )
+    loss = -(picked * w_t)
+    if label_smoothing > 0:
+        per_class = flat * w_all if w_all is not None else flat
+        smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
+        loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
+    if reduction == "mean":
+        denom = float(w_t.data.sum())
+        return loss.sum() * (1.0 / denom if denom else math.nan)
+    out_shape = target.shape
+    return _reduce(loss.reshape(out_shape) if reduction == "none" else loss, reduction, name)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy between logits (N, C, ...) and integer classes or class probabilities.
+
+    >>> import tinygrad_cnn as tg
+    >>> logits = tg.Tensor([[1000.0, 0.0]])
+    >>> F.cross_entropy(logits, tg.Tensor([1])).item()
+    1000.0
+    """
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+    cdim = 1 if input.ndim >= 2 else 0
+    logp = input.log_softmax(cdim)
+    if target.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(
+                f"cross_entropy: a float target holds class probabilities and must have the "
+                f"input's shape {input.shape}, got {target.shape}; class-index targets must be "
+                "integers"
+            )
+        c = input.shape[cdim]
+        target = target.astype(input.dtype)
+        probs = target * (1.0 - label_smoothing) + label_smoothing / c
+        terms = logp * probs
+        if weight is not None:
+            wshape = [1] * input.ndim
+            wshape[cdim] = c
+            terms = terms * weight.reshape(wshape)
+        return _reduce(-terms.sum(cdim), reduction, "cross_entropy")
+    return _nll(logp, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
+
+
+def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input shape {input.shape} and target shape {target.shape} must match"
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error.
+
+    >>> import tinygrad_cnn as tg
+    >>> F.mse_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([0.0, 0.0])).item()
+    5.0
+    """
+    target = input._coerce(target)
+    _check_same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error.
+
+    >>> import tinygrad_cnn as tg
+    >>> F.l1_loss(tg.Tensor([1.0, -3.0]), tg.Tensor([0.0, 0.0])).item()
+    2.0
+    """
+    target = input._coerce(target)
+    _check_same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+_LOG_FLOOR = math.exp(-100.0)  # PyTorch clamps BCE's logs at -100
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
+    """BCE on probabilities in [0, 1]; logs are clamped at -100 as PyTorch does.
+
+    >>> import tinygrad_cnn as tg
+    >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
+    0.6931
+    """
+    target = input._coerce(target)
+    _check_same_shape("binary_cross_entropy", input, target)
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise ValueError(
+            "binary_cross_entropy: input values must be probabilities in [0, 1]; "
+            "use binary_cross_entropy_with_logits for logits"
+        )
+    log_p = input.clamp(min=_LOG_FLOOR).log()
+    log_q = (1.0 - input).clamp(min=_LOG_FLOOR).log()
+    loss = -(target * log_p + (1.0 - target) * log_q)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """BCE on logits, computed stably: finite for logits of any magnitude.
+
+    >>> import tinygrad_cnn as tg
+    >>> F.binary_cross_entropy_with_logits(tg.Tensor([-1e4]), tg.Tensor([1.0])).item()
+    10000.0
+    """
+    target = input._coerce(target)
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    # log(1 + e^-x) = relu(-x) + log(1 + e^-|x|)
+    log1pexp_neg = (-input).relu() + ((-input.abs()).exp() + 1.0).log()
+    if pos_weight is not None:
+        lw = (pos_weight - 1.0) * target + 1.0
+        loss = (1.0 - target) * input + lw * log1pexp_neg
+    else:
+        loss = (1.0 - target) * input + log1pexp_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+__all__ = [
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "nll_loss",
+    "cross_entropy",
+    "mse_loss",
+    "l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "where",
+]

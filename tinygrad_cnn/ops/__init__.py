@@ -1,0 +1,1 @@
+"""Primitive ops (Function subclasses), grouped by kind."""

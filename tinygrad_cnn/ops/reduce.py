@@ -1,0 +1,93 @@
+"""Reduction primitives: sum, sum-to-shape (the broadcast-gradient reducer), max, prod."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ._util import const
+
+
+def _keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+class Sum(Function):
+    # d sum(x) = expand(dy): every element gets the gradient of the sum it went into
+    def forward(self, x, dims=(), keepdim=False):
+        self.in_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        return np.asarray(x.sum(axis=dims, keepdims=keepdim))
+
+    def backward(self, g):
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(self.in_shape, self.dims))
+        return g.expand(self.in_shape)
+
+    def extra_repr(self):
+        return f"dim={self.dims}"
+
+
+class SumTo(Function):
+    # sum over the broadcast dimensions so the result has `shape`; the inverse of expand
+    def forward(self, x, shape=()):
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        out = x.sum(axis=axes, keepdims=True) if axes else x
+        return np.asarray(out).reshape(shape)
+
+    def backward(self, g):
+        return g.expand(self.in_shape)
+
+
+class Max(Function):
+    # d max(x) = dy at the arg-max; ties share the gradient evenly
+    def forward(self, x, dims=(), keepdim=False):
+        out = np.asarray(x.max(axis=dims, keepdims=True))
+        self.save_for_backward(x, out)
+        self.dims, self.keepdim = dims, keepdim
+        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape) if i not in dims])
+
+    def backward(self, g):
+        x, out_kd = self.saved_tensors
+        hit = x.data == out_kd.data
+        weight = hit / hit.sum(axis=self.dims, keepdims=True)
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(x.shape, self.dims))
+        return g.expand(x.shape) * const(weight.astype(x.dtype))
+
+    def extra_repr(self):
+        return f"dim={self.dims}"
+
+
+class Prod(Function):
+    # d prod(x) / dx_i = prod of the other elements
+    def forward(self, x, dims=(), keepdim=False):
+        out = np.asarray(x.prod(axis=dims, keepdims=keepdim))
+        self.save_for_backward(x, out)  # the output itself, so out / x differentiates again
+        self.dims, self.keepdim = dims, keepdim
+        return out
+
+    def backward(self, g):
+        x, out_kd = self.saved_tensors
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(x.shape, self.dims))
+            out_kd = out_kd.reshape(_keepdim_shape(x.shape, self.dims))
+        g = g.expand(x.shape)
+        if (x.data != 0).all():
+            return g * out_kd / x  # differentiable, so higher orders work
+        # NOTE: with zeros, out / x is 0/0; use the exclusive product instead (first order only)
+        return g * const(_prod_of_others(x.data, self.dims))
+
+
+def _prod_of_others(x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    moved = np.moveaxis(x, dims, tuple(range(len(dims))))
+    lead = moved.shape[: len(dims)]
+    flat = moved.reshape((-1,) + moved.shape[len(dims) :])
+    ones = np.ones_like(flat[:1])
+    left = np.cumprod(np.concatenate([ones, flat[:-1]]), axis=0)
+    right = np.cumprod(np.concatenate([ones, flat[:0:-1]]), axis=0)[::-1]
+    others = (left * right).reshape(lead + moved.shape[len(dims) :])
+    return np.moveaxis(others, tuple(range(len(dims))), dims)
