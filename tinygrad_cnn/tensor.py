@@ -34,6 +34,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             data = [d.data if isinstance(d, Tensor) else d for d in data]
         arr = np.asarray(data)
         # NOTE: Python floats become float32 (PyTorch's default), ints int64, bools bool
+        if dtype is not None and arr.dtype.kind in "fiub":
+            return arr.astype(np.dtype(dtype), copy=False)
         if arr.dtype == np.float64:
             arr = arr.astype(DEFAULT_FLOAT)
         elif arr.dtype.kind in "iu":

@@ -206,6 +206,15 @@ def cross_entropy(
     cdim = 1 if input.ndim >= 2 else 0
     logp = input.log_softmax(cdim)
     if target.dtype.kind == "f":
+        if (
+            target.shape != input.shape
+            and target.shape == input.shape[:cdim] + input.shape[cdim + 1 :]
+        ):
+            raise TypeError(
+                f"cross_entropy: class-index targets must be integers (int64), got dtype "
+                f"{target.dtype} and shape {target.shape}; convert with .long(), or give class "
+                f"probabilities of the input's shape {input.shape}"
+            )
         if target.shape != input.shape:
             raise ValueError(
                 f"cross_entropy: a float target holds class probabilities and must have the "
