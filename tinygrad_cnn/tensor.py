@@ -15,6 +15,7 @@ import numpy as np
 
 from . import autograd
 from .ops import elementwise as E
+from .ops import loss as L
 from .ops import matmul as M
 from .ops import movement as V
 from .ops import reduce as R
@@ -391,7 +392,8 @@ class Tensor:
                 f"of the second ({kb})"
             )
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            if a.ndim > 2 or b.ndim > 2:
+                np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
             raise ValueError(
                 f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
@@ -536,13 +538,11 @@ class Tensor:
         return out if keepdim else out.squeeze(dims)
 
     def softmax(self, dim: int = -1, *, axis=None) -> Tensor:
-        dims = self._dims(dim, axis, "softmax")
-        m = Tensor._wrap(self.data.max(axis=dims, keepdims=True), False)
-        e = (self - m).exp()
-        return e / e.sum(dims, keepdim=True)
+        return self.log_softmax(dim, axis=axis).exp()
 
     def log_softmax(self, dim: int = -1, *, axis=None) -> Tensor:
-        return self - self.logsumexp(self._dims(dim, axis, "log_softmax"), keepdim=True)
+        (d,) = self._dims(dim, axis, "log_softmax")
+        return L.LogSoftmax.apply(self, dim=d)
 
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         d = dim if axis is None else axis
@@ -703,6 +703,72 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         n = self.shape[dim % self.ndim]
         return self.split(max(1, -(-n // chunks)), dim)
+
+    # -- CNN ops (thin delegations to nn.functional, which validates the arguments) --------
+    def conv2d(self, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+        """``F.conv2d(self, ...)``: 2-D convolution, weight (out, in/groups, kh, kw)."""
+        from .nn import functional as F
+
+        return F.conv2d(self, weight, bias, stride, padding, dilation, groups)
+
+    def conv_transpose2d(
+        self, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+    ) -> Tensor:
+        """``F.conv_transpose2d(self, ...)``, weight (in, out/groups, kh, kw)."""
+        from .nn import functional as F
+
+        return F.conv_transpose2d(
+            self, weight, bias, stride, padding, output_padding, groups, dilation
+        )
+
+    def max_pool2d(
+        self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+    ):
+        """``F.max_pool2d(self, ...)``."""
+        from .nn import functional as F
+
+        return F.max_pool2d(self, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+    def avg_pool2d(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ) -> Tensor:
+        """``F.avg_pool2d(self, ...)``."""
+        from .nn import functional as F
+
+        return F.avg_pool2d(self, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+    def adaptive_avg_pool2d(self, output_size) -> Tensor:
+        """``F.adaptive_avg_pool2d(self, output_size)``."""
+        from .nn import functional as F
+
+        return F.adaptive_avg_pool2d(self, output_size)
+
+    def batch_norm(
+        self, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+        eps=1e-5,
+    ) -> Tensor:
+        """``F.batch_norm(self, ...)``."""
+        from .nn import functional as F
+
+        return F.batch_norm(self, running_mean, running_var, weight, bias, training, momentum, eps)
+
+    def dropout(self, p: float = 0.5, training: bool = True) -> Tensor:
+        """``F.dropout(self, p, training)``."""
+        from .nn import functional as F
+
+        return F.dropout(self, p, training)
+
+    def unfold(self, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+        """``F.unfold(self, ...)`` (im2col). NOTE: not torch.Tensor.unfold(dim, size, step)."""
+        from .nn import functional as F
+
+        return F.unfold(self, kernel_size, dilation, padding, stride)
+
+    def fold(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+        """``F.fold(self, ...)`` (col2im)."""
+        from .nn import functional as F
+
+        return F.fold(self, output_size, kernel_size, dilation, padding, stride)
 
     # -- misc -----------------------------------------------------------------------------
     def where(self, condition: Any, other: Any) -> Tensor:

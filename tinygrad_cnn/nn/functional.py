@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.loss import NLL
+from ..ops.matmul import Linear
 from ..tensor import Tensor, where
 
 # -- activations -------------------------------------------------------------------------------
@@ -82,8 +84,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"features but weight of shape {weight.shape} expects {weight.shape[-1]} "
             "(weight is (out_features, in_features))"
         )
-    out = input.matmul(weight.T)
-    return out + bias if bias is not None else out
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(
+            f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape} "
+            f"(expected ({weight.shape[0]},))"
+        )
+    return Linear.apply(input, weight, bias)
 
 
 # -- losses ------------------------------------------------------------------------------------
@@ -161,26 +167,25 @@ def _nll(
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
     t = target.data.reshape(-1)
-    n, c = flat.shape
+    c = flat.shape[1]
     keep = t != ignore_index
     safe_t = np.where(keep, t, 0)
-    w_all = weight if weight is not None else None
-    picked = flat[np.arange(n), safe_t]
-    w_t = (
-        Tensor._wrap((w_all.data[safe_t] * keep).astype(flat.dtype), False)
-        if w_all is not None
-        else Tensor._wrap(keep.astype(flat.dtype), False)
-    )
-    loss = -(picked * w_t)
+    w_t = (weight.data[safe_t] if weight is not None else np.ones(len(t), flat.dtype)) * keep
+    w_t = w_t.astype(flat.dtype, copy=False)
+    reduce = reduction != "none"
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+    denom = float(w_t.sum()) if reduction == "mean" else 1.0
+    if denom == 0.0:
+        denom = math.nan  # every target ignored: PyTorch gives nan too
+    loss = NLL.apply(flat, target=safe_t, weight=w_t, denom=denom, reduce=reduce)
     if label_smoothing > 0:
-        per_class = flat * w_all if w_all is not None else flat
+        per_class = flat * weight if weight is not None else flat
         smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
+        if reduce:
+            smooth = smooth.sum() * (1.0 / denom)
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
-    if reduction == "mean":
-        denom = float(w_t.data.sum())
-        return loss.sum() * (1.0 / denom if denom else math.nan)
-    out_shape = target.shape
-    return _reduce(loss.reshape(out_shape) if reduction == "none" else loss, reduction, name)
+    return loss.reshape(target.shape) if not reduce else loss
 
 
 def cross_entropy(
@@ -338,4 +343,25 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "where",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "batch_norm",
+    "dropout",
+    "unfold",
+    "fold",
 ]
+
+from .functional_cnn import (  # noqa: E402
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
+    conv2d,
+    conv_transpose2d,
+    dropout,
+    fold,
+    max_pool2d,
+    unfold,
+)

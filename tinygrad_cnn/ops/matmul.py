@@ -19,3 +19,22 @@ class MatMul(Function):
         gx = g @ y.transpose(-1, -2) if nx else None
         gy = x.transpose(-1, -2) @ g if ny else None
         return gx, gy
+
+
+class Linear(Function):
+    # y = x W^T + b over the last dim of x: dx = g W, dW = g^T x, db = sum of g over leading dims
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        nx, nw, nb = self.needs_input_grad
+        gx = g @ w if nx else None
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        gw = g2.T @ x.reshape(-1, x.shape[-1]) if nw else None
+        gb = g2.sum(0) if nb else None
+        return gx, gw, gb
