@@ -1,7 +1,18 @@
-"""Gradient checking: analytic Jacobians from backward against central differences.
+"""Gradient checking: analytic derivatives from backward against finite differences, in float64.
 
-``gradcheck`` compares every (output, input) pair in float64 and, when they disagree, says which
-input and output, which element, both values there, and the absolute and relative errors.
+``check_gradients`` compares the analytic Jacobian of every (output, input) pair with central
+differences and returns a GradcheckResult: for each pair the largest absolute and relative
+errors, the worst input and output elements and both values there. ``gradcheck`` and
+``gradgradcheck`` (second derivatives) return True or raise with that report.
+``check_model_grads`` compares every parameter gradient of a model against central differences
+of its loss at a few random entries.
+
+Kinks. relu, abs, clamp, max, max_pool2d, ... are not differentiable everywhere. Each
+perturbation x +- eps is also compared one-sidedly: when (f(x+eps) - f(x))/eps and
+(f(x) - f(x-eps))/eps disagree and the analytic value lies between them, the perturbation
+crossed a kink (or changed which element wins a max), so central differences mean nothing there.
+Such Jacobian entries are reported "at a kink" and not counted as failures. A wrong backward is
+still caught: there the one-sided differences agree with each other, but not with it.
 """
 
 from __future__ import annotations
@@ -27,7 +38,12 @@ class GradcheckError(RuntimeError):
 
 @dataclass
 class PairResult:
-    """The comparison of d(output k)/d(input i)."""
+    """The comparison of d(output k)/d(input i).
+
+    In a full check the errors are over the whole Jacobian block and ``analytic``/``numerical``
+    are its entries at the worst (output element, input element). In fast mode (``mode ==
+    "fast"``) they are the projections v^T J u for random unit vectors u and v.
+    """
 
     output_index: int
     input_index: int
@@ -41,26 +57,55 @@ class PairResult:
     numerical: float
     ok: bool
     kinks: int = 0  # Jacobian entries excused because a perturbation crossed a kink
+    mismatches: int = 0  # Jacobian entries out of tolerance (kinks excluded)
+    kink_elements: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    mode: str = "full"
 
     def describe(self) -> str:
+        """A header line, then indented details (the worst entry, errors, kinks)."""
         status = "ok" if self.ok else "MISMATCH"
-        return (
-            f"output {self.output_index} {self.output_shape} w.r.t. input {self.input_index} "
-            f"{self.input_shape}: {status}; worst at input element {self.worst_input_element}, "
-            f"output element {self.worst_output_element}: analytic {self.analytic:.6g} vs "
-            f"numerical {self.numerical:.6g} (abs error {self.max_abs_error:.3g}, rel error "
-            f"{self.max_rel_error:.3g})"
-            + (f"; {self.kinks} entries at a kink not counted" if self.kinks else "")
-        )
+        lines = [
+            f"d(output {self.output_index})/d(input {self.input_index}): {status} "
+            f"(output shape {self.output_shape}, input shape {self.input_shape})"
+        ]
+        if self.mode == "fast":
+            lines.append(
+                f"fast mode, v^T J u for random unit u, v: analytic {self.analytic:.6g}, "
+                f"numerical {self.numerical:.6g} (abs error {self.max_abs_error:.3g})"
+            )
+        else:
+            lines.append(
+                f"worst at input {self.input_index} element {self.worst_input_element} -> "
+                f"output {self.output_index} element {self.worst_output_element}: analytic "
+                f"{self.analytic:.6g}, numerical {self.numerical:.6g}"
+            )
+            more = f"max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g}"
+            if self.mismatches:
+                more += f"; {self.mismatches} Jacobian entries out of tolerance"
+            lines.append(more)
+        if self.kinks:
+            where = ", ".join(
+                f"input element {e} -> output element {m}" for m, e in self.kink_elements
+            )
+            more = "..." if self.kinks > len(self.kink_elements) else ""
+            lines.append(f"{self.kinks} entries at a kink, not counted: {where}{more}")
+        return "\n    ".join(lines)
 
 
 @dataclass
 class GradcheckResult:
-    """What a gradient check found: ``ok``, and one PairResult per (output, input) pair."""
+    """What a gradient check found: ``ok``, and one PairResult per (output, input) pair.
+
+    ``str(result)`` is the readable report that GradcheckError and assert_gradcheck show.
+    """
 
     pairs: list[PairResult] = field(default_factory=list)
     order: int = 1
     notes: list[str] = field(default_factory=list)
+    fast_mode: bool = False
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
 
     @property
     def ok(self) -> bool:
@@ -70,6 +115,10 @@ class GradcheckResult:
         return self.ok
 
     @property
+    def failures(self) -> list[PairResult]:
+        return [p for p in self.pairs if not p.ok]
+
+    @property
     def max_abs_error(self) -> float:
         return max((p.max_abs_error for p in self.pairs), default=0.0)
 
@@ -77,11 +126,24 @@ class GradcheckResult:
     def max_rel_error(self) -> float:
         return max((p.max_rel_error for p in self.pairs), default=0.0)
 
+    @property
+    def kinks(self) -> int:
+        return sum(p.kinks for p in self.pairs)
+
     def __str__(self) -> str:
         kind = "gradcheck" if self.order == 1 else "gradgradcheck"
-        head = f"{kind}: {'passed' if self.ok else 'FAILED'}"
-        lines = [head] + [("  " if p.ok else "  ! ") + p.describe() for p in self.pairs]
+        if self.fast_mode:
+            kind += " (fast mode)"
+        n_bad = len(self.failures)
+        status = "passed" if self.ok else f"FAILED ({n_bad} of {len(self.pairs)} pairs)"
+        lines = [f"{kind}: {status} (eps {self.eps:g}, atol {self.atol:g}, rtol {self.rtol:g})"]
+        lines += [("  " if p.ok else "  ! ") + p.describe() for p in self.pairs]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -119,34 +181,42 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> tuple[Tensor, ...]:
     return outs
 
 
+def _flat_outputs(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]:
+    return [o.data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+
+
 def _numerical_jacobians(
-    fn: Callable, inputs: list[Any], diff: list[int], eps: float, n_out: int
-) -> list[list[np.ndarray]]:
-    """jac[k][j] has shape (outputs[k].size, inputs[diff[j]].size)."""
-    jac: list[list[np.ndarray]] = [[None] * len(diff) for _ in range(n_out)]  # type: ignore
+    fn: Callable, inputs: list[Any], diff: list[int], eps: float
+) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]], list[list[np.ndarray]]]:
+    """Central, forward and backward difference Jacobians; [k][j] has shape
+    (outputs[k].size, inputs[diff[j]].size)."""
     with no_grad():
+        base = _flat_outputs(fn, inputs)
+        n_out = len(base)
+        central = [[np.zeros(0)] * len(diff) for _ in range(n_out)]
+        fwd = [[np.zeros(0)] * len(diff) for _ in range(n_out)]
+        bwd = [[np.zeros(0)] * len(diff) for _ in range(n_out)]
         for j, i in enumerate(diff):
             x = inputs[i].data  # perturbed in place, so non-contiguous views work too
-            cols: list[list[np.ndarray]] = [[] for _ in range(n_out)]
+            blocks = [[np.zeros((b.size, x.size)) for b in base] for _ in range(3)]
             for e in range(x.size):
                 idx = np.unravel_index(e, x.shape)
                 orig = x[idx]
                 x[idx] = orig + eps
-                plus = [o.data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                plus = _flat_outputs(fn, inputs)
                 x[idx] = orig - eps
-                minus = [o.data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
+                minus = _flat_outputs(fn, inputs)
                 x[idx] = orig
                 for k in range(n_out):
-                    cols[k].append((plus[k] - minus[k]) / (2 * eps))
+                    blocks[0][k][:, e] = (plus[k] - minus[k]) / (2 * eps)
+                    blocks[1][k][:, e] = (plus[k] - base[k]) / eps
+                    blocks[2][k][:, e] = (base[k] - minus[k]) / eps
             for k in range(n_out):
-                jac[k][j] = np.stack(cols[k], axis=1) if cols[k] else np.zeros((0, 0))
-    return jac
+                central[k][j], fwd[k][j], bwd[k][j] = (blocks[t][k] for t in range(3))
+    return central, fwd, bwd
 
 
-def _analytic_jacobians(
-    outs: tuple[Tensor, ...], inputs: list[Any], diff: list[int]
-) -> list[list[np.ndarray]]:
-    targets = [inputs[i] for i in diff]
+def _analytic_jacobians(outs: Sequence[Tensor], targets: list[Tensor]) -> list[list[np.ndarray]]:
     jac = []
     for o in outs:
         rows = [np.zeros((o.data.size, t.data.size)) for t in targets]
@@ -177,34 +247,154 @@ def _compare(
     i: int,
     in_shape: tuple,
     out_shape: tuple,
-    excused: np.ndarray | None = None,
+    fwd: np.ndarray | None = None,
+    bwd: np.ndarray | None = None,
 ) -> PairResult:
-    err = np.abs(analytic - numerical)
-    rel = err / np.maximum(np.abs(analytic) + np.abs(numerical), 1e-300)
-    bad = err > atol + rtol * np.abs(numerical)
-    kinks = 0
-    if excused is not None:
-        kinks = int((bad & excused).sum())
-        bad &= ~excused
-    if err.size == 0:
+    """Compare one Jacobian block; with one-sided differences given, excuse kink crossings."""
+    if analytic.size == 0:
         return PairResult(k, i, in_shape, out_shape, 0.0, 0.0, (), (), 0.0, 0.0, True)
-    score = np.where(bad, err + 1e300, err)  # report a failing entry first, else the largest
-    flat = int(np.argmax(score))
-    m, e = np.unravel_index(flat, err.shape)
+    err = np.abs(analytic - numerical)
+    err = np.where(np.isnan(err), np.inf, err)  # NaN must fail, not slip through a comparison
+    bad = err > atol + rtol * np.abs(numerical)
+    excused = np.zeros_like(bad)
+    if fwd is not None and bwd is not None:
+        slack = atol + rtol * np.maximum(np.abs(fwd), np.abs(bwd))
+        lo, hi = np.minimum(fwd, bwd) - slack, np.maximum(fwd, bwd) + slack
+        # not differentiable within eps, and backward gave one of the one-sided slopes
+        at_kink = (np.abs(fwd - bwd) > slack) & (analytic >= lo) & (analytic <= hi)
+        excused = bad & at_kink
+        bad &= ~at_kink
+    counted = np.where(excused, 0.0, err)
+    with np.errstate(invalid="ignore"):
+        rel = counted / np.maximum(np.abs(analytic) + np.abs(numerical), atol)
+    rel = np.where(np.isnan(rel), np.inf, rel)
+    # report a failing entry first, else the largest error
+    score = np.where(excused, -1.0, np.where(bad, counted + 1e300, counted))
+    m, e = np.unravel_index(int(np.argmax(score)), err.shape)
+    kink_at = [
+        (
+            tuple(int(v) for v in np.unravel_index(mm, out_shape)),
+            tuple(int(v) for v in np.unravel_index(ee, in_shape)),
+        )
+        for mm, ee in np.argwhere(excused)[:3]
+    ]
     return PairResult(
         output_index=k,
         input_index=i,
         input_shape=in_shape,
         output_shape=out_shape,
-        max_abs_error=float(err.max()),
+        max_abs_error=float(counted.max()),
         max_rel_error=float(rel.max()),
         worst_input_element=tuple(int(v) for v in np.unravel_index(e, in_shape)),
         worst_output_element=tuple(int(v) for v in np.unravel_index(m, out_shape)),
         analytic=float(analytic[m, e]),
         numerical=float(numerical[m, e]),
         ok=not bool(bad.any()),
-        kinks=kinks,
+        kinks=int(excused.sum()),
+        mismatches=int(bad.sum()),
+        kink_elements=kink_at,
     )
+
+
+def _full_pairs(
+    fn: Callable,
+    inputs: list[Any],
+    diff: list[int],
+    outs: Sequence[Tensor],
+    out_ids: list[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    kinks: bool,
+) -> list[PairResult]:
+    """Full Jacobian comparison for outputs ``out_ids`` against inputs ``diff``."""
+    analytic = _analytic_jacobians([outs[k] for k in out_ids], [inputs[i] for i in diff])
+    central, fwd, bwd = _numerical_jacobians(fn, inputs, diff, eps)
+    pairs = []
+    for a, k in enumerate(out_ids):
+        for j, i in enumerate(diff):
+            pairs.append(
+                _compare(
+                    analytic[a][j],
+                    central[k][j],
+                    atol,
+                    rtol,
+                    k,
+                    i,
+                    tuple(inputs[i].shape),
+                    tuple(outs[k].shape),
+                    fwd[k][j] if kinks else None,
+                    bwd[k][j] if kinks else None,
+                )
+            )
+    return pairs
+
+
+def _unit(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    v = rng.standard_normal(shape)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+def _fast_pairs(
+    fn: Callable,
+    inputs: list[Any],
+    diff: list[int],
+    outs: Sequence[Tensor],
+    eps: float,
+    atol: float,
+    rtol: float,
+    kinks: bool,
+    seed: int,
+    notes: list[str],
+) -> list[PairResult]:
+    """v^T J u per pair from one backward per output and two forwards per input; a pair that
+    fails is checked again in full, and that verdict stands."""
+    rng = np.random.default_rng(seed)
+    us = [_unit(rng, inputs[i].shape) for i in diff]
+    vs = [_unit(rng, o.shape) for o in outs]
+    targets = [inputs[i] for i in diff]
+    analytic = np.zeros((len(outs), len(diff)))
+    for k, o in enumerate(outs):
+        if o.requires_grad:
+            gs = grad(o, targets, Tensor(vs[k]), retain_graph=True, allow_unused=True)
+            for j, g in enumerate(gs):
+                if g is not None:
+                    analytic[k, j] = float(np.sum(g.data * us[j]))
+    numerical = np.zeros_like(analytic)
+    with no_grad():
+        for j, i in enumerate(diff):
+            x = inputs[i].data
+            orig = x.copy()
+            x[...] = orig + eps * us[j]
+            plus = _flat_outputs(fn, inputs)
+            x[...] = orig - eps * us[j]
+            minus = _flat_outputs(fn, inputs)
+            x[...] = orig
+            for k in range(len(outs)):
+                numerical[k, j] = float(vs[k].reshape(-1) @ (plus[k] - minus[k])) / (2 * eps)
+    pairs = []
+    for k, o in enumerate(outs):
+        for j, i in enumerate(diff):
+            a, n = analytic[k, j], numerical[k, j]
+            err = abs(a - n) if np.isfinite(a - n) else np.inf
+            ok = err <= atol + rtol * abs(n)
+            if ok:
+                rel = err / max(abs(a) + abs(n), atol)
+                shapes = (tuple(inputs[i].shape), tuple(o.shape))
+                pairs.append(PairResult(k, i, *shapes, err, rel, (), (), a, n, True, mode="fast"))
+                continue
+            notes.append(
+                f"fast check of d(output {k})/d(input {i}) failed (v^T J u: analytic {a:.6g} vs "
+                f"numerical {n:.6g}); ran the full check of that pair"
+            )
+            pairs += _full_pairs(fn, inputs, [i], outs, [k], eps, atol, rtol, kinks)
+    return pairs
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
 
 
 def check_gradients(
@@ -214,33 +404,36 @@ def check_gradients(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     order: int = 1,
+    *,
+    fast_mode: bool = False,
+    kinks: bool = True,
+    seed: int = 0,
 ) -> GradcheckResult:
-    """Run the full Jacobian comparison and return a GradcheckResult (never raises on mismatch).
+    """Compare backward with finite differences and return a GradcheckResult (never raises on
+    a mismatch).
+
+    An entry passes when ``|analytic - numerical| <= atol + rtol * |numerical|``. ``kinks=True``
+    excuses entries whose perturbation crossed a kink (see the module docstring).
+    ``fast_mode=True`` compares one random projection v^T J u per pair (seeded by ``seed``)
+    instead of the whole Jacobian, and checks a failing pair again in full.
 
     >>> import tinygrad_cnn as tg
     >>> x = tg.Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
-    >>> check_gradients(lambda t: t * t, x).ok
-    True
+    >>> r = check_gradients(lambda t: t * t, x)
+    >>> r.ok, len(r.pairs), r.max_abs_error < 1e-8
+    (True, 1, True)
     """
     inputs, diff = _prepare_inputs(inputs, "gradcheck")
-    outs = _outputs(fn, inputs)
-    analytic = _analytic_jacobians(outs, inputs, diff)
-    numerical = _numerical_jacobians(fn, inputs, diff, eps, len(outs))
-    result = GradcheckResult(order=order)
-    for k, o in enumerate(outs):
-        for j, i in enumerate(diff):
-            result.pairs.append(
-                _compare(
-                    analytic[k][j],
-                    numerical[k][j],
-                    atol,
-                    rtol,
-                    k,
-                    i,
-                    tuple(inputs[i].shape),
-                    tuple(o.shape),
-                )
-            )
+    with enable_grad():
+        outs = _outputs(fn, inputs)
+    result = GradcheckResult(order=order, fast_mode=fast_mode, eps=eps, atol=atol, rtol=rtol)
+    if fast_mode:
+        result.pairs = _fast_pairs(
+            fn, inputs, diff, outs, eps, atol, rtol, kinks, seed, result.notes
+        )
+    else:
+        out_ids = list(range(len(outs)))
+        result.pairs = _full_pairs(fn, inputs, diff, outs, out_ids, eps, atol, rtol, kinks)
     return result
 
 
@@ -251,22 +444,29 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
-) -> bool:
+    *,
+    fast_mode: bool = False,
+    kinks: bool = True,
+    return_result: bool = False,
+) -> Any:
     """Check backward against central differences for every (output, input) pair.
 
     Returns True; on a mismatch raises GradcheckError (a RuntimeError) naming the input, the
     output, the worst element and both values there, or returns False if
-    ``raise_exception=False``.
+    ``raise_exception=False``. With ``return_result=True`` it returns the GradcheckResult
+    instead of a bool (truthy when the check passed).
 
     >>> import tinygrad_cnn as tg
     >>> x = tg.randn(3, 4, dtype="float64", requires_grad=True)
     >>> gradcheck(lambda t: t.tanh().sum(1), x)
     True
+    >>> gradcheck(lambda t: t.relu(), x, fast_mode=True)
+    True
     """
-    result = check_gradients(fn, inputs, eps, atol, rtol)
+    result = check_gradients(fn, inputs, eps, atol, rtol, fast_mode=fast_mode, kinks=kinks)
     if not result.ok and raise_exception:
         raise GradcheckError(result)
-    return result.ok
+    return result if return_result else result.ok
 
 
 def _grad_fn(fn: Callable, n_inputs: int, diff_positions: list[int]) -> Callable:
@@ -278,7 +478,16 @@ def _grad_fn(fn: Callable, n_inputs: int, diff_positions: list[int]) -> Callable
         outer = is_grad_enabled()
         with enable_grad():  # the numerical pass runs under no_grad; this inner grad needs a graph
             outs = _outputs(fn, ins)
-            gs = grad(list(outs), targets, gos, create_graph=outer, allow_unused=True)
+            live = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+            gs: Sequence[Tensor | None] = [None] * len(targets)
+            if live:
+                gs = grad(
+                    [o for o, _ in live],
+                    targets,
+                    [g for _, g in live],
+                    create_graph=outer,
+                    allow_unused=True,
+                )
         return tuple(
             g if g is not None else Tensor(np.zeros(t.shape, dtype=t.dtype))
             for g, t in zip(gs, targets)
@@ -295,10 +504,15 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
-) -> bool:
+    *,
+    fast_mode: bool = False,
+    kinks: bool = True,
+    return_result: bool = False,
+) -> Any:
     """Check second derivatives: gradcheck of the vector-Jacobian product of ``fn``.
 
-    ``grad_outputs`` default to seeded random tensors shaped like the outputs.
+    ``grad_outputs`` default to seeded random tensors shaped like the outputs. Options as in
+    ``gradcheck``.
 
     >>> import tinygrad_cnn as tg
     >>> x = tg.randn(3, dtype="float64", requires_grad=True)
@@ -306,7 +520,8 @@ def gradgradcheck(
     True
     """
     inputs, diff = _prepare_inputs(inputs, "gradgradcheck")
-    outs = _outputs(fn, inputs)
+    with enable_grad():
+        outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(1234)
         gos = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
@@ -319,8 +534,216 @@ def gradgradcheck(
             for g in _as_tuple(grad_outputs)
         ]
     result = check_gradients(
-        _grad_fn(fn, len(inputs), diff), (*inputs, *gos), eps, atol, rtol, order=2
+        _grad_fn(fn, len(inputs), diff),
+        (*inputs, *gos),
+        eps,
+        atol,
+        rtol,
+        order=2,
+        fast_mode=fast_mode,
+        kinks=kinks,
     )
+    if gos:
+        result.notes.append(
+            f"second order: outputs are the gradients w.r.t. inputs {diff}; inputs "
+            f"{len(inputs)}..{len(inputs) + len(gos) - 1} are the grad_outputs"
+        )
     if not result.ok and raise_exception:
         raise GradcheckError(result)
-    return result.ok
+    return result if return_result else result.ok
+
+
+# --------------------------------------------------------------------------------------------
+# whole models
+# --------------------------------------------------------------------------------------------
+
+GOOD_REL_ERROR = 1e-7  # below: the gradient is right
+KINK_REL_ERROR = 1e-4  # below: fine where relu/max-pool kinks are near; above: wrong
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+@dataclass
+class ParamGradCheck:
+    """One parameter tensor in check_model_grads: the worst of its checked entries."""
+
+    name: str
+    shape: tuple[int, ...]
+    checked: int
+    max_rel_error: float
+    worst_index: tuple[int, ...]
+    analytic: float
+    numerical: float
+    verdict: str  # "good", "fine at kinks", "at a kink" or "WRONG"
+    kinks: int = 0  # entries above KINK_REL_ERROR excused because a perturbation crossed a kink
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict != "WRONG"
+
+
+@dataclass
+class ModelGradCheck:
+    """The report of check_model_grads; ``str()`` gives one table row per parameter tensor."""
+
+    params: list[ParamGradCheck]
+    eps: float
+    loss: float
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.params)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((p.max_rel_error for p in self.params), default=0.0)
+
+    def __str__(self) -> str:
+        w = max([len("parameter")] + [len(p.name) for p in self.params])
+        wi = max([len("worst at")] + [len(str(p.worst_index)) for p in self.params])
+        ws = max([len("shape")] + [len(str(p.shape)) for p in self.params])
+        status = "passed" if self.ok else "FAILED"
+        lines = [
+            f"model gradient check: {status} (loss {self.loss:.6g}, eps {self.eps:g}; relative "
+            "error |a - n| / max(|a| + |n|, tiny): < 1e-7 good, < 1e-4 fine at kinks, above "
+            "wrong)",
+            f"  {'parameter':<{w}}  {'shape':<{ws}}  {'checked':>7}  {'max rel err':>11}  "
+            f"{'analytic':>12}  {'numerical':>12}  {'worst at':<{wi}}  verdict",
+        ]
+        for p in self.params:
+            verdict = p.verdict + (f" ({p.kinks} at a kink)" if p.kinks and p.ok else "")
+            lines.append(
+                f"  {p.name:<{w}}  {str(p.shape):<{ws}}  {p.checked:>7}  {p.max_rel_error:>11.2e}  "
+                f"{p.analytic:>12.5g}  {p.numerical:>12.5g}  {p.worst_index!s:<{wi}}  {verdict}"
+            )
+        return "\n".join(lines)
+
+
+def _named_params(model: Any) -> list[tuple[str, Tensor]]:
+    if hasattr(model, "named_parameters"):
+        named = list(model.named_parameters())
+    elif hasattr(model, "parameters"):
+        named = [(f"param{i}", p) for i, p in enumerate(model.parameters())]
+    else:
+        raise TypeError(
+            f"check_model_grads: model must be an nn.Module (with named_parameters()), got "
+            f"{type(model).__name__}"
+        )
+    return [(n, p) for n, p in named if p.requires_grad]
+
+
+def _to_float64(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return Tensor(x.data.astype(np.float64)) if x.dtype.kind == "f" else x
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return Tensor(x.astype(np.float64))
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_float64(v) for v in x)
+    return x
+
+
+def _verdict(rel: float) -> str:
+    return "good" if rel < GOOD_REL_ERROR else "fine at kinks" if rel < KINK_REL_ERROR else "WRONG"
+
+
+def check_model_grads(
+    model: Any,
+    inputs: Any,
+    target: Any,
+    loss_fn: Callable | None = None,
+    num_checks: int = 10,
+    seed: int = 0,
+    eps: float = 1e-6,
+) -> ModelGradCheck:
+    """Compare backprop gradients of every parameter with central differences of the loss.
+
+    The model is cast to float64 for the check and restored afterwards (parameters, buffers,
+    ``.grad`` and the random generator, so dropout draws the same masks in every evaluation).
+    In each parameter tensor ``num_checks`` entries are drawn at random (seeded); each gets the
+    relative error ``|a - n| / max(|a| + |n|, tiny)``, and the tensor the band of its worst
+    entry: < 1e-7 good, < 1e-4 fine at kinks, above that wrong, unless that entry's
+    perturbation crossed a kink (its one-sided differences bracket the analytic value).
+    ``loss_fn(output, target)`` defaults to cross_entropy.
+
+    >>> import numpy as np, tinygrad_cnn as tg
+    >>> from tinygrad_cnn.nn.module import Module, Parameter
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = Parameter(tg.randn(3, 2))
+    ...     def forward(self, x):
+    ...         return x @ self.w
+    >>> report = check_model_grads(Affine(), np.ones((4, 3)), np.array([0, 1, 1, 0]))
+    >>> report.ok, report.params[0].verdict
+    (True, 'good')
+    """
+    from . import random as _random
+
+    if loss_fn is None:
+        from .nn.functional import cross_entropy as loss_fn
+    params = _named_params(model)
+    if not params:
+        raise ValueError("check_model_grads: the model has no parameters that require grad")
+    buffers = list(model.named_buffers()) if hasattr(model, "named_buffers") else []
+    state = [(t, t.data, t.grad) for _, t in params + buffers if t is not None]
+    rng_state = _random.get_rng_state()
+    xs, tgt = _as_tuple(_to_float64(inputs)), _to_float64(target)
+
+    def loss() -> Tensor:
+        _random.set_rng_state(rng_state)  # same dropout masks in every evaluation
+        out = loss_fn(model(*xs), tgt)
+        if not isinstance(out, Tensor) or out.data.size != 1:
+            shape = getattr(out, "shape", type(out).__name__)
+            raise ValueError(
+                f"check_model_grads: loss_fn must return a scalar Tensor, got {shape}; "
+                "reduce it (e.g. reduction='mean')"
+            )
+        return out
+
+    rng = np.random.default_rng(seed)
+    try:
+        for t, data, _ in state:
+            if data.dtype.kind == "f":
+                t.data = np.array(data, dtype=np.float64)
+        with enable_grad():
+            total = loss()
+            grads = grad(total, [p for _, p in params], allow_unused=True)
+        reports = []
+        with no_grad():
+            base = float(loss().data)
+            for (name, p), g in zip(params, grads):
+                ga = np.zeros(p.shape) if g is None else g.data
+                picks = np.sort(rng.choice(p.data.size, min(num_checks, p.data.size), False))
+                rows = []
+                for flat in picks:
+                    idx = np.unravel_index(int(flat), p.shape)
+                    orig = p.data[idx]
+                    p.data[idx] = orig + eps
+                    lp = float(loss().data)
+                    p.data[idx] = orig - eps
+                    lm = float(loss().data)
+                    p.data[idx] = orig
+                    a, n = float(ga[idx]), (lp - lm) / (2 * eps)
+                    fwd, bwd = (lp - base) / eps, (base - lm) / eps
+                    rel = abs(a - n) / max(abs(a) + abs(n), _TINY)
+                    slack = KINK_REL_ERROR * (abs(fwd) + abs(bwd)) + 1e-12
+                    kink = bool(rel >= KINK_REL_ERROR) and bool(
+                        min(fwd, bwd) - slack <= a <= max(fwd, bwd) + slack
+                    )
+                    rows.append((kink, rel, tuple(int(v) for v in idx), a, n))
+                counted = [r for r in rows if not r[0]] or rows
+                _, rel, idx, a, n = max(counted, key=lambda r: r[1])
+                n_kinks = int(sum(r[0] for r in rows))
+                verdict = "at a kink" if all(r[0] for r in rows) else _verdict(rel)
+                reports.append(
+                    ParamGradCheck(
+                        name, tuple(p.shape), len(rows), rel, idx, a, n, verdict, n_kinks
+                    )
+                )
+    finally:
+        for t, data, g in state:
+            t.data, t.grad = data, g
+        _random.set_rng_state(rng_state)
+    return ModelGradCheck(reports, eps, base)

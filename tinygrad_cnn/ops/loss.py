@@ -33,6 +33,7 @@ class NLL(Function):
     # weight table scattered at the targets (and the second derivative is zero)
     def forward(self, logp, target=None, weight=None, denom=1.0, reduce=True):
         n = logp.shape[0]
+        self.reduce = reduce
         rows = np.arange(n)
         self.scatter = (rows, target, weight / denom, logp.shape, reduce)
         picked = -logp[rows, target] * weight
@@ -45,6 +46,9 @@ class NLL(Function):
         if reduce:
             return g * const(table)
         return g.reshape(-1, 1) * const(table)
+
+    def extra_repr(self):
+        return "reduction=" + ("sum/denom" if self.reduce else "none")
 
     def _release(self):
         self.__dict__.pop("scatter", None)

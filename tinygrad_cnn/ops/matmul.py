@@ -38,3 +38,7 @@ class Linear(Function):
         gw = g2.T @ x.reshape(-1, x.shape[-1]) if nw else None
         gb = g2.sum(0) if nb else None
         return gx, gw, gb
+
+    def extra_repr(self):
+        w = self.inputs[1]
+        return f"in_features={w.shape[1]}, out_features={w.shape[0]}"

@@ -12,14 +12,14 @@ from .reduce import SumTo
 
 class Reshape(Function):
     def forward(self, x, shape=()):
-        self.in_shape = x.shape
+        self.in_shape, self.out_shape = x.shape, tuple(shape)
         return x.reshape(shape)
 
     def backward(self, g):
         return g.reshape(self.in_shape)
 
     def extra_repr(self):
-        return f"shape={tuple(self.in_shape)}"
+        return f"shape={self.out_shape}"
 
 
 class Permute(Function):
@@ -43,6 +43,9 @@ class Expand(Function):
     def backward(self, g):
         return SumTo.apply(g, shape=self.in_shape)
 
+    def extra_repr(self):
+        return f"{tuple(self.in_shape)} -> shape={tuple(self._output_ref().shape)}"
+
 
 def _is_basic(idx: tuple) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in idx)
@@ -56,6 +59,9 @@ class GetItem(Function):
 
     def backward(self, g):
         return IndexAdd.apply(g, idx=self.idx, shape=self.in_shape)
+
+    def extra_repr(self):
+        return f"index={_describe_index(self.idx)}"
 
 
 class IndexAdd(Function):
@@ -72,6 +78,9 @@ class IndexAdd(Function):
     def backward(self, g):
         return GetItem.apply(g, idx=self.idx)
 
+    def extra_repr(self):
+        return f"index={_describe_index(self.idx)}"
+
 
 class Pad(Function):
     # constant padding; the gradient is the slice of the unpadded region
@@ -83,6 +92,9 @@ class Pad(Function):
         idx = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
         return GetItem.apply(g, idx=idx)
 
+    def extra_repr(self):
+        return f"pad={tuple(self.pad_width)}"
+
 
 class Flip(Function):
     def forward(self, x, dims=()):
@@ -91,6 +103,9 @@ class Flip(Function):
 
     def backward(self, g):
         return Flip.apply(g, dims=self.dims)
+
+    def extra_repr(self):
+        return f"dims={tuple(self.dims)}"
 
 
 class Cat(Function):
@@ -107,3 +122,21 @@ class Cat(Function):
             out.append(GetItem.apply(g, idx=lead + (slice(start, start + n),)) if need else None)
             start += n
         return tuple(out)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+def _describe_index(idx: tuple) -> str:
+    parts = []
+    for i in idx:
+        if isinstance(i, slice):
+            text = f"{'' if i.start is None else i.start}:{'' if i.stop is None else i.stop}"
+            parts.append(text + (f":{i.step}" if i.step is not None else ""))
+        elif isinstance(i, np.ndarray):
+            parts.append(f"{i.dtype.name}{list(i.shape)}")
+        elif i is Ellipsis:
+            parts.append("...")
+        else:
+            parts.append(str(i))
+    return "[" + ", ".join(parts) + "]"

@@ -41,6 +41,9 @@ class SumTo(Function):
     def backward(self, g):
         return g.expand(self.in_shape)
 
+    def extra_repr(self):
+        return f"shape={tuple(self._output_ref().shape)}"
+
 
 class Max(Function):
     # d max(x) = dy at the arg-max; ties share the gradient evenly
@@ -78,16 +81,26 @@ class Prod(Function):
         g = g.expand(x.shape)
         if (x.data != 0).all():
             return g * out_kd / x  # differentiable, so higher orders work
-        # NOTE: with zeros, out / x is 0/0; use the exclusive product instead (first order only)
-        return g * const(_prod_of_others(x.data, self.dims))
+        # NOTE: with zeros, out / x is 0/0: take the product of the others explicitly
+        return g * _prod_of_others(x, self.dims)
+
+    def extra_repr(self):
+        return f"dim={self.dims}"
 
 
-def _prod_of_others(x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
-    moved = np.moveaxis(x, dims, tuple(range(len(dims))))
-    lead = moved.shape[: len(dims)]
-    flat = moved.reshape((-1,) + moved.shape[len(dims) :])
-    ones = np.ones_like(flat[:1])
-    left = np.cumprod(np.concatenate([ones, flat[:-1]]), axis=0)
-    right = np.cumprod(np.concatenate([ones, flat[:0:-1]]), axis=0)[::-1]
-    others = (left * right).reshape(lead + moved.shape[len(dims) :])
-    return np.moveaxis(others, tuple(range(len(dims))), dims)
+def _prod_of_others(x, dims: tuple[int, ...]):
+    """For each element, the product of the other elements of its reduction group, built from
+    differentiable ops (a k x k table with ones on the diagonal, multiplied along a row), so
+    the second derivative is right at zeros too. O(k^2) memory; only used when x has zeros."""
+    from .elementwise import Where
+
+    kept = tuple(i for i in range(x.ndim) if i not in dims)
+    rest = tuple(x.shape[i] for i in kept)
+    red = tuple(x.shape[i] for i in dims)
+    k = int(np.prod(red, dtype=np.int64))
+    xm = x.permute(kept + dims).reshape(rest + (k,))
+    table = xm.unsqueeze(-2).expand(rest + (k, k))  # table[..., i, j] = x_j
+    eye = np.eye(k, dtype=bool)
+    masked = Where.apply(eye, const(np.ones((), dtype=x.dtype)), table)
+    others = Prod.apply(masked, dims=(len(rest) + 1,), keepdim=False)
+    return others.reshape(rest + red).permute(tuple(np.argsort(kept + dims)))
