@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo setup lint graphviz clean bench
+.PHONY: test demo setup lint graphviz clean bench graph-docs docs figures
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,14 +23,32 @@ graphviz:
 	  else echo "warning: 'dot' not found and apt-get unusable; tests that need it will be skipped"; fi; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_cnn tests examples benchmarks
-	$(BIN)/ruff format --check tinygrad_cnn tests examples benchmarks
+	$(BIN)/ruff check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py conftest.py
+	$(BIN)/ruff format --check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py conftest.py
 
 test: setup lint
 	$(BIN)/python -m pytest
 
 demo: setup
-	$(BIN)/python -m tinygrad_cnn.demo
+	$(BIN)/python -m tinygrad_cnn train
+
+# The benchmark suite against PyTorch CPU; writes docs/performance.md. PyTorch is only needed
+# here (a local CPU build: never plain `pip install torch`, which pulls a multi-GB CUDA build).
+bench: setup
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m benchmarks --markdown docs/performance.md
+
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict fails on warnings.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Every figure in docs/figures/, produced by running the pages' own code blocks.
+figures: $(STAMP) graphviz
+	MPLBACKEND=Agg $(BIN)/python docs/make_figures.py
+
+# The LeNet-5 graph shown in the README.
+graph-docs: setup
+	$(BIN)/python -m tinygrad_cnn graph --model lenet5 --out docs/lenet5_graph.svg
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -7,7 +7,7 @@
 [2.0, 4.0, 6.0]
 """
 
-from . import random
+from . import data, models, nn, optim, random, testing
 from .autograd import (
     Function,
     detect_anomaly,
@@ -35,8 +35,17 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .gradcheck import GradcheckError, GradcheckResult, check_gradients, gradcheck, gradgradcheck
+from .gradcheck import (
+    GradcheckError,
+    GradcheckResult,
+    check_gradients,
+    check_model_grads,
+    gradcheck,
+    gradgradcheck,
+)
 from .random import manual_seed
+from .serialization import CheckpointError, load, save
+from .summary import ModelSummary, summary
 from .tensor import Tensor, cat, chunk, split, stack, where
 
 __version__ = "0.1.0"
@@ -79,8 +88,19 @@ __all__ = [
     "where",
     "gradcheck",
     "gradgradcheck",
+    "check_model_grads",
+    "testing",
     "check_gradients",
     "GradcheckResult",
     "GradcheckError",
+    "save",
+    "load",
+    "CheckpointError",
+    "data",
+    "nn",
+    "optim",
+    "models",
+    "summary",
+    "ModelSummary",
     "__version__",
 ]

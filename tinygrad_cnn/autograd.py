@@ -37,7 +37,15 @@ _tensor_cls: Any = None  # set by tensor.py (Tensor imports this module, not the
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
+    """True when ops record the graph (the default).
+
+    >>> import tinygrad_cnn as tg
+    >>> with tg.no_grad():
+    ...     print(tg.is_grad_enabled())
+    False
+    >>> tg.is_grad_enabled()
+    True
+    """
     return _state.grad_enabled
 
 
@@ -437,7 +445,16 @@ def run_backward(
             ctx = node._ctx
             if getattr(ctx, "_freed", False):
                 raise RuntimeError(_freed_message(ctx))
-            in_grads = ctx.backward(g)
+            if _state.anomaly:
+                # NOTE: blame the op whose backward went non-finite (checked below), not the
+                # primitive inside that backward that happened to compute the inf
+                _state.anomaly = False
+                try:
+                    in_grads = ctx.backward(g)
+                finally:
+                    _state.anomaly = True
+            else:
+                in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(ctx.inputs):

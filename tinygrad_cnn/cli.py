@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 
 # subcommand modules, in the order --help lists them
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("train", "eval", "graph", "gradcheck", "bench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,6 +20,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser with one subparser per module in COMMANDS.
+
+    >>> args = build_parser().parse_args(['train', '--epochs', '2'])
+    >>> args.command, args.epochs, args.data
+    ('train', 2, 'digits')
+    """
     parser = _Parser(
         prog="tinygrad-cnn",
         description="tinygrad_cnn: a readable autograd framework on numpy that trains CNNs.",
@@ -35,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``tinygrad-cnn`` command with ``argv`` (default: ``sys.argv[1:]``); returns the
+    exit status (2 with a one-line message for a usage or file error).
+
+    >>> main(['gradcheck', '--op', 'no-such-op'])
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
@@ -42,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args._run(args) or 0)
-    except (FileNotFoundError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError) as e:  # OSError: missing paths, directories, ...
         print(f"tinygrad-cnn {args.command}: error: {e}", file=sys.stderr)
         return 2
 

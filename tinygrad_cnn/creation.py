@@ -7,11 +7,21 @@ from typing import Any
 import numpy as np
 
 from . import random as _random
-from .tensor import DEFAULT_FLOAT, Tensor, _shape_arg
+from .tensor import DEFAULT_FLOAT, Tensor
 
 
 def _dt(dtype: Any) -> np.dtype:
     return np.dtype(DEFAULT_FLOAT if dtype is None else dtype)
+
+
+def _size(shape: tuple, op: str) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{op}: sizes must be ints, got {shape}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
+    return tuple(int(s) for s in shape)
 
 
 def _make(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -25,7 +35,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     >>> tg.zeros(2, 3).shape
     (2, 3)
     """
-    return _make(np.zeros(_shape_arg(shape), _dt(dtype)), requires_grad)
+    return _make(np.zeros(_size(shape, "zeros"), _dt(dtype)), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -35,7 +45,7 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     >>> tg.ones(2).tolist()
     [1.0, 1.0]
     """
-    return _make(np.ones(_shape_arg(shape), _dt(dtype)), requires_grad)
+    return _make(np.ones(_size(shape, "ones"), _dt(dtype)), requires_grad)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -99,7 +109,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     >>> tg.rand(2, 2).shape
     (2, 2)
     """
-    arr = _random.get_generator().random(_shape_arg(shape))
+    arr = _random.get_generator().random(_size(shape, "rand"))
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
@@ -110,7 +120,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     >>> tg.randn(3).dtype
     dtype('float32')
     """
-    arr = _random.get_generator().standard_normal(_shape_arg(shape))
+    arr = _random.get_generator().standard_normal(_size(shape, "randn"))
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
@@ -123,7 +133,7 @@ def uniform(
     >>> bool((tg.uniform(100, low=-1, high=1).abs() <= 1).all())
     True
     """
-    arr = _random.get_generator().uniform(low, high, _shape_arg(shape))
+    arr = _random.get_generator().uniform(low, high, _size(shape, "uniform"))
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
@@ -136,7 +146,7 @@ def normal(
     >>> tg.normal(2, 3, mean=5.0).shape
     (2, 3)
     """
-    arr = _random.get_generator().normal(mean, std, _shape_arg(shape))
+    arr = _random.get_generator().normal(mean, std, _size(shape, "normal"))
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
@@ -158,27 +168,48 @@ def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, **kw: Any) -> Ten
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros of t's shape and dtype."""
+    """Zeros of t's shape and dtype.
+
+    >>> zeros_like(tg.ones(2, 3)).tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
     return _like(zeros, t, dtype, requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones of t's shape and dtype."""
+    """Ones of t's shape and dtype.
+
+    >>> ones_like(tg.zeros(2), dtype='float64').dtype
+    dtype('float64')
+    """
     return _like(ones, t, dtype, requires_grad)
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False):
-    """``fill_value`` in t's shape and dtype."""
+    """``fill_value`` in t's shape and dtype.
+
+    >>> full_like(tg.zeros(2), 7.0).tolist()
+    [7.0, 7.0]
+    """
     return full(
         t.shape, fill_value, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad
     )
 
 
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform [0, 1) samples in t's shape."""
+    """Uniform [0, 1) samples in t's shape.
+
+    >>> r = rand_like(tg.zeros(100))
+    >>> r.shape, bool((r.numpy() >= 0).all() and (r.numpy() < 1).all())
+    ((100,), True)
+    """
     return _like(rand, t, dtype, requires_grad)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples in t's shape."""
+    """Standard normal samples in t's shape.
+
+    >>> randn_like(tg.zeros(2, 3)).shape
+    (2, 3)
+    """
     return _like(randn, t, dtype, requires_grad)

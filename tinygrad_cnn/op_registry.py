@@ -449,14 +449,9 @@ def _core_specs() -> list[OpSpec]:
 
 def all_specs() -> list[OpSpec]:
     """Every registered spec: the core ops, then the CNN ops."""
-    specs = _core_specs()
-    try:
-        from .op_registry_cnn import cnn_specs
-    except ImportError:  # the CNN ops' registry is a separate module
-        cnn_specs = None
-    if cnn_specs is not None:
-        specs += cnn_specs()
-    return specs
+    from .op_registry_cnn import cnn_specs
+
+    return _core_specs() + cnn_specs()
 
 
 def get_spec(name: str) -> OpSpec:

@@ -24,15 +24,39 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_generator() -> np.random.Generator:
-    """The generator behind manual_seed (for code that draws its own random arrays)."""
+    """The generator behind manual_seed (for code that draws its own random arrays).
+
+    >>> import tinygrad_cnn as tg
+    >>> _ = tg.manual_seed(1)
+    >>> a = tg.random.get_generator().random()
+    >>> _ = tg.manual_seed(1)
+    >>> a == tg.random.get_generator().random()
+    True
+    """
     return _generator
 
 
 def get_rng_state() -> dict:
-    """The generator's state, to save in a checkpoint."""
+    """The generator's state, to save in a checkpoint.
+
+    >>> import tinygrad_cnn as tg
+    >>> state = tg.random.get_rng_state()
+    >>> a = tg.randn(3).tolist()
+    >>> tg.random.set_rng_state(state)
+    >>> tg.randn(3).tolist() == a
+    True
+    """
     return _generator.bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:
-    """Restore a state from get_rng_state()."""
+    """Restore a state from get_rng_state().
+
+    >>> import tinygrad_cnn as tg
+    >>> state = tg.random.get_rng_state()
+    >>> first = tg.rand(2).tolist()
+    >>> tg.random.set_rng_state(state)
+    >>> tg.rand(2).tolist() == first
+    True
+    """
     _generator.bit_generator.state = state

@@ -42,7 +42,18 @@ _DICT_TYPES_BY_CLASS = {cls: name for name, cls in _DICT_TYPES.items()}
 
 class CheckpointError(ValueError):
     """A file that is not a readable tinygrad_cnn checkpoint (truncated, corrupt, foreign, or
-    written by an unknown format version). The message names the path and what is wrong."""
+    written by an unknown format version). The message names the path and what is wrong.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), 'bad.npz')
+    >>> with open(path, 'wb') as f:
+    ...     _ = f.write(b'not a checkpoint')
+    >>> try:
+    ...     load(path)
+    ... except CheckpointError as e:
+    ...     print(type(e).__name__)
+    CheckpointError
+    """
 
 
 # -- encoding: Python object -> JSON tree + list of arrays ---------------------------------------

@@ -33,7 +33,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
             data = [d.data if isinstance(d, Tensor) else d for d in data]
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(
+                f"Tensor: cannot build a tensor from nested lists of unequal lengths ({e})"
+            ) from None
         # NOTE: Python floats become float32 (PyTorch's default), ints int64, bools bool
         if dtype is not None and arr.dtype.kind in "fiub":
             return arr.astype(np.dtype(dtype), copy=False)
@@ -90,26 +95,59 @@ class Tensor:
     # -- properties -----------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each dimension, a tuple (as numpy's ``shape``).
+
+        >>> tg.zeros(2, 3).shape
+        (2, 3)
+        """
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of the data (float32 by default).
+
+        >>> tg.zeros(2).dtype
+        dtype('float32')
+        """
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions.
+
+        >>> tg.zeros(2, 3).ndim
+        2
+        """
         return self.data.ndim
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded op produced (inputs, parameters); backward fills
+        ``.grad`` only on leaves.
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self._ctx is None
 
     @property
     def grad_fn(self) -> autograd.Function | None:
+        """The recorded op (a Function) that produced this tensor, or None for a leaf.
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> (x * 2).grad_fn.name
+        'Mul'
+        """
         return self._ctx
 
     @property
     def T(self) -> Tensor:
+        """The tensor with all its dimensions reversed (a transpose for 2-D).
+
+        >>> tg.zeros(2, 3).T.shape
+        (3, 2)
+        """
         return self.permute(tuple(reversed(range(self.ndim))))
 
     @property
@@ -118,12 +156,27 @@ class Tensor:
         return np
 
     def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``.
+
+        >>> tg.zeros(2, 3).size(), tg.zeros(2, 3).size(-1)
+        ((2, 3), 3)
+        """
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
+        """The number of elements.
+
+        >>> tg.zeros(2, 3).numel()
+        6
+        """
         return int(self.data.size)
 
     def dim(self) -> int:
+        """The number of dimensions (as ``ndim``).
+
+        >>> tg.zeros(2, 3).dim()
+        2
+        """
         return self.ndim
 
     def __len__(self) -> int:
@@ -135,9 +188,19 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared, not copied; it carries no gradient).
+
+        >>> tg.Tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
         return self.data
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number.
+
+        >>> tg.Tensor([2.5]).item()
+        2.5
+        """
         if self.data.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python number, "
@@ -146,6 +209,11 @@ class Tensor:
         return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
+        """The data as nested Python lists.
+
+        >>> tg.Tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self.data.tolist()
 
     def __float__(self) -> float:
@@ -173,6 +241,12 @@ class Tensor:
 
     # -- autograd -------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf and return it.
+
+        >>> w = (tg.randn(2) * 0.1).requires_grad_()
+        >>> w.requires_grad, w.is_leaf
+        (True, True)
+        """
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, but this "
@@ -187,9 +261,24 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
+        """A tensor sharing this one's data but cut out of the graph (no gradient flows).
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
         return Tensor._wrap(self.data, False)
 
     def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor when backward runs.
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> y = x * 3
+        >>> y.retain_grad()
+        >>> y.sum().backward()
+        >>> y.grad.tolist()
+        [1.0, 1.0]
+        """
         if not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         self._retains_grad = True
@@ -228,7 +317,15 @@ class Tensor:
 
     # -- dtype ----------------------------------------------------------------------------
     def astype(self, dtype: Any) -> Tensor:
-        dtype = np.dtype(dtype)
+        """A copy converted to ``dtype``; float-to-float casts are differentiable.
+
+        >>> tg.Tensor([1.7]).astype('float64').dtype
+        dtype('float64')
+        """
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc":
@@ -238,18 +335,43 @@ class Tensor:
     to = astype
 
     def float(self) -> Tensor:
+        """Cast to float32.
+
+        >>> tg.Tensor([1, 2]).float().dtype
+        dtype('float32')
+        """
         return self.astype(np.float32)
 
     def double(self) -> Tensor:
+        """Cast to float64 (what gradient checking uses).
+
+        >>> tg.ones(2).double().dtype
+        dtype('float64')
+        """
         return self.astype(np.float64)
 
     def long(self) -> Tensor:
+        """Cast to int64 (class labels).
+
+        >>> tg.Tensor([1.9, 2.2]).long().tolist()
+        [1, 2]
+        """
         return self.astype(np.int64)
 
     def int(self) -> Tensor:
+        """Cast to int32.
+
+        >>> tg.Tensor([1.9]).int().dtype
+        dtype('int32')
+        """
         return self.astype(np.int32)
 
     def bool(self) -> Tensor:
+        """Cast to bool.
+
+        >>> tg.Tensor([0.0, 2.0]).bool().tolist()
+        [False, True]
+        """
         return self.astype(np.bool_)
 
     # -- operators ------------------------------------------------------------------------
@@ -359,15 +481,35 @@ class Tensor:
     __hash__ = object.__hash__
 
     def add(self, o):
+        """Elementwise ``self + o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).add(1).tolist()
+        [2.0, 3.0]
+        """
         return self + o
 
     def sub(self, o):
+        """Elementwise ``self - o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).sub(1).tolist()
+        [0.0, 1.0]
+        """
         return self - o
 
     def mul(self, o):
+        """Elementwise ``self * o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).mul(3).tolist()
+        [3.0, 6.0]
+        """
         return self * o
 
     def div(self, o):
+        """Elementwise ``self / o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).div(2).tolist()
+        [0.5, 1.0]
+        """
         return self / o
 
     def pow(self, exponent):
@@ -408,39 +550,99 @@ class Tensor:
 
     # -- elementwise ----------------------------------------------------------------------
     def neg(self):
+        """Elementwise ``-self``.
+
+        >>> tg.Tensor([1.0, -2.0]).neg().tolist()
+        [-1.0, 2.0]
+        """
         return -self
 
     def exp(self):
+        """Elementwise e**x.
+
+        >>> tg.Tensor([0.0]).exp().tolist()
+        [1.0]
+        """
         return E.Exp.apply(self)
 
     def log(self):
+        """Elementwise natural logarithm.
+
+        >>> tg.Tensor([1.0]).log().tolist()
+        [0.0]
+        """
         return E.Log.apply(self)
 
     def sqrt(self):
+        """Elementwise square root.
+
+        >>> tg.Tensor([4.0, 9.0]).sqrt().tolist()
+        [2.0, 3.0]
+        """
         return E.Sqrt.apply(self)
 
     def abs(self):
+        """Elementwise absolute value.
+
+        >>> tg.Tensor([-1.5, 2.0]).abs().tolist()
+        [1.5, 2.0]
+        """
         return E.Abs.apply(self)
 
     def reciprocal(self):
+        """Elementwise ``1 / x``.
+
+        >>> tg.Tensor([2.0, 4.0]).reciprocal().tolist()
+        [0.5, 0.25]
+        """
         return 1.0 / self
 
     def square(self):
+        """Elementwise ``x ** 2``.
+
+        >>> tg.Tensor([3.0]).square().tolist()
+        [9.0]
+        """
         return self * self
 
     def erf(self):
+        """Elementwise error function.
+
+        >>> tg.Tensor([0.0]).erf().tolist()
+        [0.0]
+        """
         return E.Erf.apply(self)
 
     def sign(self):
+        """Elementwise sign (-1, 0 or 1); its gradient is zero.
+
+        >>> tg.Tensor([-2.0, 0.0, 3.0]).sign().tolist()
+        [-1.0, 0.0, 1.0]
+        """
         return Tensor._wrap(np.sign(self.data), False)
 
     def maximum(self, other):
+        """Elementwise maximum of two tensors (ties split the gradient).
+
+        >>> tg.Tensor([1.0, 5.0]).maximum(tg.Tensor([3.0, 2.0])).tolist()
+        [3.0, 5.0]
+        """
         return self._binary(E.Maximum, other, "maximum")
 
     def minimum(self, other):
+        """Elementwise minimum of two tensors (ties split the gradient).
+
+        >>> tg.Tensor([1.0, 5.0]).minimum(tg.Tensor([3.0, 2.0])).tolist()
+        [1.0, 2.0]
+        """
         return self._binary(E.Minimum, other, "minimum")
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None); ``clip`` is the same.
+
+        >>> tg.Tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
+        [-1.0, 0.5, 1.0]
+        """
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         return E.Clamp.apply(self, min=min, max=max)
@@ -449,29 +651,69 @@ class Tensor:
 
     # activations
     def relu(self):
+        """max(x, 0), elementwise.
+
+        >>> tg.Tensor([-1.0, 2.0]).relu().tolist()
+        [0.0, 2.0]
+        """
         return E.Relu.apply(self)
 
     def sigmoid(self):
+        """1 / (1 + exp(-x)), elementwise.
+
+        >>> tg.Tensor([0.0]).sigmoid().tolist()
+        [0.5]
+        """
         return E.Sigmoid.apply(self)
 
     def tanh(self):
+        """Hyperbolic tangent, elementwise.
+
+        >>> tg.Tensor([0.0]).tanh().tolist()
+        [0.0]
+        """
         return E.Tanh.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x where x > 0, else negative_slope * x.
+
+        >>> tg.Tensor([-10.0, 2.0]).leaky_relu(0.1).tolist()
+        [-1.0, 2.0]
+        """
         return E.Where.apply(self.data > 0, self, self * negative_slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
+        """x where x > 0, else alpha * (exp(x) - 1).
+
+        >>> tg.Tensor([0.0, 2.0]).elu().tolist()
+        [0.0, 2.0]
+        """
         # NOTE: exp of min(x, 0), so the unused branch never overflows into a NaN gradient
         neg = (self.minimum(0.0).exp() - 1.0) * alpha
         return E.Where.apply(self.data > 0, self, neg)
 
     def gelu(self) -> Tensor:
+        """x * Phi(x), with Phi the standard normal CDF (exact, erf form).
+
+        >>> tg.Tensor([0.0]).gelu().tolist()
+        [0.0]
+        """
         return self * 0.5 * (1.0 + (self * (1.0 / math.sqrt(2.0))).erf())
 
     def silu(self) -> Tensor:
+        """x * sigmoid(x) (swish).
+
+        >>> tg.Tensor([0.0]).silu().tolist()
+        [0.0]
+        """
         return self * self.sigmoid()
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + exp(beta x)) / beta, linear above ``threshold`` for stability.
+
+        >>> round(tg.Tensor([0.0]).softplus().item(), 4)
+        0.6931
+        """
         # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): finite for any z
         z = self * beta if beta != 1.0 else self
         soft = z.relu() + ((-z.abs()).exp() + 1.0).log()
@@ -487,6 +729,11 @@ class Tensor:
         return R.Sum.apply(self, dims=self._dims(dim, axis, "sum"), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
+        """Mean over ``dim`` (all elements by default).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(1).tolist()
+        [1.5, 3.5]
+        """
         dims = self._dims(dim, axis, "mean")
         n = math.prod(self.shape[d] for d in dims)
         if self.dtype.kind != "f":
@@ -494,6 +741,11 @@ class Tensor:
         return R.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / max(n, 1))
 
     def prod(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
+        """Product over ``dim`` (all elements by default).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1).tolist()
+        [2.0, 12.0]
+        """
         return R.Prod.apply(self, dims=self._dims(dim, axis, "prod"), keepdim=keepdim)
 
     def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
@@ -504,12 +756,27 @@ class Tensor:
         return R.Max.apply(self, dims=dims, keepdim=keepdim)
 
     def min(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
+        """Minimum over ``dim`` (all elements by default).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).min(1).tolist()
+        [1.0, 0.0]
+        """
         return -((-self).max(dim, keepdim, axis=axis))
 
     def amax(self, dim=None, keepdim: bool = False):
+        """Maximum over ``dim`` (as ``max``).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amax(0).tolist()
+        [3.0, 2.0]
+        """
         return self.max(dim, keepdim)
 
     def amin(self, dim=None, keepdim: bool = False):
+        """Minimum over ``dim`` (as ``min``).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amin(0).tolist()
+        [1.0, 0.0]
+        """
         return self.min(dim, keepdim)
 
     def var(
@@ -527,6 +794,11 @@ class Tensor:
     def std(
         self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None
     ) -> Tensor:
+        """Standard deviation over ``dim``, with Bessel's correction by default (``correction=1``).
+
+        >>> tg.Tensor([1.0, 3.0]).std().item()
+        1.414...
+        """
         return self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis).sqrt()
 
     def logsumexp(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
@@ -538,27 +810,62 @@ class Tensor:
         return out if keepdim else out.squeeze(dims)
 
     def softmax(self, dim: int = -1, *, axis=None) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``dim``, computed stably.
+
+        >>> tg.Tensor([0.0, 0.0]).softmax().tolist()
+        [0.5, 0.5]
+        """
         return self.log_softmax(dim, axis=axis).exp()
 
     def log_softmax(self, dim: int = -1, *, axis=None) -> Tensor:
+        """log(softmax(x)) along ``dim``, computed stably.
+
+        >>> tg.Tensor([0.0, 0.0]).log_softmax().exp().tolist()
+        [0.5, 0.5]
+        """
         (d,) = self._dims(dim, axis, "log_softmax")
         return L.LogSoftmax.apply(self, dim=d)
 
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
+        """Index of the maximum along ``dim`` (of the flattened tensor by default).
+
+        >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(1).tolist()
+        [1, 0]
+        """
         d = dim if axis is None else axis
         return Tensor._wrap(np.asarray(self.data.argmax(axis=d, keepdims=keepdim)), False)
 
     def argmin(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
+        """Index of the minimum along ``dim`` (of the flattened tensor by default).
+
+        >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(1).tolist()
+        [0, 1]
+        """
         d = dim if axis is None else axis
         return Tensor._wrap(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)), False)
 
     def all(self, dim=None) -> Tensor:
+        """True where every element (along ``dim``) is non-zero.
+
+        >>> tg.Tensor([1.0, 0.0]).all().item()
+        False
+        """
         return Tensor._wrap(np.asarray(self.data.all(axis=dim)), False)
 
     def any(self, dim=None) -> Tensor:
+        """True where some element (along ``dim``) is non-zero.
+
+        >>> tg.Tensor([1.0, 0.0]).any().item()
+        True
+        """
         return Tensor._wrap(np.asarray(self.data.any(axis=dim)), False)
 
     def norm(self, p: float = 2, dim=None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default).
+
+        >>> tg.Tensor([3.0, 4.0]).norm().item()
+        5.0
+        """
         if p == 2:
             return (self * self).sum(dim, keepdim).sqrt()
         if p == 1:
@@ -567,26 +874,56 @@ class Tensor:
 
     # -- shape ----------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape; one size may be -1.
+
+        >>> tg.arange(6).reshape(2, -1).shape
+        (2, 3)
+        """
         target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
         return V.Reshape.apply(self, shape=target)
 
     def view(self, *shape: Any) -> Tensor:
+        """As ``reshape``.
+
+        >>> tg.arange(6).view(3, 2).shape
+        (3, 2)
+        """
         return self.reshape(*shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim`` to ``end_dim`` into one.
+
+        >>> tg.zeros(2, 3, 4).flatten(1).shape
+        (2, 12)
+        """
         if self.ndim == 0:
             return self.reshape(1)
-        s = start_dim % self.ndim
-        e = end_dim % self.ndim
+        (s,) = normalize_dims(start_dim, self.ndim, "flatten")
+        (e,) = normalize_dims(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise ValueError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
+                f"shape {self.shape}"
+            )
         return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1 :])
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        """Split dimension ``dim`` into ``sizes``.
+
+        >>> tg.zeros(2, 12).unflatten(1, (3, 4)).shape
+        (2, 3, 4)
+        """
         d = dim % self.ndim
         return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
 
     def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions.
+
+        >>> tg.zeros(2, 3, 4).permute(2, 0, 1).shape
+        (4, 2, 3)
+        """
         dims = tuple(d % self.ndim for d in _shape_arg(dims))
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(
@@ -598,6 +935,11 @@ class Tensor:
         return V.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: int = 0, dim1: int = 1) -> Tensor:
+        """Swap two dimensions.
+
+        >>> tg.zeros(2, 3, 4).transpose(0, 2).shape
+        (4, 3, 2)
+        """
         if self.ndim < 2:
             return self
         dims = list(range(self.ndim))
@@ -605,6 +947,11 @@ class Tensor:
         return self.permute(tuple(dims))
 
     def expand(self, *shape: Any) -> Tensor:
+        """Broadcast size-1 dimensions to ``shape`` (-1 keeps a size); its gradient is a sum.
+
+        >>> tg.ones(3, 1).expand(3, 4).shape
+        (3, 4)
+        """
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
@@ -626,9 +973,19 @@ class Tensor:
         return V.Expand.apply(self, shape=target)
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """``expand`` to ``other``'s shape.
+
+        >>> tg.ones(1, 4).expand_as(tg.zeros(3, 4)).shape
+        (3, 4)
+        """
         return self.expand(other.shape)
 
     def squeeze(self, dim=None) -> Tensor:
+        """Drop size-1 dimensions (only ``dim`` if given).
+
+        >>> tg.zeros(1, 3, 1).squeeze().shape
+        (3,)
+        """
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
         dims = normalize_dims(dim, self.ndim, "squeeze") if self.ndim else ()
@@ -637,6 +994,11 @@ class Tensor:
         )
 
     def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dimension at ``dim``.
+
+        >>> tg.zeros(3).unsqueeze(0).shape
+        (1, 3)
+        """
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
             raise IndexError(
@@ -645,6 +1007,11 @@ class Tensor:
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def flip(self, dims) -> Tensor:
+        """Reverse the order of elements along ``dims``.
+
+        >>> tg.Tensor([1.0, 2.0, 3.0]).flip(0).tolist()
+        [3.0, 2.0, 1.0]
+        """
         return V.Flip.apply(self, dims=normalize_dims(dims, self.ndim, "flip"))
 
     def repeat(self, *sizes: Any) -> Tensor:
@@ -681,6 +1048,11 @@ class Tensor:
             raise IndexError(f"index: {e} (indexing a tensor of shape {self.shape})") from None
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split along ``dim`` into pieces of ``split_size_or_sections`` (an int or a list).
+
+        >>> [t.shape for t in tg.zeros(5, 2).split(2)]
+        [(2, 2), (2, 2), (1, 2)]
+        """
         d = dim % self.ndim
         n = self.shape[d]
         if isinstance(split_size_or_sections, int):
@@ -701,6 +1073,11 @@ class Tensor:
         return tuple(out)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split along ``dim`` into ``chunks`` pieces of (nearly) equal size.
+
+        >>> [t.shape for t in tg.zeros(6, 2).chunk(3)]
+        [(2, 2), (2, 2), (2, 2)]
+        """
         n = self.shape[dim % self.ndim]
         return self.split(max(1, -(-n // chunks)), dim)
 
@@ -744,7 +1121,13 @@ class Tensor:
         return F.adaptive_avg_pool2d(self, output_size)
 
     def batch_norm(
-        self, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+        self,
+        running_mean,
+        running_var,
+        weight=None,
+        bias=None,
+        training=False,
+        momentum=0.1,
         eps=1e-5,
     ) -> Tensor:
         """``F.batch_norm(self, ...)``."""
@@ -770,29 +1153,82 @@ class Tensor:
 
         return F.fold(self, output_size, kernel_size, dilation, padding, stride)
 
+    # -- drawing --------------------------------------------------------------------------
+    def draw(self, *others: Tensor, **options: Any) -> Any:
+        """The computation graph behind this tensor (and ``others``) as a graphviz.Digraph;
+        options as ``tinygrad_cnn.viz.draw_graph`` (params, collapse, show_grad, ...).
+
+        >>> import tinygrad_cnn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> "Mul" in (x * 3).sum().draw().source
+        True
+        """
+        from .viz import draw_graph
+
+        return draw_graph(self, *others, **options)
+
     # -- misc -----------------------------------------------------------------------------
     def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other``.
+
+        >>> x = tg.Tensor([1.0, -2.0])
+        >>> x.where(x > 0, 0.0).tolist()
+        [1.0, 0.0]
+        """
         return where(condition, self, other)
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where ``mask`` is true, else ``self``.
+
+        >>> x = tg.Tensor([1.0, -2.0])
+        >>> x.masked_fill(x < 0, 9.0).tolist()
+        [1.0, 9.0]
+        """
         return where(mask, value, self)
 
     def zero_(self) -> Tensor:
+        """Fill with zeros in place (not recorded) and return self.
+
+        >>> tg.ones(2).zero_().tolist()
+        [0.0, 0.0]
+        """
         self.data[...] = 0
         return self
 
     def fill_(self, value: float) -> Tensor:
+        """Fill with ``value`` in place (not recorded) and return self.
+
+        >>> tg.zeros(2).fill_(7).tolist()
+        [7.0, 7.0]
+        """
         self.data[...] = value
         return self
 
     def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values into this tensor in place (not recorded) and return self.
+
+        >>> tg.zeros(2).copy_(tg.Tensor([1.0, 2.0])).tolist()
+        [1.0, 2.0]
+        """
         self.data[...] = _to_array(src)
         return self
 
     def clone(self) -> Tensor:
+        """A copy of the data; recorded, so gradients flow back to the original.
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> x.clone().sum().backward()
+        >>> x.grad.tolist()
+        [1.0, 1.0]
+        """
         return self + 0.0 if self.dtype.kind == "f" else Tensor(self.data.copy())
 
     def contiguous(self) -> Tensor:
+        """The same values in a C-contiguous array (a copy only where needed).
+
+        >>> tg.zeros(2, 3).T.contiguous().shape
+        (3, 2)
+        """
         return self
 
 
@@ -881,7 +1317,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     nd = tensors[0].ndim
-    d = dim % nd if nd else 0
+    if nd == 0:
+        raise ValueError("cat: 0-d tensors cannot be concatenated; use stack instead")
+    (d,) = normalize_dims(dim, nd, "cat")
     for t in tensors:
         if (
             t.ndim != nd
@@ -907,13 +1345,30 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    d = dim if dim >= 0 else dim + tensors[0].ndim + 1
+    nd = tensors[0].ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(
+            f"stack: dim {dim} is out of range for stacking tensors of shape {tensors[0].shape} "
+            f"(expected a value in [{-nd}, {nd - 1}])"
+        )
+    d = dim % nd
     return cat([t.unsqueeze(d) for t in tensors], d)
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split ``tensor`` along ``dim`` into pieces of ``split_size_or_sections`` (an int or a
+    list of sizes), as ``Tensor.split``.
+
+    >>> [t.shape for t in split(tg.zeros(5, 2), [1, 4])]
+    [(1, 2), (4, 2)]
+    """
     return tensor.split(split_size_or_sections, dim)
 
 
 def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split ``tensor`` along ``dim`` into ``chunks`` pieces of (nearly) equal size.
+
+    >>> [t.shape for t in chunk(tg.zeros(4, 2), 2, dim=0)]
+    [(2, 2), (2, 2)]
+    """
     return tensor.chunk(chunks, dim)

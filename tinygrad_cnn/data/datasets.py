@@ -56,7 +56,14 @@ class DatasetNotFoundError(FileNotFoundError):
 
 
 def default_root() -> str:
-    """``$TINYGRAD_CNN_DATA``, else ``~/.cache/tinygrad_cnn/data``."""
+    """``$TINYGRAD_CNN_DATA``, else ``~/.cache/tinygrad_cnn/data``.
+
+    >>> import os
+    >>> os.environ['TINYGRAD_CNN_DATA'] = '/data/sets'
+    >>> default_root()
+    '/data/sets'
+    >>> del os.environ['TINYGRAD_CNN_DATA']
+    """
     return os.environ.get("TINYGRAD_CNN_DATA") or os.path.join(
         os.path.expanduser("~"), ".cache", "tinygrad_cnn", "data"
     )

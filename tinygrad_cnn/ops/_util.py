@@ -18,7 +18,12 @@ def normalize_dims(dim: Any, ndim: int, opname: str) -> tuple[int, ...]:
     """dim (None, int or sequence) -> sorted tuple of non-negative axes, with a clear error."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    try:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    except TypeError:
+        dims = (dim,)
+    if not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"{opname}: dim must be an int or a sequence of ints, got {dim!r}")
     out = []
     for d in dims:
         d = int(d)

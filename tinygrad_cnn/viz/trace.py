@@ -58,7 +58,14 @@ class Edge:
 
 @dataclass
 class Graph:
-    """The traced graph: nodes in traversal order, edges, and the module tree for clusters."""
+    """The traced graph: nodes in traversal order, edges, and the module tree for clusters.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.Tensor([1.0], requires_grad=True)
+    >>> g = trace((x * 2).sum(), params={'x': x})
+    >>> [n.kind for n in g.nodes], len(g.edges)
+    (['parameter', 'constant', 'op', 'op', 'output'], 4)
+    """
 
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each module prints median times and ratios to PyTorch's CPU time."""

@@ -1,0 +1,675 @@
+"""Bad input across the API: each row is a call that must fail with a given exception type and a
+message naming the op and the shapes, keys or values involved. The command line must answer a
+bad flag or a missing path with one line on stderr and exit status 2, never a traceback.
+
+Checkpoint files are covered in more depth (every truncation, random bytes, pickles, fuzzed
+archives, atomic saves) by tests/test_checkpoint.py; the rows here only pin the messages.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import nn, optim
+from tinygrad_cnn.data import DataLoader, TensorDataset
+from tinygrad_cnn.nn import functional as F
+from tinygrad_cnn.serialization import CheckpointError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(tg.__file__)))
+
+
+def r(*shape: int) -> tg.Tensor:
+    return tg.Tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+
+
+# -- helpers for the rows that need several statements ----------------------------------------
+def _backward_non_scalar(tmp: Path) -> None:
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * 2).backward()
+
+
+def _backward_twice(tmp: Path) -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _backward_wrong_gradient_shape(tmp: Path) -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward(tg.Tensor([1.0, 1.0, 1.0]))
+
+
+def _linear_state(tmp: Path, edit: Callable[[dict], None]) -> None:
+    m = nn.Linear(3, 2)
+    sd = m.state_dict()
+    edit(sd)
+    m.load_state_dict(sd)
+
+
+def _missing_key(tmp: Path) -> None:
+    _linear_state(tmp, lambda sd: sd.pop("bias"))
+
+
+def _unexpected_key(tmp: Path) -> None:
+    _linear_state(tmp, lambda sd: sd.__setitem__("extra.weight", tg.zeros(1)))
+
+
+def _misshaped_key(tmp: Path) -> None:
+    _linear_state(tmp, lambda sd: sd.__setitem__("weight", tg.zeros(3, 3)))
+
+
+def _nested_missing_key(tmp: Path) -> None:
+    model = tg.models.LeNet5()
+    sd = model.state_dict()
+    del sd["conv2.weight"]
+    model.load_state_dict(sd)
+
+
+def _checkpoint(tmp: Path) -> Path:
+    path = tmp / "model.npz"
+    tg.save({"w": np.arange(1000.0)}, path)
+    return path
+
+
+def _truncated(tmp: Path) -> None:
+    path = _checkpoint(tmp)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    tg.load(path)
+
+
+def _corrupt(tmp: Path) -> None:
+    path = _checkpoint(tmp)
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2  # inside the array's bytes: the zip CRC catches it
+    data[mid : mid + 8] = bytes(range(8))
+    path.write_bytes(bytes(data))
+    tg.load(path)
+
+
+def _foreign_npz(tmp: Path) -> None:
+    path = tmp / "plain.npz"
+    np.savez(path, weights=np.ones(3))
+    tg.load(path)
+
+
+def _foreign_zip(tmp: Path) -> None:
+    path = tmp / "other.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    tg.load(path)
+
+
+def _pickle_file(tmp: Path) -> None:
+    path = tmp / "model.pkl"
+    path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}))
+    tg.load(path)
+
+
+def _text_file(tmp: Path) -> None:
+    path = tmp / "notes.npz"
+    path.write_text("not a checkpoint")
+    tg.load(path)
+
+
+def _empty_file(tmp: Path) -> None:
+    path = tmp / "empty.npz"
+    path.write_bytes(b"")
+    tg.load(path)
+
+
+def _missing_file(tmp: Path) -> None:
+    tg.load(tmp / "nowhere.npz")
+
+
+def _params() -> list:
+    return list(nn.Linear(2, 2).parameters())
+
+
+def _ds() -> TensorDataset:
+    return TensorDataset(np.zeros((4, 2), np.float32), np.arange(4))
+
+
+# -- the table: (id, callable, exception type, substrings the message must contain) ------------
+Row = tuple[str, Callable[[Path], Any], type, list[str]]
+ROWS: list[Row] = [
+    # shapes and broadcasting
+    ("matmul_2d", lambda t: r(2, 3) @ r(4, 5), ValueError, ["matmul", "(2, 3)", "(4, 5)"]),
+    ("matmul_1d", lambda t: r(3).matmul(r(4)), ValueError, ["matmul", "(3,)", "(4,)"]),
+    ("matmul_0d", lambda t: tg.Tensor(1.0) @ r(3), ValueError, ["matmul", "()", "(3,)"]),
+    ("matmul_batched", lambda t: r(2, 2, 3) @ r(3, 3, 4), ValueError, ["matmul", "(2, 2, 3)"]),
+    ("broadcast_add", lambda t: r(2, 3) + r(4, 3), ValueError, ["add", "(2, 3)", "(4, 3)"]),
+    ("broadcast_mul", lambda t: r(2, 3) * r(2), ValueError, ["mul", "(2, 3)", "(2,)"]),
+    ("broadcast_sub", lambda t: r(5) - r(4), ValueError, ["sub", "(5,)", "(4,)"]),
+    (
+        "broadcast_where",
+        lambda t: tg.where(r(2) > 0, r(3), r(4)),
+        ValueError,
+        ["where", "(2,)", "(3,)", "(4,)"],
+    ),
+    ("reshape_size", lambda t: r(2, 3).reshape(4, 2), ValueError, ["reshape", "(2, 3)", "(4, 2)"]),
+    ("reshape_two_minus_one", lambda t: r(2, 3).view(-1, -1), ValueError, ["reshape", "-1"]),
+    ("expand", lambda t: r(2, 3).expand(4, 3), ValueError, ["expand", "(2, 3)", "(4, 3)"]),
+    ("permute", lambda t: r(2, 3).permute(0, 0), ValueError, ["permute", "(0, 0)", "(2, 3)"]),
+    ("sum_dim", lambda t: r(2, 3).sum(dim=2), IndexError, ["sum", "dim 2", "2 dimensions"]),
+    ("softmax_dim", lambda t: r(2, 3).softmax(dim=5), IndexError, ["softmax", "dim 5"]),
+    ("cat_shapes", lambda t: tg.cat([r(2, 3), r(2, 4)]), ValueError, ["cat", "(2, 3)", "(2, 4)"]),
+    ("cat_dim", lambda t: tg.cat([r(2, 3), r(2, 3)], dim=3), IndexError, ["cat", "dim 3"]),
+    ("stack_shapes", lambda t: tg.stack([r(2, 3), r(3, 2)]), ValueError, ["stack", "(2, 3)"]),
+    ("stack_dim", lambda t: tg.stack([r(2), r(2)], dim=4), IndexError, ["stack", "dim 4", "(2,)"]),
+    ("sum_dim_float", lambda t: r(2, 3).sum(dim=1.5), TypeError, ["sum", "dim", "1.5"]),
+    ("flatten_dim", lambda t: r(2, 3).flatten(3), IndexError, ["flatten", "dim 3"]),
+    (
+        "flatten_order",
+        lambda t: r(2, 3, 4).flatten(2, 1),
+        ValueError,
+        ["flatten", "start_dim 2", "end_dim 1", "(2, 3, 4)"],
+    ),
+    ("cat_0d", lambda t: tg.cat([tg.Tensor(1.0), tg.Tensor(2.0)]), ValueError, ["cat", "0-d"]),
+    ("index", lambda t: r(2, 3)[5], IndexError, ["index", "5", "(2, 3)"]),
+    ("unsqueeze_dim", lambda t: r(2, 3).unsqueeze(5), IndexError, ["unsqueeze", "dim 5"]),
+    ("pad_negative", lambda t: r(2, 3).pad((-1, 0)), ValueError, ["pad", "negative", "(-1, 0)"]),
+    ("pad_odd_length", lambda t: r(2, 3).pad((1,)), ValueError, ["pad", "(1,)", "(2, 3)"]),
+    ("item_many", lambda t: r(3).item(), ValueError, ["item", "(3,)"]),
+    # construction and dtypes
+    ("tensor_str", lambda t: tg.Tensor("abc"), TypeError, ["Tensor", "str"]),
+    ("tensor_ragged", lambda t: tg.Tensor([[1, 2], [3]]), ValueError, ["Tensor", "unequal"]),
+    ("astype_unknown", lambda t: r(2).astype("floaty"), TypeError, ["astype", "floaty"]),
+    ("randn_negative", lambda t: tg.randn(-1, 2), ValueError, ["randn", "(-1, 2)"]),
+    ("zeros_float_size", lambda t: tg.zeros(2.5), TypeError, ["zeros", "2.5"]),
+    (
+        "int_requires_grad",
+        lambda t: tg.Tensor([1, 2, 3], requires_grad=True),
+        TypeError,
+        ["requires_grad", "int64", "(3,)", ".float()"],
+    ),
+    (
+        "int_requires_grad_",
+        lambda t: tg.arange(4).requires_grad_(),
+        TypeError,
+        ["requires_grad", "int64", "(4,)"],
+    ),
+    ("manual_seed_str", lambda t: tg.manual_seed("x"), TypeError, ["manual_seed", "str"]),
+    # convolution and pooling
+    (
+        "conv_channels",
+        lambda t: F.conv2d(r(1, 3, 8, 8), r(6, 1, 5, 5)),
+        ValueError,
+        ["conv2d", "3 channels", "(6, 1, 5, 5)"],
+    ),
+    (
+        "conv_module_channels",
+        lambda t: nn.Conv2d(1, 6, 5)(r(2, 3, 28, 28)),
+        ValueError,
+        ["conv2d", "3 channels", "(6, 1, 5, 5)"],
+    ),
+    (
+        "conv_kernel_too_big",
+        lambda t: F.conv2d(r(1, 1, 3, 3), r(2, 1, 5, 5)),
+        ValueError,
+        ["conv2d", "(5, 5)", "(1, 1, 3, 3)"],
+    ),
+    (
+        "conv_negative_padding",
+        lambda t: F.conv2d(r(1, 1, 8, 8), r(2, 1, 3, 3), padding=-1),
+        ValueError,
+        ["conv2d", "padding", "-1"],
+    ),
+    (
+        "conv_module_negative_padding",
+        lambda t: nn.Conv2d(1, 2, 3, padding=-1)(r(1, 1, 5, 5)),
+        ValueError,
+        ["conv2d", "padding", "-1"],
+    ),
+    (
+        "conv_input_rank",
+        lambda t: F.conv2d(r(8, 8), r(2, 1, 3, 3)),
+        ValueError,
+        ["conv2d", "(8, 8)", "4-D"],
+    ),
+    (
+        "conv_weight_rank",
+        lambda t: F.conv2d(r(1, 1, 8, 8), r(2, 3, 3)),
+        ValueError,
+        ["conv2d", "weight", "(2, 3, 3)"],
+    ),
+    (
+        "conv_stride_zero",
+        lambda t: F.conv2d(r(1, 1, 8, 8), r(2, 1, 3, 3), stride=0),
+        ValueError,
+        ["conv2d", "stride", "0"],
+    ),
+    (
+        "conv_bias_shape",
+        lambda t: F.conv2d(r(1, 1, 8, 8), r(2, 1, 3, 3), bias=r(3)),
+        ValueError,
+        ["conv2d", "bias", "(2,)", "(3,)"],
+    ),
+    (
+        "conv_groups",
+        lambda t: F.conv2d(r(1, 4, 8, 8), r(2, 4, 3, 3), groups=3),
+        ValueError,
+        ["conv2d", "groups=3", "(1, 4, 8, 8)"],
+    ),
+    (
+        "conv_module_zero_channels",
+        lambda t: nn.Conv2d(0, 2, 3),
+        ValueError,
+        ["Conv2d", "in_channels", "0"],
+    ),
+    (
+        "maxpool_kernel_too_big",
+        lambda t: F.max_pool2d(r(1, 1, 2, 2), 3),
+        ValueError,
+        ["max_pool2d", "(3, 3)", "(1, 1, 2, 2)"],
+    ),
+    (
+        "maxpool_input_rank",
+        lambda t: F.max_pool2d(r(4, 4), 2),
+        ValueError,
+        ["max_pool2d", "(4, 4)"],
+    ),
+    (
+        "avgpool_negative_padding",
+        lambda t: F.avg_pool2d(r(1, 1, 4, 4), 2, padding=-1),
+        ValueError,
+        ["avg_pool2d", "padding", "-1"],
+    ),
+    (
+        "batchnorm_channels",
+        lambda t: nn.BatchNorm2d(3)(r(2, 4, 5, 5)),
+        ValueError,
+        ["BatchNorm2d", "(2, 4, 5, 5)", "num_features=3"],
+    ),
+    (
+        "batchnorm_rank",
+        lambda t: nn.BatchNorm2d(3)(r(2, 3)),
+        ValueError,
+        ["BatchNorm2d", "4D", "(2, 3)"],
+    ),
+    (
+        "lenet_wrong_size",
+        lambda t: tg.models.LeNet5()(r(2, 1, 32, 32)),
+        ValueError,
+        ["linear", "(2, 400)", "(120, 256)"],
+    ),
+    # layers and losses
+    (
+        "linear_features",
+        lambda t: F.linear(r(2, 3), r(4, 5)),
+        ValueError,
+        ["linear", "(2, 3)", "(4, 5)"],
+    ),
+    (
+        "linear_module_features",
+        lambda t: nn.Linear(3, 4)(r(2, 5)),
+        ValueError,
+        ["linear", "(2, 5)", "(4, 3)"],
+    ),
+    ("dropout_p", lambda t: nn.Dropout(1.5), ValueError, ["Dropout", "1.5"]),
+    ("dropout_fn_p", lambda t: F.dropout(r(3), p=-0.1), ValueError, ["dropout", "-0.1"]),
+    (
+        "cross_entropy_target_too_big",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 3])),
+        IndexError,
+        ["cross_entropy", "class 3", "3 classes"],
+    ),
+    (
+        "cross_entropy_target_negative",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, -2])),
+        IndexError,
+        ["cross_entropy", "class -2"],
+    ),
+    (
+        "cross_entropy_float_target",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0.0, 1.0])),
+        TypeError,
+        ["cross_entropy", "float32", "(2,)", ".long()"],
+    ),
+    (
+        "cross_entropy_batch",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 1, 2])),
+        ValueError,
+        ["cross_entropy", "(2, 3)", "(3,)"],
+    ),
+    (
+        "nll_target_too_big",
+        lambda t: F.nll_loss(r(2, 3), tg.Tensor([0, 5])),
+        IndexError,
+        ["nll_loss", "class 5"],
+    ),
+    (
+        "mse_shapes",
+        lambda t: F.mse_loss(r(2, 3), r(3, 2)),
+        ValueError,
+        ["mse_loss", "(2, 3)", "(3, 2)"],
+    ),
+    (
+        "bce_logits_shapes",
+        lambda t: F.binary_cross_entropy_with_logits(r(2, 3), r(3)),
+        ValueError,
+        ["binary_cross_entropy_with_logits", "(2, 3)", "(3,)"],
+    ),
+    (
+        "bce_not_probabilities",
+        lambda t: F.binary_cross_entropy(tg.Tensor([0.5, 1.5]), tg.Tensor([0.0, 1.0])),
+        ValueError,
+        ["binary_cross_entropy", "[0, 1]"],
+    ),
+    (
+        "loss_reduction",
+        lambda t: F.mse_loss(r(2), r(2), reduction="avg"),
+        ValueError,
+        ["mse_loss", "'avg'"],
+    ),
+    # autograd
+    (
+        "backward_non_scalar",
+        _backward_non_scalar,
+        RuntimeError,
+        ["backward", "scalar", "(3,)", "gradient="],
+    ),
+    ("backward_twice", _backward_twice, RuntimeError, ["Sum", "second time", "retain_graph=True"]),
+    (
+        "backward_gradient_shape",
+        _backward_wrong_gradient_shape,
+        RuntimeError,
+        ["backward", "(3,)", "(2,)"],
+    ),
+    (
+        "backward_no_grad",
+        lambda t: tg.Tensor([1.0]).sum().backward(),
+        RuntimeError,
+        ["backward", "requires_grad"],
+    ),
+    (
+        "grad_input_not_requiring_grad",
+        lambda t: tg.grad((tg.Tensor([1.0], requires_grad=True) * 2).sum(), tg.Tensor([1.0])),
+        RuntimeError,
+        ["grad", "(1,)", "requires_grad=True"],
+    ),
+    # modules and state dicts
+    ("state_dict_missing", _missing_key, RuntimeError, ["Linear", "Missing", "bias"]),
+    ("state_dict_unexpected", _unexpected_key, RuntimeError, ["Unexpected", "extra.weight"]),
+    (
+        "state_dict_misshaped",
+        _misshaped_key,
+        RuntimeError,
+        ["size mismatch", "weight", "(3, 3)", "(2, 3)"],
+    ),
+    ("state_dict_nested_missing", _nested_missing_key, RuntimeError, ["LeNet5", "conv2.weight"]),
+    (
+        "state_dict_not_a_mapping",
+        lambda t: nn.Linear(3, 2).load_state_dict([1, 2]),
+        TypeError,
+        ["load_state_dict", "list"],
+    ),
+    (
+        "module_assign_int_to_parameter",
+        lambda t: setattr(nn.Linear(2, 2), "weight", 3),
+        TypeError,
+        ["weight", "Linear", "Parameter"],
+    ),
+    (
+        "get_model_unknown",
+        lambda t: tg.models.get_model("resnet"),
+        ValueError,
+        ["resnet", "lenet5"],
+    ),
+    # optimizers and schedulers
+    ("optimizer_empty", lambda t: optim.SGD([], lr=0.1), ValueError, ["SGD", "empty"]),
+    (
+        "optimizer_empty_generator",
+        lambda t: optim.Adam(nn.ReLU().parameters(), lr=0.1),
+        ValueError,
+        ["Adam", "empty"],
+    ),
+    (
+        "optimizer_non_tensor",
+        lambda t: optim.SGD([1.0, 2.0], lr=0.1),
+        TypeError,
+        ["SGD", "Tensor", "float"],
+    ),
+    (
+        "optimizer_ndarray",
+        lambda t: optim.Adam([np.ones(3)], lr=0.1),
+        TypeError,
+        ["Adam", "ndarray"],
+    ),
+    (
+        "optimizer_single_tensor",
+        lambda t: optim.SGD(tg.Tensor([1.0], requires_grad=True), lr=0.1),
+        TypeError,
+        ["SGD", "(1,)", "[tensor]"],
+    ),
+    ("optimizer_negative_lr", lambda t: optim.SGD(_params(), lr=-1), ValueError, ["SGD", "-1"]),
+    (
+        "optimizer_betas",
+        lambda t: optim.Adam(_params(), betas=(1.5, 0.9)),
+        ValueError,
+        ["Adam", "betas", "(1.5, 0.9)"],
+    ),
+    (
+        "optimizer_duplicate",
+        lambda t: optim.SGD([nn.Parameter(tg.ones(2))] * 2, lr=0.1),
+        ValueError,
+        ["SGD", "more than once"],
+    ),
+    (
+        "scheduler_not_optimizer",
+        lambda t: optim.lr_scheduler.StepLR(None, 2),
+        TypeError,
+        ["StepLR", "Optimizer", "NoneType"],
+    ),
+    (
+        "scheduler_step_size",
+        lambda t: optim.lr_scheduler.StepLR(optim.SGD(_params(), lr=0.1), 0),
+        ValueError,
+        ["StepLR", "step_size", "0"],
+    ),
+    # data
+    (
+        "dataloader_batch_zero",
+        lambda t: DataLoader(_ds(), batch_size=0),
+        ValueError,
+        ["DataLoader", "batch_size", "0"],
+    ),
+    (
+        "dataloader_batch_negative",
+        lambda t: DataLoader(_ds(), batch_size=-1),
+        ValueError,
+        ["DataLoader", "batch_size", "-1"],
+    ),
+    (
+        "dataloader_batch_float",
+        lambda t: DataLoader(_ds(), batch_size=2.5),
+        ValueError,
+        ["DataLoader", "batch_size", "2.5"],
+    ),
+    (
+        "tensor_dataset_lengths",
+        lambda t: TensorDataset(np.ones((4, 2)), np.ones(3)),
+        ValueError,
+        ["TensorDataset", "(4, 2)", "(3,)"],
+    ),
+    # checkpoint files (see tests/test_checkpoint.py for exhaustive truncation and fuzzing)
+    ("checkpoint_truncated", _truncated, CheckpointError, ["load", "model.npz", "truncated"]),
+    ("checkpoint_corrupt", _corrupt, CheckpointError, ["load", "model.npz", "CRC"]),
+    ("checkpoint_foreign_npz", _foreign_npz, CheckpointError, ["load", "plain.npz", "__meta__"]),
+    ("checkpoint_foreign_zip", _foreign_zip, CheckpointError, ["other.zip", "readme.txt"]),
+    ("checkpoint_pickle", _pickle_file, CheckpointError, ["model.pkl", "pickle"]),
+    ("checkpoint_text", _text_file, CheckpointError, ["notes.npz", "not a zip"]),
+    ("checkpoint_empty", _empty_file, CheckpointError, ["empty.npz", "empty"]),
+    ("checkpoint_missing", _missing_file, FileNotFoundError, ["nowhere.npz"]),
+]
+
+
+def test_table_is_large_and_unique():
+    assert len(ROWS) >= 40
+    assert len({row[0] for row in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize(("fn", "exc", "needles"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+def test_bad_input_raises_a_clear_error(tmp_path, fn, exc, needles):
+    with pytest.raises(exc) as info:
+        fn(tmp_path)
+    msg = str(info.value)
+    missing = [n for n in needles if n not in msg]
+    assert not missing, f"message lacks {missing}: {msg!r}"
+    # a clear error is ours, not numpy's: it never leaks numpy's own wording alone
+    assert "operands could not be broadcast" not in msg
+
+
+def test_checkpoint_error_is_a_value_error():
+    # the CLI maps ValueError to exit status 2; CheckpointError must be one
+    assert issubclass(CheckpointError, ValueError)
+
+
+def test_bad_input_never_uses_assert():
+    # errors on user input must survive `python -O` (asserts vanish there)
+    code = (
+        "import tinygrad_cnn as tg\n"
+        "from tinygrad_cnn.nn import functional as F\n"
+        "try:\n"
+        "    F.conv2d(tg.zeros(1, 3, 8, 8), tg.zeros(6, 1, 5, 5))\n"
+        "except ValueError as e:\n"
+        "    print('ok', e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-O", "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok conv2d: input has 3 channels")
+
+
+# -- the command line --------------------------------------------------------------------------
+def _cli_cases(tmp: Path) -> list[tuple[str, list[str], list[str]]]:
+    junk = tmp / "junk.npz"
+    junk.write_text("not a checkpoint")
+    plain = tmp / "plain.npz"
+    np.savez(plain, a=np.ones(2))
+    a_file = tmp / "a_file"
+    a_file.write_text("x")
+    return [
+        ("unknown_flag", ["train", "--bogus"], ["unrecognized arguments", "--bogus"]),
+        ("zero_epochs", ["train", "--epochs", "0"], ["--epochs", "positive"]),
+        ("bad_float", ["train", "--lr", "abc"], ["--lr", "abc"]),
+        ("bad_choice", ["train", "--optimizer", "lbfgs"], ["--optimizer", "lbfgs"]),
+        ("unknown_command", ["frobnicate"], ["frobnicate"]),
+        ("eval_missing", ["eval", str(tmp / "none.npz")], ["eval", "none.npz", "does not exist"]),
+        ("eval_no_arg", ["eval"], ["checkpoint"]),
+        ("eval_directory", ["eval", str(tmp)], ["eval", str(tmp)]),
+        ("eval_junk", ["eval", str(junk)], ["eval", "junk.npz", "not a tinygrad_cnn checkpoint"]),
+        ("eval_foreign", ["eval", str(plain)], ["eval", "plain.npz", "__meta__"]),
+        (
+            "resume_missing",
+            ["train", "--resume", str(tmp / "gone.npz")],
+            ["train", "gone.npz", "does not exist"],
+        ),
+        ("resume_junk", ["train", "--resume", str(junk), "--epochs", "1"], ["train", "junk.npz"]),
+        (
+            "dataset_missing",
+            ["train", "--data", "mnist", "--data-dir", str(tmp / "nodata"), "--no-progress"],
+            ["train", "MNIST", "nodata", "download"],
+        ),
+        (
+            "unknown_model",
+            ["train", "--model", "resnet", "--out", str(tmp / "run"), "--no-progress"],
+            ["train", "resnet"],
+        ),
+        (
+            "out_is_a_file",
+            ["train", "--epochs", "1", "--out", str(a_file), "--no-progress"],
+            ["train", "a_file"],
+        ),
+        ("graph_bad_shape", ["graph", "--input-shape", "1,a,28"], ["graph", "--input-shape"]),
+        ("graph_missing_ckpt", ["graph", "--checkpoint", str(tmp / "x.npz")], ["graph", "x.npz"]),
+        ("gradcheck_unknown_op", ["gradcheck", "--op", "nosuchop"], ["gradcheck", "nosuchop"]),
+        ("gradcheck_unknown_model", ["gradcheck", "--model", "nosuch"], ["gradcheck", "nosuch"]),
+    ]
+
+
+def _check_cli_error(name: str, rc: int, err: str, needles: list[str]) -> list[str]:
+    lines = err.strip().splitlines()
+    problems = []
+    if rc != 2:
+        problems.append(f"exit status {rc}")
+    if "Traceback" in err:
+        problems.append("traceback")
+    # argparse errors print the usage first; either way exactly one 'tinygrad-cnn ...: error:'
+    error_lines = [ln for ln in lines if "error:" in ln]
+    if len(error_lines) != 1 or not lines[-1].startswith("tinygrad-cnn"):
+        problems.append("not a single 'tinygrad-cnn ...: error: ...' line")
+    if lines and not lines[0].startswith("usage:") and len(lines) != 1:
+        problems.append(f"{len(lines)} lines on stderr")
+    missing = [n for n in needles if n not in err]
+    if missing:
+        problems.append(f"missing {missing}")
+    return [f"{name}: {problems}; stderr={err!r}"] if problems else []
+
+
+# one of each kind of failure also goes through a real `python -m tinygrad_cnn` process
+IN_SUBPROCESS = {
+    "unknown_flag",
+    "zero_epochs",
+    "unknown_command",
+    "eval_missing",
+    "eval_directory",
+    "eval_junk",
+    "resume_missing",
+    "graph_bad_shape",
+    "gradcheck_unknown_op",
+}
+
+
+def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
+    from tinygrad_cnn import cli
+
+    failures = []
+    for name, argv, needles in _cli_cases(tmp_path):
+        try:
+            rc = cli.main(argv)
+        except SystemExit as e:  # argparse's own errors
+            rc = e.code
+        captured = capsys.readouterr()
+        failures += _check_cli_error(name, rc, captured.err, needles)
+    assert not failures, "\n".join(failures)
+
+
+def test_cli_errors_in_a_real_process(tmp_path):
+    cases = [c for c in _cli_cases(tmp_path) if c[0] in IN_SUBPROCESS]
+    assert len(cases) == len(IN_SUBPROCESS)
+    env = {**os.environ, "PYTHONPATH": REPO, "OPENBLAS_NUM_THREADS": "1"}
+    # all at once: each is a fresh interpreter, mostly importing numpy, so they overlap well
+    running = [
+        (
+            name,
+            needles,
+            subprocess.Popen(
+                [sys.executable, "-m", "tinygrad_cnn", *argv],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=tmp_path,
+                env=env,
+            ),
+        )
+        for name, argv, needles in cases
+    ]
+    failures = []
+    for name, needles, p in running:
+        _, err = p.communicate(timeout=120)
+        failures += _check_cli_error(name, p.returncode, err, needles)
+    assert not failures, "\n".join(failures)

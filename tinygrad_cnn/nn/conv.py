@@ -1,0 +1,436 @@
+"""Convolution, pooling and batch-norm layers (NCHW), over the functional CNN ops.
+
+>>> import tinygrad_cnn as tg
+>>> from tinygrad_cnn import nn
+>>> nn.Conv2d(1, 6, 5)
+Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import creation
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _pair(v: Any, name: str, what: str) -> tuple[int, int]:
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(i, int) for i in v):
+        return (int(v[0]), int(v[1]))
+    raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {v!r}")
+
+
+class _ConvNd(Module):
+    transposed = False
+
+    def __init__(
+        self,
+        name: str,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+        output_padding: Any = 0,
+    ) -> None:
+        super().__init__()
+        for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+                f"both be divisible by groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size, name, "kernel_size")
+        self.stride = _pair(stride, name, "stride")
+        self.dilation = _pair(dilation, name, "dilation")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}"
+                )
+            if padding == "same" and (self.transposed or self.stride != (1, 1)):
+                raise ValueError(f"{name}: padding='same' needs stride 1 (got {self.stride})")
+            self.padding: Any = padding
+        else:
+            self.padding = _pair(padding, name, "padding")
+        self.output_padding = _pair(output_padding, name, "output_padding")
+        self.groups = groups
+        self.padding_mode = padding_mode
+        kh, kw = self.kernel_size
+        if self.transposed:
+            shape = (in_channels, out_channels // groups, kh, kw)
+        else:
+            shape = (out_channels, in_channels // groups, kh, kw)
+        self.weight = Parameter(creation.zeros(shape))
+        if bias:
+            self.bias = Parameter(creation.zeros(out_channels))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch: kaiming_uniform_(a=sqrt(5)); bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) where
+        # fan_in is computed from the weight tensor (so from out/groups for transposed convs)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding != (0, 0):
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else (f", padding={self.padding}")
+            )
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W); ``weight`` is (out, in/groups, kh, kw).
+
+    Output size per spatial dim: floor((H + 2p - d(k-1) - 1) / s) + 1.
+
+    >>> import tinygrad_cnn as tg
+    >>> conv = tg.nn.Conv2d(1, 6, 5, padding=2)
+    >>> conv(tg.ones(2, 1, 28, 28)).shape, conv.weight.shape
+    ((2, 6, 28, 28), (6, 1, 5, 5))
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__(
+            "Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
+            groups, bias, padding_mode,
+        )  # fmt: skip
+
+    def forward(self, input: Tensor) -> Tensor:
+        padding = self.padding
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            pads = []
+            for d, k in zip(self.dilation, self.kernel_size):
+                total = d * (k - 1)
+                pads.append((total // 2, total - total // 2))
+            if all(lo == hi for lo, hi in pads):
+                padding = (pads[0][0], pads[1][0])
+            else:  # an even kernel: pad the extra row/column at the end, as PyTorch
+                input = input.pad((pads[1][0], pads[1][1], pads[0][0], pads[0][1]))
+                padding = 0
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+        )
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input);
+    ``weight`` is (in, out/groups, kh, kw).
+
+    Output size: (H - 1)s - 2p + d(k - 1) + output_padding + 1.
+
+    >>> import tinygrad_cnn as tg
+    >>> up = tg.nn.ConvTranspose2d(4, 2, 2, stride=2)
+    >>> up(tg.ones(1, 4, 5, 5)).shape, up.weight.shape
+    ((1, 2, 10, 10), (4, 2, 2, 2))
+    """
+
+    transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__(
+            "ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding,
+            dilation, groups, bias, padding_mode, output_padding,
+        )  # fmt: skip
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if op >= max(s, d):
+                raise ValueError(
+                    f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than "
+                    f"either stride {self.stride} or dilation {self.dilation}"
+                )
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        output_padding = self.output_padding
+        if output_size is not None:
+            size = tuple(output_size)[-2:]
+            op = []
+            for i in range(2):
+                base = (
+                    (input.shape[2 + i] - 1) * self.stride[i]
+                    - 2 * self.padding[i]
+                    + self.dilation[i] * (self.kernel_size[i] - 1)
+                    + 1
+                )
+                extra = size[i] - base
+                if not 0 <= extra < max(self.stride[i], self.dilation[i]):
+                    raise ValueError(
+                        f"ConvTranspose2d: requested output size {size} is not reachable from "
+                        f"input of shape {input.shape} (sizes {base} to "
+                        f"{base + self.stride[i] - 1} are possible in dim {i})"
+                    )
+                op.append(extra)
+            output_padding = tuple(op)
+        return F.conv_transpose2d(
+            input, self.weight, self.bias, self.stride, self.padding, output_padding,
+            self.groups, self.dilation,
+        )  # fmt: skip
+
+
+# -- pooling ------------------------------------------------------------------------------------
+
+
+class MaxPool2d(Module):
+    """Max over kernel_size windows (stride defaults to kernel_size).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.MaxPool2d(2)(tg.ones(1, 6, 24, 24)).shape
+    (1, 6, 12, 12)
+    """
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Any:
+        return F.max_pool2d(
+            input, self.kernel_size, self.stride, self.padding, self.dilation,
+            ceil_mode=self.ceil_mode, return_indices=self.return_indices,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows (stride defaults to kernel_size).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.AvgPool2d(2)(tg.ones(1, 1, 4, 4)).tolist()
+    [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool2d(
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+            self.count_include_pad,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average-pool to a fixed output size, whatever the input's spatial size.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.AdaptiveAvgPool2d(1)(tg.ones(2, 8, 7, 7)).shape
+    (2, 8, 1, 1)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+# -- batch norm ---------------------------------------------------------------------------------
+
+
+class _BatchNorm(Module):
+    _dims: tuple[int, ...] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+    ) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
+            raise ValueError(
+                f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}"
+            )
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(creation.ones(num_features))
+            self.bias = Parameter(creation.zeros(num_features))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", creation.zeros(num_features))
+            self.register_buffer("running_var", creation.ones(num_features))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        name = type(self).__name__
+        if input.ndim not in self._dims:
+            want = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(
+                f"{name}: expected {want} input (got {input.ndim}D input of shape {input.shape})"
+            )
+        if input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{name}: input of shape {input.shape} has {input.shape[1]} channels but the "
+                f"layer was built for num_features={self.num_features}"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L): normalize each channel by batch statistics in
+    training (updating running_mean / running_var) and by the running ones in eval.
+
+    >>> import tinygrad_cnn as tg
+    >>> bn = tg.nn.BatchNorm1d(3)
+    >>> bn(tg.randn(8, 3)).shape, list(bn.state_dict())
+    ((8, 3), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'])
+    """
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W), per channel.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.BatchNorm2d(6)(tg.randn(4, 6, 5, 5)).shape
+    (4, 6, 5, 5)
+    """
+
+    _dims = (4,)

@@ -1,0 +1,327 @@
+"""SGD, Adam, AdamW and RMSprop, each the same update, in the same float32 operation order,
+as PyTorch's single-tensor implementation (so trajectories agree to float32 rounding).
+
+>>> import tinygrad_cnn as tg
+>>> w = tg.nn.Parameter(tg.Tensor([1.0, -2.0]))
+>>> opt = tg.optim.SGD([w], lr=0.1)
+>>> (w * w).sum().backward(); opt.step()
+>>> [round(v, 4) for v in w.tolist()]
+[0.8, -1.6]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+def _check(name: str, **values: float) -> None:
+    for k, v in values.items():
+        if not 0.0 <= v:
+            raise ValueError(f"{name}: invalid {k} {v}; it must be >= 0")
+
+
+def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
+    """a = lerp(a, b, w) in place, with PyTorch's two-branch formula."""
+    w32 = a.dtype.type(w)
+    if abs(w) < 0.5:
+        a += w32 * (b - a)
+    else:
+        np.subtract(b, (b - a) * (a.dtype.type(1) - w32), out=a)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and
+    (L2) weight decay:
+
+        g = grad + weight_decay * p
+        buf = g (first step), else momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf (nesterov) or buf
+        p = p - lr * g
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.nn.Parameter(tg.Tensor([1.0]))
+    >>> opt = tg.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
+    >>> round(w.item(), 4)
+    0.46
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, g: dict[str, Any]) -> None:
+        _check("SGD", lr=g["lr"], momentum=g["momentum"], weight_decay=g["weight_decay"])
+        if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        loss = self._closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p.data
+                g = p.grad.data
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    g = g + d.dtype.type(wd) * d
+                if momentum != 0:
+                    st = state.get(p)
+                    if st is None:
+                        st = state[p] = {}
+                    buf = st.get("momentum_buffer")
+                    if buf is None:
+                        buf = st["momentum_buffer"] = np.array(g, dtype=d.dtype, copy=True)
+                    else:
+                        buf *= d.dtype.type(momentum)
+                        if dampening == 0:
+                            buf += g
+                        else:
+                            buf += d.dtype.type(1 - dampening) * g
+                    g = g + d.dtype.type(momentum) * buf if nesterov else buf
+                d -= d.dtype.type(lr) * g
+        return loss
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with optional L2 weight decay and AMSGrad, PyTorch's update:
+
+        m = lerp(m, g, 1 - beta1);  v = beta2 v + (1 - beta2) g^2
+        p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.nn.Parameter(tg.Tensor([1.0, -1.0]))
+    >>> opt = tg.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9, -0.9]
+    """
+
+    _decoupled = False
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, g: dict[str, Any]) -> None:
+        name = type(self).__name__
+        _check(name, lr=g["lr"], eps=g["eps"], weight_decay=g["weight_decay"])
+        b1, b2 = g["betas"]
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"{name}: betas must be in [0, 1), got {g['betas']}")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adam update of every parameter that has a gradient."""
+        loss = self._closure(closure)
+        state = self.state
+        decoupled = self._decoupled
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p.data
+                f = d.dtype.type
+                g = p.grad.data
+                if maximize:
+                    g = -g
+                st = state.get(p)
+                if st is None:
+                    st = state[p] = {
+                        "step": 0.0,
+                        "exp_avg": np.zeros_like(d),
+                        "exp_avg_sq": np.zeros_like(d),
+                    }
+                    if amsgrad:
+                        st["max_exp_avg_sq"] = np.zeros_like(d)
+                st["step"] = step = st["step"] + 1.0
+                if wd != 0:
+                    if decoupled:
+                        d *= f(1 - lr * wd)
+                    else:
+                        g = g + f(wd) * d
+                m, v = st["exp_avg"], st["exp_avg_sq"]
+                _lerp_(m, g, 1 - beta1)
+                v *= f(beta2)
+                v += (f(1 - beta2) * g) * g
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bc2_sqrt = bias_correction2**0.5
+                if amsgrad:
+                    vmax = st["max_exp_avg_sq"]
+                    np.maximum(vmax, v, out=vmax)
+                    denom = np.sqrt(vmax)
+                else:
+                    denom = np.sqrt(v)
+                denom /= f(bc2_sqrt)
+                denom += f(eps)
+                d += (f(-step_size) * m) / denom
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``p *= 1 - lr * weight_decay``
+    before the Adam update. Default weight_decay=0.01, as PyTorch.
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.nn.Parameter(tg.Tensor([1.0]))
+    >>> opt = tg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> (w * 0).sum().backward(); opt.step(); round(w.item(), 4)
+    0.95
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), PyTorch's variant: ``v = alpha v + (1 - alpha) g^2``,
+    ``p -= lr g / (sqrt(v) + eps)``, optionally centered and with momentum.
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.nn.Parameter(tg.Tensor([1.0]))
+    >>> opt = tg.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward(); opt.step(); round(w.item(), 4)
+    0.9
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, g: dict[str, Any]) -> None:
+        _check(
+            "RMSprop",
+            lr=g["lr"],
+            alpha=g["alpha"],
+            eps=g["eps"],
+            weight_decay=g["weight_decay"],
+            momentum=g["momentum"],
+        )
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One RMSprop update of every parameter that has a gradient."""
+        loss = self._closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p.data
+                f = d.dtype.type
+                g = p.grad.data
+                if maximize:
+                    g = -g
+                st = state.get(p)
+                if st is None:
+                    st = state[p] = {"step": 0.0, "square_avg": np.zeros_like(d)}
+                    if momentum > 0:
+                        st["momentum_buffer"] = np.zeros_like(d)
+                    if centered:
+                        st["grad_avg"] = np.zeros_like(d)
+                st["step"] += 1.0
+                if wd != 0:
+                    g = g + f(wd) * d
+                sq = st["square_avg"]
+                sq *= f(alpha)
+                sq += (f(1 - alpha) * g) * g
+                if centered:
+                    ga = st["grad_avg"]
+                    _lerp_(ga, g, 1 - alpha)
+                    # NOTE: sq - ga^2 cancels badly when gradients are steady; PyTorch's fused
+                    # multiply-add rounds once, which float64 reproduces (the product is exact)
+                    avg = (sq.astype(np.float64) - np.square(ga, dtype=np.float64)).astype(d.dtype)
+                    np.sqrt(avg, out=avg)
+                else:
+                    avg = np.sqrt(sq)
+                avg += f(eps)
+                if momentum > 0:
+                    buf = st["momentum_buffer"]
+                    buf *= f(momentum)
+                    buf += g / avg
+                    d += f(-lr) * buf
+                else:
+                    d += (f(-lr) * g) / avg
+        return loss
