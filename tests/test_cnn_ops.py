@@ -500,3 +500,28 @@ def test_activations_stay_batch_last_through_conv_relu_pool():
     h1.retain_grad()
     out.backward(tg.Tensor(rand(*out.shape, seed=3)))
     assert is_batch_last(h1.grad.numpy())
+
+
+def test_gradients_keep_the_batch_last_layout_through_flatten_and_pool():
+    # conv/pool outputs live batch-last; the gradients coming back through a flatten and a
+    # max pool must stay batch-last too (mixed layouts make later ops several times slower)
+    from tinygrad_cnn.ops.conv import is_batch_last
+
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((4, 3, 8, 8)))
+    w = tg.Tensor(rng.standard_normal((5, 3, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1).relu()
+    y.retain_grad()
+    p = F.max_pool2d(y, 2)
+    p.retain_grad()
+    flat = p.reshape(4, -1)
+    (flat * tg.Tensor(rng.standard_normal(flat.shape))).sum().backward()
+    assert is_batch_last(p.grad.numpy()) and is_batch_last(y.grad.numpy())
+    # and the values are those of the plain NCHW computation
+    y_ref = np.ascontiguousarray(y.numpy())
+    g_ref = np.ascontiguousarray(p.grad.numpy())
+    win = y_ref.reshape(4, 5, 4, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5).reshape(4, 5, 4, 4, 4)
+    first = win.argmax(-1)  # ties (all-zero windows after relu) go to the first, as PyTorch
+    hit = np.arange(4) == first[..., None]
+    expect = (hit * g_ref[..., None]).reshape(4, 5, 4, 4, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    np.testing.assert_allclose(y.grad.numpy(), expect.reshape(4, 5, 8, 8))

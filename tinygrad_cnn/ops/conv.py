@@ -164,6 +164,17 @@ class ColumnMatMul(Function):
         return ga, gc, (g if nbias else None)
 
 
+class BatchLast(Function):
+    # an NCHW array copied into batch-last (C, H, W, N) storage; the identity for gradients
+    def forward(self, x):
+        out = batch_last(x.shape, x.dtype, None)
+        out[...] = x
+        return out
+
+    def backward(self, g):
+        return g
+
+
 class Contiguous(Function):
     # a C-ordered copy (a layout choice for BLAS); the identity for gradients
     def forward(self, x):

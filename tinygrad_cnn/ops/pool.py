@@ -53,8 +53,19 @@ def scatter(g: np.ndarray, idx: np.ndarray, geom) -> np.ndarray:
     (h, w), _, stride, (pt, pb, pl, pr), dilation = geom
     n, c, ho, wo = g.shape
     shape = (n, c, h + pt + pb, w + pl + pr)
-    out = batch_last(shape, g.dtype) if is_batch_last(g) else np.zeros(shape, g.dtype)
     overlap = _overlapping(geom)
+    kh, kw = geom[1]
+    # windows that tile the padded input exactly write every position once: no zero fill
+    tiled = not overlap and dilation == (1, 1) and stride == (kh, kw)
+    tiled = tiled and shape[2] == ho * kh and shape[3] == wo * kw
+    fill = None if tiled else 0.0
+    # NOTE: follow the layout of g (batch innermost, as conv's gradients are, even when they
+    # are a padded slice): writing NCHW from batch-last g would make this and the next ops
+    # strided, several times slower
+    if g.strides[0] == g.itemsize or is_batch_last(g):
+        out = batch_last(shape, g.dtype, fill)
+    else:
+        out = np.empty(shape, g.dtype) if tiled else np.zeros(shape, g.dtype)
     for k, i, j in _offsets(geom):
         v = out[window_slice(i, j, (ho, wo), stride, dilation)]
         if overlap:
