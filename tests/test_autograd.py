@@ -329,3 +329,18 @@ def test_anomaly_mode_names_forward_op_and_line():
     with tg.detect_anomaly():
         with pytest.raises(FloatingPointError, match=r"Log produced -inf.*\(2,\).*test_autograd"):
             x.log()
+
+
+def test_malloc_tuning_is_applied_or_opted_out():
+    import subprocess
+    import sys
+
+    code = "import tinygrad_cnn._malloc as m, tinygrad_cnn; print(m._tuned)"
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    env = {**__import__("os").environ, "TINYGRAD_CNN_KEEP_MALLOC": "1"}
+    off = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    if sys.platform.startswith("linux"):
+        assert on.stdout.strip() == "True"
+    assert off.stdout.strip() == "False"

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -302,20 +301,34 @@ def run_timing(w: Workload, rounds: int, torch) -> dict:
     }
 
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _reset_peak() -> int:
+    """Reset the peak-RSS counter (Linux clear_refs); return the RSS it now counts from."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return _status_kb("VmRSS")
+
+
 def _peak_mb_child(name: str, side: str) -> None:
-    """In a fresh process: build one side of one workload, run it, print peak RSS growth."""
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """In a fresh process: build one side of one workload, run it, print its peak RSS above
+    what the process held before the model was built (weights, activations and buffers
+    count; a one-time spike of the first step, such as lazy kernel set-up, does not)."""
     w = next(w for w in WORKLOADS if w.name == name)
-    if side == "ours":
-        step = w.ours()
-    else:
-        torch = _torch()
-        step = w.theirs(torch)
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    torch = _torch() if side == "torch" else None
+    base = _status_kb("VmRSS")
+    step = w.ours() if side == "ours" else w.theirs(torch)
+    step()
+    _reset_peak()
     for _ in range(max(3, w.iters)):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mb": (peak - base) / 1024}))
+    print(json.dumps({"peak_mb": (_status_kb("VmHWM") - base) / 1024}))
 
 
 def peak_memory(name: str, side: str) -> float | None:
