@@ -258,3 +258,15 @@ def test_where_and_clamp():
     assert c.tolist() == [-1.0, 0.5, 1.0]
     c.sum().backward()
     assert x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_functional_pad_matches_tensor_pad_and_rejects_other_modes():
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    out = F.pad(x, (1, 0, 0, 2), value=-1.0)
+    np.testing.assert_array_equal(
+        out.numpy(), np.pad(np.arange(6.0).reshape(2, 3), ((0, 2), (1, 0)), constant_values=-1)
+    )
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="pad: only mode='constant'"):
+        F.pad(x, (1, 1), mode="reflect")

@@ -112,6 +112,20 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
     return input.log_softmax(dim)
 
 
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad with a constant, sizes in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
+
+    >>> F.pad(tg.ones(1, 2), (1, 2), value=0.5).tolist()
+    [[0.5, 1.0, 1.0, 0.5, 0.5]]
+    """
+    if mode != "constant":
+        raise ValueError(
+            f"pad: only mode='constant' is supported, got mode={mode!r} (input shape "
+            f"{input.shape}); pad with a constant value instead"
+        )
+    return input.pad(pad, value=0.0 if value is None else value)
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, with weight of shape (out_features, in_features).
 
@@ -376,6 +390,7 @@ __all__ = [
     "softplus",
     "softmax",
     "log_softmax",
+    "pad",
     "linear",
     "nll_loss",
     "cross_entropy",
