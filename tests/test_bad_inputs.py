@@ -34,6 +34,13 @@ def r(*shape: int) -> tg.Tensor:
 
 
 # -- helpers for the rows that need several statements ----------------------------------------
+def _wrong_grad_shape(tmp: Path) -> None:
+    w = nn.Parameter(tg.ones(3))
+    opt = optim.Adam([w])
+    w.grad = tg.ones(4)
+    opt.step()
+
+
 def _backward_non_scalar(tmp: Path) -> None:
     x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x * 2).backward()
@@ -513,6 +520,8 @@ ROWS: list[Row] = [
     ("checkpoint_text", _text_file, CheckpointError, ["notes.npz", "not a zip"]),
     ("checkpoint_empty", _empty_file, CheckpointError, ["empty.npz", "empty"]),
     ("checkpoint_missing", _missing_file, FileNotFoundError, ["nowhere.npz"]),
+    ("reshape_float_size", lambda t: r(2, 3).reshape(2.0, 3), TypeError, ["integers", "2.0"]),
+    ("optimizer_grad_shape", _wrong_grad_shape, ValueError, ["Adam.step", "(3,)", "(4,)"]),
 ]
 
 

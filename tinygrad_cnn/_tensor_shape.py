@@ -236,6 +236,9 @@ class TensorShape:
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"sizes and dims must be integers, got {tuple(shape)}")
     return tuple(int(s) for s in shape)
 
 

@@ -34,6 +34,17 @@ def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
         np.subtract(b, (b - a) * (a.dtype.type(1) - w32), out=a)
 
 
+def _grad_of(p: Any, opt: Any) -> Any:
+    """The gradient array of p, checked: a hand-assigned .grad of another shape is an error."""
+    g = p.grad.data
+    if g.shape != p.data.shape:
+        raise ValueError(
+            f"{type(opt).__name__}.step: a parameter of shape {tuple(p.data.shape)} has a .grad "
+            f"of shape {tuple(g.shape)}; gradients must have their parameter's shape"
+        )
+    return g
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and
     (L2) weight decay:
@@ -89,7 +100,7 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
+                g = _grad_of(p, self)
                 if maximize:
                     g = -g
                 if wd != 0:
@@ -169,7 +180,7 @@ class Adam(Optimizer):
                     continue
                 d = p.data
                 f = d.dtype.type
-                g = p.grad.data
+                g = _grad_of(p, self)
                 if maximize:
                     g = -g
                 st = state.get(p)
@@ -291,7 +302,7 @@ class RMSprop(Optimizer):
                     continue
                 d = p.data
                 f = d.dtype.type
-                g = p.grad.data
+                g = _grad_of(p, self)
                 if maximize:
                     g = -g
                 st = state.get(p)
