@@ -256,17 +256,17 @@ class Function:
         Tensor = _tensor_cls
         ctx = cls()
         ctx.inputs = args
-        raw = []
-        record = False
+        raw, needs = [], []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.data)
-                if a.requires_grad:
-                    record = True
+                needs.append(a.requires_grad)
             else:
                 raw.append(a)
+                needs.append(False)
         state = _state
-        record = record and state.grad_enabled
+        ctx.needs_input_grad = tuple(needs)
+        record = state.grad_enabled and any(needs)
         out_data = orig_out = ctx.forward(*raw, **kwargs)
         if type(out_data) is not np.ndarray:  # numpy turns 0-d results into scalars
             out_data = np.asarray(out_data)
@@ -274,7 +274,6 @@ class Function:
             if state.anomaly:
                 _check_forward_anomaly(ctx, args, out_data)
             return Tensor._wrap(out_data, False)
-        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         if "_saved_raw" in ctx.__dict__:
             ctx._resolve_saved(out_data, orig_out)
         out = Tensor._wrap(out_data, True)

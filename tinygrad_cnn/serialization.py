@@ -313,6 +313,8 @@ def load(path: str | os.PathLike) -> Any:
     tinygrad_cnn.serialization.CheckpointError: load: ...bad.npz is not a tinygrad_cnn ...
     """
     path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: checkpoint {path} does not exist")
     with open(path, "rb") as f:
         head = f.read(4)
         f.seek(0)

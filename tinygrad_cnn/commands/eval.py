@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 
 import numpy as np
 
@@ -33,8 +32,6 @@ def run(args: argparse.Namespace) -> int:
     from ..serialization import load
     from ..training import TrainConfig, build, evaluate
 
-    if not os.path.exists(args.checkpoint):
-        raise FileNotFoundError(f"checkpoint {args.checkpoint} does not exist")
     state = load(args.checkpoint)
     config = TrainConfig(**json.loads(str(state["config"])))
     if args.data_dir is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import Any
 
 import numpy as np
@@ -76,8 +75,6 @@ def _parse_shape(text: str) -> tuple[int, ...]:
 def _load_checkpoint(path: str) -> tuple[dict, str | None]:
     from ..serialization import load
 
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
     state = load(path)
     name = None
     if isinstance(state, dict) and "model" in state:

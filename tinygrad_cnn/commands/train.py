@@ -56,11 +56,6 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
     )
-    if args.resume is not None:
-        import os
-
-        if not os.path.exists(args.resume):
-            raise FileNotFoundError(f"checkpoint {args.resume} does not exist")
     summary = fit(config, resume=args.resume, progress=not args.no_progress)
     for kind, path in summary.get("artifacts", {}).items():
         print(f"{kind}: {path}")

@@ -282,7 +282,7 @@ def max_pool2d(
     if ctx is None:  # nothing recorded: recompute the arg-max offsets
         _, idx = P.max_pool(x.data, geom)
     else:
-        idx = ctx.idx
+        idx = ctx.saved_tensors[0].data
     indices = P.flat_indices(idx, geom)
     return out, Tensor._wrap(indices[0] if unbatched else indices, False)
 

@@ -259,19 +259,16 @@ class Clamp(Function):
 class Where(Function):
     # d where(c, x, y) = c dx + (1 - c) dy
     def forward(self, cond, x, y):
-        self.cond = cond
+        self.save_for_backward(cond)
         return np.where(cond, x, y)
 
     def backward(self, g):
         _, nx, ny = self.needs_input_grad
-        c = const(np.asarray(self.cond, dtype=bool))
-        gx = g * c if nx else None
-        gy = g * const(~c.data) if ny else None
+        (cond,) = self.saved_tensors
+        c = cond.data.astype(bool, copy=False)
+        gx = g * const(c) if nx else None
+        gy = g * const(~c) if ny else None
         return None, gx, gy
-
-    def _release(self):
-        self.__dict__.pop("cond", None)
-        super()._release()
 
 
 class Cast(Function):

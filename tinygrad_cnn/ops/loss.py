@@ -32,24 +32,19 @@ class NLL(Function):
     # loss = sum_i -w_i logp[i, t_i] / denom: linear in logp, so the gradient is a constant
     # weight table scattered at the targets (and the second derivative is zero)
     def forward(self, logp, target=None, weight=None, denom=1.0, reduce=True):
-        n = logp.shape[0]
         self.reduce = reduce
-        rows = np.arange(n)
-        self.scatter = (rows, target, weight / denom, logp.shape, reduce)
-        picked = -logp[rows, target] * weight
-        return np.asarray(picked.sum() / denom if reduce else picked / denom, dtype=logp.dtype)
+        scale = weight / denom
+        self.save_for_backward(target, scale)
+        picked = -logp[np.arange(logp.shape[0]), target] * scale
+        return np.asarray(picked.sum() if reduce else picked, dtype=logp.dtype)
 
     def backward(self, g):
-        rows, target, scale, shape, reduce = self.scatter
-        table = np.zeros(shape, dtype=g.dtype)
-        table[rows, target] = -scale
-        if reduce:
+        target, scale = (t.data for t in self.saved_tensors)
+        table = np.zeros(self.inputs[0].shape, dtype=g.dtype)
+        table[np.arange(len(target)), target] = -scale
+        if self.reduce:
             return g * const(table)
         return g.reshape(-1, 1) * const(table)
 
     def extra_repr(self):
         return "reduction=" + ("sum/denom" if self.reduce else "none")
-
-    def _release(self):
-        self.__dict__.pop("scatter", None)
-        super()._release()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from .conv import BatchLast, is_batch_last
 from .reduce import SumTo
 
 
@@ -16,14 +17,12 @@ class Reshape(Function):
         # NOTE: conv and pool keep images batch-last, (C, H, W, N) behind an NCHW view. A
         # flatten copies that into (N, C*H*W); its gradient is relaid batch-last below, since
         # mixed layouts make every later elementwise op and conv product strided and ~5x slower.
-        self.relayout = x.ndim == 4 and not x.flags.c_contiguous and _is_batch_last(x)
+        self.relayout = x.ndim == 4 and not x.flags.c_contiguous and is_batch_last(x)
         return x.reshape(shape)
 
     def backward(self, g):
         out = g.reshape(self.in_shape)
-        if self.relayout and not _is_batch_last(out.data):
-            from .conv import BatchLast
-
+        if self.relayout and not is_batch_last(out.data):
             out = BatchLast.apply(out)
         return out
 
@@ -54,10 +53,6 @@ class Expand(Function):
 
     def extra_repr(self):
         return f"{tuple(self.in_shape)} -> shape={tuple(self._output_ref().shape)}"
-
-
-def _is_batch_last(x: np.ndarray) -> bool:
-    return x.transpose(1, 2, 3, 0).flags.c_contiguous
 
 
 def _is_basic(idx: tuple) -> bool:

@@ -89,16 +89,14 @@ def gather(y: np.ndarray, idx: np.ndarray, geom) -> np.ndarray:
 class MaxPool2d(Function):
     # d max(window) = 1 at the window's arg-max offset, 0 elsewhere
     def forward(self, x, geom=None):
-        out, self.idx = max_pool(x, geom)
+        out, idx = max_pool(x, geom)
+        self.save_for_backward(idx)
         self.geom = geom
         return out
 
     def backward(self, g):
-        return PoolScatter.apply(g, idx=self.idx, geom=self.geom)
-
-    def _release(self):
-        self.__dict__.pop("idx", None)
-        super()._release()
+        (idx,) = self.saved_tensors
+        return PoolScatter.apply(g, idx=idx.data, geom=self.geom)
 
     def extra_repr(self):
         _, kernel, stride, pads, dilation = self.geom
