@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, grad, no_grad
+from .autograd import enable_grad, no_grad
+from .graph import grad
 from .tensor import Tensor
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
+from . import autograd, graph
 from ._tensor_math import TensorMath
 from ._tensor_shape import TensorShape
 from .ops import elementwise as E
@@ -313,8 +313,8 @@ class Tensor(TensorMath, TensorShape):
                 f"backward: this tensor (shape {self.shape}) does not require grad and has no "
                 "grad_fn; make an input require grad (requires_grad=True) before computing it"
             )
-        g = autograd._default_grad(self, gradient, "backward")
-        autograd.run_backward([self], [g], retain_graph or create_graph, create_graph)
+        g = graph.default_grad(self, gradient, "backward")
+        graph.run_backward([self], [g], retain_graph or create_graph, create_graph)
 
     # -- dtype ----------------------------------------------------------------------------
     def astype(self, dtype: Any) -> Tensor:
@@ -628,7 +628,7 @@ class Tensor(TensorMath, TensorShape):
         return self
 
 
-autograd._tensor_cls = Tensor
+autograd.Tensor = Tensor
 
 
 class _HookHandle:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import composite
 from ..ops.loss import NLL
 from ..ops.matmul import Linear
 from ..tensor import Tensor, where
@@ -112,6 +113,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
     return input.log_softmax(dim)
 
 
+@composite("pad")
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad with a constant, sizes in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
 
@@ -126,6 +128,7 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     return input.pad(pad, value=0.0 if value is None else value)
 
 
+@composite("linear")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, with weight of shape (out_features, in_features).
 
@@ -193,6 +196,7 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor, ignore_index:
         )
 
 
+@composite("nll_loss")
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -243,6 +247,7 @@ def _nll(
     return loss.reshape(target.shape) if not reduce else loss
 
 
+@composite("cross_entropy")
 def cross_entropy(
     input: Tensor,
     target: Any,
@@ -300,6 +305,7 @@ def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
         )
 
 
+@composite("mse_loss")
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error.
 
@@ -313,6 +319,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction, "mse_loss")
 
 
+@composite("l1_loss")
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean absolute error.
 
@@ -328,6 +335,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 _LOG_FLOOR = math.exp(-100.0)  # PyTorch clamps BCE's logs at -100
 
 
+@composite("binary_cross_entropy")
 def binary_cross_entropy(
     input: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
@@ -352,6 +360,7 @@ def binary_cross_entropy(
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Any,

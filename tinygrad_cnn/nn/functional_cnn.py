@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
-from ..autograd import no_grad
+from ..autograd import composite, no_grad
 from ..ops import conv as C
 from ..ops import pool as P
 from ..ops._util import const
@@ -100,6 +100,7 @@ def _check_bias(op: str, bias: Tensor | None, channels: int) -> None:
 # -- convolutions -------------------------------------------------------------------------------
 
 
+@composite("conv2d")
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -157,6 +158,7 @@ def conv2d(
     return out.squeeze(0) if unbatched else out
 
 
+@composite("conv_transpose2d")
 def conv_transpose2d(
     input: Tensor,
     weight: Tensor,
@@ -255,6 +257,7 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     return ((h, w), kernel, s, (p[0], hi[0], p[1], hi[1]), d), grid, p
 
 
+@composite("max_pool2d")
 def max_pool2d(
     input: Tensor,
     kernel_size: IntPair,
@@ -287,6 +290,7 @@ def max_pool2d(
     return out, Tensor._wrap(indices[0] if unbatched else indices, False)
 
 
+@composite("avg_pool2d")
 def avg_pool2d(
     input: Tensor,
     kernel_size: IntPair,
@@ -337,6 +341,7 @@ def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
     return m
 
 
+@composite("adaptive_avg_pool2d")
 def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
     """Average pooling to a fixed output size (None keeps that input size; 1 is global).
 
@@ -366,6 +371,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 # -- unfold / fold ------------------------------------------------------------------------------
 
 
+@composite("unfold")
 def unfold(
     input: Tensor,
     kernel_size: IntPair,
@@ -393,6 +399,7 @@ def unfold(
     return out.squeeze(0) if unbatched else out
 
 
+@composite("fold")
 def fold(
     input: Tensor,
     output_size: IntPair,
@@ -442,6 +449,7 @@ def fold(
 # -- normalization and dropout ------------------------------------------------------------------
 
 
+@composite("batch_norm")
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -513,6 +521,7 @@ def batch_norm(
     return out
 
 
+@composite("dropout")
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 - p), drawing from
     the generator behind ``manual_seed``. Identity when not training. (``inplace`` is accepted
