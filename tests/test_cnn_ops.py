@@ -39,26 +39,6 @@ def test_textbook_image_convolved_with_six_filters():
                 assert out[0, f, r, c] == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
-def test_tensor_methods_delegate_to_functional():
-    x, w = T(rand(2, 3, 6, 6)), T(rand(4, 3, 3, 3, seed=1))
-    np.testing.assert_array_equal(x.conv2d(w, stride=2).numpy(), F.conv2d(x, w, None, 2).numpy())
-    np.testing.assert_array_equal(x.max_pool2d(2).numpy(), F.max_pool2d(x, 2).numpy())
-    np.testing.assert_array_equal(x.avg_pool2d(3, 1, 1).numpy(), F.avg_pool2d(x, 3, 1, 1).numpy())
-    np.testing.assert_array_equal(x.adaptive_avg_pool2d(1).numpy(), x.mean((2, 3), True).numpy())
-    np.testing.assert_array_equal(x.unfold(3).numpy(), F.unfold(x, 3).numpy())
-    cols = x.unfold(2, stride=2)
-    np.testing.assert_array_equal(cols.fold((6, 6), 2, stride=2).numpy(), x.numpy())
-    wt = T(rand(3, 2, 3, 3, seed=2))
-    np.testing.assert_array_equal(
-        x.conv_transpose2d(wt, stride=2).numpy(), F.conv_transpose2d(x, wt, stride=2).numpy()
-    )
-    assert x.dropout(0.5, training=False) is x
-    rm, rv = tg.Tensor(np.zeros(3)), tg.Tensor(np.ones(3))
-    np.testing.assert_allclose(
-        x.batch_norm(rm, rv).numpy(), x.numpy() / np.sqrt(1 + 1e-5), rtol=1e-12
-    )
-
-
 def test_padding_same_valid_and_unbatched():
     x, w = rand(3, 7, 6), rand(2, 3, 4, 3, seed=1)
     same = F.conv2d(T(x), T(w), padding="same", dilation=(1, 2))

@@ -198,7 +198,7 @@ def _distinct(shape, seed):
     return (_rng(seed).permutation(n) * 0.1 - n * 0.05).reshape(shape)
 
 
-def cnn_specs() -> list[OpSpec]:
+def specs() -> list[OpSpec]:
     from . import random as tg_random
     from .nn import functional as F
 
