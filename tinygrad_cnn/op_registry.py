@@ -393,6 +393,12 @@ def _core_specs() -> list[OpSpec]:
         OpSpec("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: x[..., None], [Sample((x34,))]),
         OpSpec("flatten", lambda x: x.flatten(1), lambda x: x.reshape(2, -1), [Sample((x234,))]),
         OpSpec(
+            "flatten_image",
+            lambda x: F.avg_pool2d(x, 1).flatten(1),
+            lambda x: x.reshape(x.shape[0], -1),
+            [Sample((r.standard_normal((3, 2, 2, 2)),), note="a batch-last image, as conv makes")],
+        ),
+        OpSpec(
             "unflatten",
             lambda x: x.unflatten(1, (2, 2)),
             lambda x: x.reshape(3, 2, 2),
