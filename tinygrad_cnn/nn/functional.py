@@ -372,3 +372,12 @@ from .functional_cnn import (  # noqa: E402
     max_pool2d,
     unfold,
 )
+from .functional_norm import (  # noqa: E402
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize,
+)
+
+__all__ += ["layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize"]
