@@ -9,6 +9,7 @@
 """
 
 from . import functional, init, utils
+from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
     AdaptiveAvgPool2d,
@@ -47,8 +48,13 @@ from .normalization import (
     LayerNorm,
     LocalResponseNorm,
 )
+from .sparse import CosineSimilarity, Embedding, PairwiseDistance
 
 __all__ = [
+    "MultiheadAttention",
+    "Embedding",
+    "CosineSimilarity",
+    "PairwiseDistance",
     "BatchNorm3d",
     "GroupNorm",
     "InstanceNorm1d",

@@ -381,3 +381,20 @@ from .functional_norm import (  # noqa: E402
 )
 
 __all__ += ["layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize"]
+from .functional_attention import scaled_dot_product_attention  # noqa: E402
+from .functional_embed import (  # noqa: E402
+    cosine_similarity,
+    embedding,
+    one_hot,
+    pairwise_distance,
+    pdist,
+)
+
+__all__ += [
+    "scaled_dot_product_attention",
+    "embedding",
+    "one_hot",
+    "cosine_similarity",
+    "pairwise_distance",
+    "pdist",
+]
