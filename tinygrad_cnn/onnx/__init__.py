@@ -8,5 +8,6 @@ imports it.
 from __future__ import annotations
 
 from .export import export
+from .load import OnnxModel, load
 
-__all__ = ["export"]
+__all__ = ["export", "load", "OnnxModel"]

@@ -63,8 +63,10 @@ class _Builder:
             if x._ctx is not None:  # made inside a composite call and used outside it
                 raise Unsupported(f"a value of shape {x.shape} from inside a composite op")
             x = x.data
+        # NOTE: a Constant node, not an initializer: a loaded model's parameters are then
+        # exactly the original's state-dict entries
         name = self.fresh("const")
-        self.inits[name] = np.asarray(x)
+        self.nodes.append(("Constant", [], [name], {"value": _tensor_proto(np.asarray(x))}))
         return name
 
     def emit(self, plan: list[Node], out: Tensor, stem: str, batch: Any) -> None:
@@ -83,6 +85,12 @@ class _Builder:
     def stem(self, module: Any) -> str:
         name = self.module_names.get(id(module)) if module is not None else None
         return name or "model"
+
+
+def _tensor_proto(arr: np.ndarray) -> Any:
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.ascontiguousarray(arr))
 
 
 def _same_batch(b: _Builder, plan: list[Node], out: Tensor) -> int | None:
@@ -185,7 +193,7 @@ def export(
     1 runs at any batch size. The file is checked with ``onnx.checker``. An op with no ONNX
     mapping raises ValueError naming it and the module it ran in.
 
-    >>> import tinygrad_cnn as tg, tempfile, os, onnx
+    >>> import tinygrad_cnn as tg, tinygrad_cnn.onnx, tempfile, os, onnx
     >>> path = os.path.join(tempfile.mkdtemp(), "lenet.onnx")
     >>> tg.onnx.export(tg.models.LeNet5(), tg.zeros(1, 1, 28, 28), path)
     >>> [n.op_type for n in onnx.load(path).graph.node][:3]
