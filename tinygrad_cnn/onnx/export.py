@@ -11,10 +11,10 @@ import numpy as np
 
 from ..graph import post_order
 from ..tensor import Tensor
-from .composites import COMPOSITES
-from .plan import Context, Node, Prev, Unsupported
-from .primitives import PRIMITIVES
-from .trace import as_tensors, owner, run_traced
+from ._composites import COMPOSITES
+from ._plan import Context, Node, Prev, Unsupported
+from ._primitives import PRIMITIVES
+from ._trace import as_tensors, owner, run_traced
 
 
 def require_onnx() -> Any:

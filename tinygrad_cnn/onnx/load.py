@@ -1,7 +1,7 @@
 """``load(path)``: an ONNX file as a Module that runs its graph with this framework's ops, its
 float initializers as named trainable Parameters (so it can be drawn, gradient-checked and
 fine-tuned). Everything is checked before anything runs: unsupported ops are listed together,
-and the file is read defensively (see reader.py)."""
+and the file is read defensively (see _reader.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import numpy as np
 
 from ..nn.module import Module, Parameter
 from ..tensor import Tensor
-from . import runtime_tensor  # noqa: F401 - registers the tensor ops in OPS
-from .reader import read_model, tensor_to_array
-from .runtime_nn import OPS
+from . import _runtime_tensor  # noqa: F401 - registers the tensor ops in OPS
+from ._reader import read_model, tensor_to_array
+from ._runtime_nn import OPS
 
 _MIN_OPSET = 13  # Softmax, Squeeze, Unsqueeze, ReduceSum changed meaning at 13
 

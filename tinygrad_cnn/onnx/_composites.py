@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .plan import Context, Converter, Node, Prev, Unsupported, i64, image, pair, register
+from ._plan import Context, Converter, Node, Prev, Unsupported, i64, image, pair, register
 
 COMPOSITES: dict[str, Converter] = {}
 
@@ -114,10 +114,10 @@ def _batch_norm(cx: Context, call: Any) -> list[Node]:
 @register(COMPOSITES, "linear")
 def _linear(cx: Context, call: Any) -> list[Node]:
     a = call.arguments
-    return _linear_nodes(a["input"], a["weight"], a["bias"])
+    return linear_nodes(a["input"], a["weight"], a["bias"])
 
 
-def _linear_nodes(x: Tensor, w: Tensor, b: Any) -> list[Node]:
+def linear_nodes(x: Tensor, w: Tensor, b: Any) -> list[Node]:
     if x.ndim == 2:
         return [Node("Gemm", [x, w, b], dict(transB=1))]
     nodes = [Node("Transpose", [w], dict(perm=[1, 0])), Node("MatMul", [x, Prev(0)])]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .plan import Context, Converter, Node, Prev, Unsupported, i64, register
+from ._plan import Context, Converter, Node, Prev, Unsupported, i64, register
 
 PRIMITIVES: dict[str, Converter] = {}
 
@@ -82,10 +82,10 @@ def _cast(cx: Context, fn: Any) -> list[Node]:
 
 @register(PRIMITIVES, "Linear")
 def _linear(cx: Context, fn: Any) -> list[Node]:
-    from .composites import _linear_nodes
+    from ._composites import linear_nodes
 
     x, w, b = fn.inputs
-    return _linear_nodes(x, w, b)
+    return linear_nodes(x, w, b)
 
 
 @register(PRIMITIVES, "LogSoftmax")

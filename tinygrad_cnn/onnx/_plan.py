@@ -1,4 +1,4 @@
-"""The plan a converter makes for one recorded op (see composites.py and primitives.py).
+"""The plan a converter makes for one recorded op (see _composites.py and _primitives.py).
 
 A converter returns a plan: a list of ``Node`` whose inputs are Tensors (graph values), numpy
 arrays (constants), ``Prev(i)`` (the output of the plan's node i) or None (an omitted optional

@@ -15,7 +15,7 @@ import numpy as np
 from .. import tensor as T
 from ..nn import functional as F
 from ..tensor import Tensor
-from .runtime_nn import OPS, arg, ints, op
+from ._runtime_nn import OPS, arg, ints, op
 
 
 def _plain(*ts: Any) -> bool:
