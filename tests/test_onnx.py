@@ -181,6 +181,36 @@ def test_importing_the_framework_does_not_import_onnx():
     assert out.stdout.strip() == "False"
 
 
+def test_two_inputs_concat_and_default_names(tmp_path):
+    class TwoInputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+        def forward(self, x, y):
+            return tg.cat([self.conv(x), y], dim=1).permute(0, 2, 3, 1)
+
+    model, path = TwoInputs(), tmp_path / "two.onnx"
+    tox.export(model, (tg.randn(1, 1, 4, 4), tg.randn(1, 3, 4, 4)), path)
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal((3, c, 4, 4)).astype(np.float32) for c in (1, 3))
+    (got,) = ort.InferenceSession(str(path)).run(None, {"input0": x, "input1": y})
+    with tg.no_grad():
+        want = model(tg.Tensor(x), tg.Tensor(y)).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    np.testing.assert_allclose(tox.load(path)(x, y).numpy(), want, atol=1e-6)
+
+
+def test_bad_arguments_are_clear_errors(tmp_path):
+    model = tg.models.LeNet5()
+    with pytest.raises(ValueError, match="opset must be an int from 13"):
+        tox.export(model, tg.randn(1, 1, 28, 28), tmp_path / "m.onnx", opset=7)
+    with pytest.raises(TypeError, match="example_input 0 must be a Tensor"):
+        tox.export(model, [[1.0]], tmp_path / "m.onnx")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        tox.load(tmp_path / "missing.onnx")
+
+
 # -- a PyTorch export -----------------------------------------------------------------------------
 
 
@@ -277,6 +307,26 @@ def test_huge_declared_tensor_is_refused_without_allocating(tmp_path):
     path.write_bytes(proto.SerializeToString())
     with pytest.raises(ValueError, match="declares shape .* but the file holds"):
         tox.load(path)
+
+
+def test_huge_constant_node_and_constant_of_shape_are_refused(tmp_path):
+    from onnx import TensorProto, helper
+
+    big = TensorProto(name="c", data_type=TensorProto.FLOAT, dims=[1 << 40])  # no data
+    node = helper.make_node("Constant", [], ["y"], value=big)
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    path = tmp_path / "c.onnx"
+    onnx.save(helper.make_model(helper.make_graph([node], "g", [], [out])), str(path))
+    with pytest.raises(ValueError, match="declares shape"):
+        tox.load(path)
+    shape = helper.make_tensor("s", TensorProto.INT64, [3], [1 << 20, 1 << 20, 1 << 20])
+    nodes = [
+        helper.make_node("Constant", [], ["s"], value=shape),
+        helper.make_node("ConstantOfShape", ["s"], ["y"]),
+    ]
+    onnx.save(helper.make_model(helper.make_graph(nodes, "g", [], [out])), str(path))
+    with pytest.raises(ValueError, match="refusing to create it"):
+        tox.load(path)()
 
 
 def test_external_data_outside_the_folder_is_refused(tmp_path):

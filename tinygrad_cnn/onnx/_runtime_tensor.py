@@ -99,7 +99,18 @@ def _constant(ins: list[Any], attrs: dict) -> Tensor:
 @op("ConstantOfShape")
 def _constant_of_shape(ins: list[Any], attrs: dict) -> Tensor:
     value = attrs.get("value", np.zeros(1, dtype=np.float32))
-    return _const(np.full(ints(ins[0]), value.reshape(-1)[0], dtype=value.dtype))
+    shape = ints(ins[0])
+    _check_size("ConstantOfShape", shape)
+    return _const(np.full(shape, value.reshape(-1)[0], dtype=value.dtype))
+
+
+_MAX_ELEMENTS = 1 << 31
+
+
+def _check_size(name: str, shape: list[int]) -> None:
+    """Refuse a tensor the graph asks to create from nothing when it is absurdly large."""
+    if any(s < 0 for s in shape) or math.prod(shape) > _MAX_ELEMENTS:
+        raise ValueError(f"{name} asks for a tensor of shape {tuple(shape)}; refusing to create it")
 
 
 @op("Shape")
@@ -234,4 +245,7 @@ OPS["ReduceMax"] = _reduce("amax")
 @op("Range")
 def _range(ins: list[Any], attrs: dict) -> Tensor:
     start, limit, delta = (t.data.reshape(()) for t in ins)
+    if delta == 0:
+        raise ValueError("Range with delta 0")
+    _check_size("Range", [max(0, math.ceil((limit - start) / delta))])
     return _const(np.arange(start, limit, delta, dtype=ins[0].dtype))

@@ -67,6 +67,10 @@ class OnnxModel(Module):
             args = [env[i] if i else None for i in ins]
             try:
                 out = OPS[op_type](args, attrs)
+            except KeyError as e:
+                raise ValueError(
+                    f"OnnxModel: node {name!r} ({op_type}) lacks the required attribute {e}"
+                ) from None
             except (ValueError, TypeError, IndexError) as e:
                 raise ValueError(f"OnnxModel: node {name!r} ({op_type}) failed: {e}") from None
             env[outs[0]] = out
