@@ -100,6 +100,33 @@ def test_round_trip_matches_onnxruntime_at_batch_1_and_3(name, tmp_path):
         np.testing.assert_allclose(_ours(loaded, x), want, atol=1e-4, rtol=1e-4)
 
 
+GEOMETRY = {
+    "dilated_grouped_conv_ceil_pool": lambda: nn.Sequential(
+        nn.Conv2d(2, 4, 3, dilation=2, groups=2), nn.MaxPool2d(3, 2, padding=1, ceil_mode=True)
+    ),
+    "avg_pool_no_pad_count_grouped_transpose": lambda: nn.Sequential(
+        nn.AvgPool2d(3, 2, padding=1, count_include_pad=False),
+        nn.ConvTranspose2d(2, 4, 3, stride=2, groups=2, dilation=2),
+    ),
+    "avg_pool_ceil": lambda: nn.AvgPool2d(3, 2, ceil_mode=True),
+    "adaptive_even_then_log_softmax": lambda: nn.Sequential(
+        nn.AdaptiveAvgPool2d((3, 2)), nn.Flatten(), nn.Linear(12, 3), nn.LogSoftmax(1)
+    ),
+    "adaptive_uneven_windows": lambda: nn.AdaptiveAvgPool2d(4),  # 9 -> 4: as matrix products
+}
+
+
+@pytest.mark.parametrize("name", list(GEOMETRY))
+def test_window_geometry_round_trips(name, tmp_path):
+    tg.manual_seed(0)
+    model, path = GEOMETRY[name]().eval(), tmp_path / "g.onnx"
+    tox.export(model, tg.randn(1, 2, 12, 9), path)
+    x = np.random.default_rng(0).standard_normal((3, 2, 12, 9)).astype(np.float32)
+    (got,) = ort.InferenceSession(str(path)).run(None, {"input": x})
+    np.testing.assert_allclose(got, _ours(model, x), atol=1e-5)
+    np.testing.assert_allclose(_ours(tox.load(path), x), _ours(model, x), atol=1e-5)
+
+
 def test_export_writes_composites_as_single_nodes_and_names_initializers(tmp_path):
     model = _randomize_stats(BasicBlock()).eval()
     path = tmp_path / "block.onnx"
@@ -149,6 +176,35 @@ def test_activations_softmax_pad_and_avg_pool(tmp_path):
     (got,) = ort.InferenceSession(str(path)).run(None, {"input": x})
     np.testing.assert_allclose(got, _ours(model, x), atol=1e-5)
     np.testing.assert_allclose(_ours(tox.load(path), x), _ours(model, x), atol=1e-5)
+
+
+def test_tensor_methods_marked_composite_become_single_nodes(tmp_path):
+    # the Tensor methods are being marked composite under torch's names; marked here by hand
+    from tinygrad_cnn.autograd import composite
+
+    marked = {
+        name: composite(name)(getattr(tg.Tensor, name))
+        for name in ("flatten", "softmax", "log_softmax", "leaky_relu", "elu", "softplus")
+    }
+
+    class Marked(nn.Module):
+        def forward(self, x):
+            x = marked["elu"](marked["leaky_relu"](x, 0.2), 0.5)
+            y = marked["flatten"](marked["softplus"](x, 2.0), 1)
+            return marked["softmax"](y, 1), marked["log_softmax"](y, -1)
+
+    path = tmp_path / "marked.onnx"
+    tox.export(Marked(), tg.randn(1, 2, 3, 3), path)
+    ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+    for op in ("LeakyRelu", "Elu", "Softplus", "Flatten", "Softmax", "LogSoftmax"):
+        assert op in ops, ops
+    assert "Where" not in ops and "Exp" not in ops
+    x = np.random.default_rng(0).standard_normal((3, 2, 3, 3)).astype(np.float32) * 3
+    got = ort.InferenceSession(str(path)).run(None, {"input": x})
+    with tg.no_grad():
+        want = [t.numpy() for t in Marked()(tg.Tensor(x))]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, atol=1e-5)
 
 
 def test_unmapped_op_error_names_it_and_its_module(tmp_path):

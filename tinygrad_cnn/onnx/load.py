@@ -23,7 +23,15 @@ _MIN_OPSET = 13  # Softmax, Squeeze, Unsqueeze, ReduceSum changed meaning at 13
 class OnnxModel(Module):
     """A Module running an ONNX graph. Parameters are named after the initializers
     (``conv1.weight`` stays ``conv1.weight``; other characters become ``_``);
-    ``onnx_names`` maps each state-dict key back to its ONNX name."""
+    ``onnx_names`` maps each state-dict key back to its ONNX name. Built by ``load``.
+
+    >>> import tinygrad_cnn as tg, tinygrad_cnn.onnx, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.onnx")
+    >>> tg.onnx.export(tg.nn.Sequential(tg.nn.Conv2d(1, 2, 3)), tg.ones(1, 1, 5, 5), path)
+    >>> model = tg.onnx.load(path)
+    >>> model.onnx_names, model(tg.ones(3, 1, 5, 5)).shape
+    ({'0.weight': '0.weight', '0.bias': '0.bias'}, (3, 2, 3, 3))
+    """
 
     def __init__(self, graph: Any, base_dir: str) -> None:
         super().__init__()
