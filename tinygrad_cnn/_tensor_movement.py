@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .autograd import composite
 from .ops import movement
 from .ops._util import normalize_dims
 
@@ -43,6 +44,7 @@ class MovementMethods:
         """
         return self.reshape(*shape)
 
+    @composite("flatten")
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim`` to ``end_dim`` into one.
 
