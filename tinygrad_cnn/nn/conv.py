@@ -15,21 +15,15 @@ import numpy as np
 
 from .. import creation
 from ..tensor import Tensor
+from . import _window_args as A
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 
-def _pair(v: Any, name: str, what: str) -> tuple[int, int]:
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(i, int) for i in v):
-        return (int(v[0]), int(v[1]))
-    raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {v!r}")
-
-
 class _ConvNd(Module):
     transposed = False
+    nd = 2
 
     def __init__(
         self,
@@ -49,8 +43,7 @@ class _ConvNd(Module):
         for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        groups = A.groups_arg(groups, name)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
@@ -60,29 +53,29 @@ class _ConvNd(Module):
             raise ValueError(
                 f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}"
             )
+        nd = self.nd
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size, name, "kernel_size")
-        self.stride = _pair(stride, name, "stride")
-        self.dilation = _pair(dilation, name, "dilation")
+        self.kernel_size = A.ntuple(kernel_size, nd, "kernel_size", name)
+        self.stride = A.ntuple(stride, nd, "stride", name)
+        self.dilation = A.ntuple(dilation, nd, "dilation", name)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(
                     f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}"
                 )
-            if padding == "same" and (self.transposed or self.stride != (1, 1)):
+            if padding == "same" and (self.transposed or any(s != 1 for s in self.stride)):
                 raise ValueError(f"{name}: padding='same' needs stride 1 (got {self.stride})")
             self.padding: Any = padding
         else:
-            self.padding = _pair(padding, name, "padding")
-        self.output_padding = _pair(output_padding, name, "output_padding")
+            self.padding = A.ntuple(padding, nd, "padding", name)
+        self.output_padding = A.ntuple(output_padding, nd, "output_padding", name)
         self.groups = groups
         self.padding_mode = padding_mode
-        kh, kw = self.kernel_size
         if self.transposed:
-            shape = (in_channels, out_channels // groups, kh, kw)
+            shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
-            shape = (out_channels, in_channels // groups, kh, kw)
+            shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(creation.zeros(shape))
         if bias:
             self.bias = Parameter(creation.zeros(out_channels))
@@ -95,22 +88,19 @@ class _ConvNd(Module):
         # fan_in is computed from the weight tensor (so from out/groups for transposed convs)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.weight.numel() // self.weight.shape[0]
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
+        zeros, ones = (0,) * self.nd, (1,) * self.nd
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         s += f", stride={self.stride}"
-        if self.padding != (0, 0):
-            s += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else (f", padding={self.padding}")
-            )
-        if self.dilation != (1, 1):
+        if self.padding != zeros:
+            s += f", padding={self.padding!r}"
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -148,21 +138,8 @@ class Conv2d(_ConvNd):
         )  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
-        padding = self.padding
-        if padding == "valid":
-            padding = 0
-        elif padding == "same":
-            pads = []
-            for d, k in zip(self.dilation, self.kernel_size):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            if all(lo == hi for lo, hi in pads):
-                padding = (pads[0][0], pads[1][0])
-            else:  # an even kernel: pad the extra row/column at the end, as PyTorch
-                input = input.pad((pads[1][0], pads[1][1], pads[0][0], pads[0][1]))
-                padding = 0
         return F.conv2d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
 
 
@@ -207,24 +184,10 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         output_padding = self.output_padding
         if output_size is not None:
-            size = tuple(output_size)[-2:]
-            op = []
-            for i in range(2):
-                base = (
-                    (input.shape[2 + i] - 1) * self.stride[i]
-                    - 2 * self.padding[i]
-                    + self.dilation[i] * (self.kernel_size[i] - 1)
-                    + 1
-                )
-                extra = size[i] - base
-                if not 0 <= extra < max(self.stride[i], self.dilation[i]):
-                    raise ValueError(
-                        f"ConvTranspose2d: requested output size {size} is not reachable from "
-                        f"input of shape {input.shape} (sizes {base} to "
-                        f"{base + self.stride[i] - 1} are possible in dim {i})"
-                    )
-                op.append(extra)
-            output_padding = tuple(op)
+            output_padding = A.output_padding_for(
+                "ConvTranspose2d", input.shape, output_size, self.kernel_size, self.stride,
+                self.padding, self.dilation,
+            )  # fmt: skip
         return F.conv_transpose2d(
             input, self.weight, self.bias, self.stride, self.padding, output_padding,
             self.groups, self.dilation,
