@@ -1,6 +1,7 @@
 """CNN ops in ``torch.nn.functional``'s names and (N, C, *spatial) layout: batch_norm and
-dropout here; the convolutions, unfold/fold (``functional_conv``) and pooling
-(``functional_pool``) are re-exported so ``nn.functional`` finds every CNN op in one place.
+dropout here; the convolutions, unfold/fold (``functional_conv``), pooling
+(``functional_pool``) and padding (``functional_pad``) are re-exported so ``nn.functional``
+finds every CNN op in one place.
 
 >>> import tinygrad_cnn as tg
 >>> import tinygrad_cnn.nn.functional as F
@@ -28,7 +29,26 @@ from .functional_conv import (
     fold,
     unfold,
 )
-from .functional_pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .functional_pad import pad
+from .functional_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
 
 # -- normalization and dropout ------------------------------------------------------------------
 
@@ -134,11 +154,26 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
-    "max_pool2d",
-    "avg_pool2d",
-    "adaptive_avg_pool2d",
-    "batch_norm",
-    "dropout",
     "unfold",
     "fold",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "pad",
+    "batch_norm",
+    "dropout",
 ]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import Function
 from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
+from .movement import GetItem
 from .window import Window
 
 _ALL2 = (slice(None), slice(None))
@@ -114,6 +115,28 @@ class PoolGather(Function):
 
     def extra_repr(self):
         return self.window.extra_repr()
+
+
+def plane_index(idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(n, c, flat) index arrays reaching idx's positions in a (N, C, plane) array."""
+    n, c = idx.shape[:2]
+    extra = (1,) * (idx.ndim - 2)
+    return (np.arange(n).reshape((n, 1) + extra), np.arange(c).reshape((1, c) + extra), idx)
+
+
+class Unpool(Function):
+    # out[n, c, idx[n, c, ...]] = y (zeros elsewhere; later writes win, as PyTorch); the
+    # gradient reads those positions back (as PyTorch, every duplicate gets it)
+    def forward(self, y, idx=None, size=()):
+        self.save_for_backward(idx)
+        out = np.zeros(y.shape[:2] + (int(np.prod(size)),), y.dtype)
+        out[plane_index(idx)] = y
+        return out.reshape(y.shape[:2] + tuple(size))
+
+    def backward(self, g):
+        (idx,) = self.saved_tensors
+        flat = g.reshape(g.shape[:2] + (-1,))
+        return GetItem.apply(flat, idx=plane_index(idx.data))
 
 
 def flat_indices(idx: np.ndarray, win: Window) -> np.ndarray:
