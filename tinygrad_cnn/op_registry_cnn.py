@@ -207,6 +207,7 @@ def _distinct(shape, seed):
 
 def cnn_specs() -> list[OpSpec]:
     from . import random as tg_random
+    from ._registry_cnn_nd import nd_specs
     from .nn import functional as F
 
     r = _rng(21)
@@ -361,4 +362,4 @@ def cnn_specs() -> list[OpSpec]:
             dropout_ref,
             [Sample((x((4, 5)), 0.3)), Sample((x((2, 2, 3, 3)), 0.5))],
         ),
-    ]
+    ] + nd_specs()
