@@ -126,7 +126,7 @@ class _ConvNd(Module):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         s += f", stride={self.stride}"
         if self.padding != zeros:
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != ones:
             s += f", dilation={self.dilation}"
         if self.output_padding != zeros:
