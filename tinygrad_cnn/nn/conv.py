@@ -27,6 +27,19 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401 (summ
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def _check_channels(name: str, in_channels: Any, out_channels: Any, groups: Any) -> int:
+    for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
+    groups = A.groups_arg(groups, name)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+            f"both be divisible by groups ({groups})"
+        )
+    return groups
+
+
 class _ConvNd(Module):
     transposed = False
     nd = 2
@@ -46,15 +59,7 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         name, nd = type(self).__name__, self.nd
-        for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
-        groups = A.groups_arg(groups, name)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
-                f"both be divisible by groups ({groups})"
-            )
+        groups = _check_channels(name, in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
