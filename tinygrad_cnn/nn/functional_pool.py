@@ -123,20 +123,6 @@ def max_pool3d(
                      return_indices)  # fmt: skip
 
 
-def _window_counts(win: Window, count_include_pad: bool) -> np.ndarray:
-    """Per output position, the number of elements PyTorch's average pooling divides by."""
-    counts = np.ones((), dtype=np.int64)
-    for a in range(win.ndim):
-        start = np.arange(win.grid[a]) * win.stride[a] - win.pad_lo[a]
-        end = np.minimum(start + win.kernel[a], win.size[a] + win.pad_lo[a])
-        if count_include_pad:
-            n = end - start
-        else:
-            n = np.minimum(end, win.size[a]) - np.maximum(start, 0)
-        counts = np.multiply.outer(counts, n)
-    return counts
-
-
 def _avg_pool(
     op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
 ) -> Tensor:
@@ -151,7 +137,7 @@ def _avg_pool(
     if divisor_override is not None:
         out = sums * (1.0 / divisor_override)
     else:
-        out = sums * const((1.0 / _window_counts(win, count_include_pad)).astype(x.dtype))
+        out = sums * const((1.0 / win.counts(count_include_pad)).astype(x.dtype))
     return out.squeeze(0) if unbatched else out
 
 
@@ -371,7 +357,7 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
     k = A.positive(kernel_size, nd, "kernel_size", op)
     s = k if stride is None else A.positive(stride, nd, "stride", op)
     p = A.non_negative(padding, nd, "padding", op)
-    size = tuple((n - 1) * sa - 2 * pa + ka for n, ka, sa, pa in zip(x.shape[2:], k, s, p))
+    size = Window.transposed(x.shape[2:], k, s, p, (1,) * nd, (0,) * nd).size
     if output_size is not None:
         want = tuple(output_size)[-nd:]
         for a in range(nd):

@@ -18,6 +18,8 @@ import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 Ints = tuple[int, ...]
 
 
@@ -177,6 +179,19 @@ class Window:
             slice(o * d, o * d + s * (g - 1) + 1, s)
             for o, d, s, g in zip(offset, self.dilation, self.stride, self.grid)
         )
+
+    def counts(self, include_pad: bool = True) -> np.ndarray:
+        """Per window position, how many elements it covers inside the input plus its padding
+        (``include_pad``, PyTorch's count_include_pad: the explicit padding counts, ceil mode's
+        extra does not) or inside the input only; the divisors of average pooling."""
+        counts = np.ones((), dtype=np.int64)
+        for n, k, s, lo, g in zip(self.size, self.kernel, self.stride, self.pad_lo, self.grid):
+            start = np.arange(g) * s - lo
+            end = np.minimum(start + k, n + lo)
+            if not include_pad:
+                start, end = np.maximum(start, 0), np.minimum(end, n)
+            counts = np.multiply.outer(counts, end - start)
+        return counts
 
     def crop(self) -> tuple[slice, ...]:
         """Per spatial axis, the slice of the padded input that is the unpadded input."""
