@@ -21,6 +21,8 @@ def _is_int(v: Any) -> bool:
 
 def ntuple(value: Any, n: int, name: str, op: str) -> tuple[int, ...]:
     """An int (repeated n times) or a sequence of n ints (or of one) -> a tuple of n ints."""
+    if type(value) is int:  # the common case first: this runs on every call
+        return (value,) * n
     if _is_int(value):
         return (int(value),) * n
     if isinstance(value, (tuple, list)) and len(value) in (1, n) and all(map(_is_int, value)):

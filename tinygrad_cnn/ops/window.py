@@ -92,7 +92,10 @@ class Window:
             max(p, (g - 1) * s + d * (k - 1) + 1 - n - p)
             for n, k, s, p, d, g in zip(size, kernel, stride, padding, dilation, grid)
         )
-        return cls(tuple(size), tuple(kernel), tuple(stride), tuple(padding), hi, tuple(dilation))
+        return cls(
+            tuple(size), tuple(kernel), tuple(stride), tuple(padding), hi, tuple(dilation),
+            tuple(grid),
+        )  # fmt: skip
 
     @classmethod
     def transposed(
