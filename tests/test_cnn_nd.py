@@ -5,18 +5,18 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tg
-from tinygrad_cnn._registry_cnn_nd import (
+from tinygrad_cnn.nn import conv as C
+from tinygrad_cnn.nn import functional_conv as FC
+from tinygrad_cnn.nn import functional_pad as FD
+from tinygrad_cnn.nn import functional_pool as FP
+from tinygrad_cnn.nn import pooling as P
+from tinygrad_cnn.op_registry_cnn_nd import (
     _conv_nd,
     _conv_t_nd,
     adaptive_max_nd_ref,
     max_pool_nd_ref,
     pad_ref,
 )
-from tinygrad_cnn.nn import conv as C
-from tinygrad_cnn.nn import functional_conv as FC
-from tinygrad_cnn.nn import functional_pad as FD
-from tinygrad_cnn.nn import functional_pool as FP
-from tinygrad_cnn.nn import pooling as P
 from tinygrad_cnn.ops.layout import is_batch_last
 
 

@@ -7,13 +7,12 @@
 [2.0, 4.0, 6.0]
 """
 
-from . import data, models, nn, optim, random, testing
+from . import autograd, data, models, nn, optim, random, testing
 from ._malloc import tune_malloc
 from .autograd import (
     Function,
     detect_anomaly,
     enable_grad,
-    grad,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
@@ -36,6 +35,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dtypes import get_default_dtype, set_default_dtype
 from .gradcheck import (
     GradcheckError,
     GradcheckResult,
@@ -44,6 +44,7 @@ from .gradcheck import (
     gradcheck,
     gradgradcheck,
 )
+from .graph import grad
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .summary import ModelSummary, summary
@@ -58,6 +59,9 @@ int64 = "int64"
 __all__ = [
     "Tensor",
     "Function",
+    "get_default_dtype",
+    "set_default_dtype",
+    "autograd",
     "grad",
     "no_grad",
     "enable_grad",

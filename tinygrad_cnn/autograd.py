@@ -1,14 +1,18 @@
-"""The engine: `Function` (one primitive op), grad mode, and the graph walk behind backward().
+"""The engine's recording side: grad mode, `Function` (one primitive op), composite-op calls and
+anomaly detection. The walk back through what was recorded is in ``graph.py``.
 
 A Function's ``forward`` computes on raw numpy arrays; its ``backward`` receives the output's
 gradient as a Tensor and returns one gradient Tensor (or None) per positional input, written
-with the framework's own differentiable ops. With ``create_graph=False`` the engine runs backward
-under no_grad, so nothing is recorded; with ``create_graph=True`` the gradients are themselves
-part of a graph, which is what makes higher-order derivatives work.
+with the framework's own differentiable ops, reading its inputs from ``self.inputs`` and its
+result from ``self.output``. With ``create_graph=False`` the engine runs backward under no_grad,
+so nothing is recorded; with ``create_graph=True`` the gradients are themselves part of a graph,
+which is what makes higher-order derivatives work.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 import traceback
 import weakref
@@ -19,6 +23,8 @@ import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
+else:
+    Tensor: Any = None  # the one way this module reaches Tensor: tensor.py sets it on import
 
 # --------------------------------------------------------------------------------------------
 # grad mode (thread-local)
@@ -30,10 +36,10 @@ class _State(threading.local):
         self.grad_enabled = True
         self.anomaly = False
         self.module_stack: list[Any] = []
+        self.composite_stack: list[CompositeCall] = []
 
 
 _state = _State()
-_tensor_cls: Any = None  # set by tensor.py (Tensor imports this module, not the reverse)
 
 
 def is_grad_enabled() -> bool:
@@ -139,16 +145,7 @@ class enable_grad(_GradModeContext):
 # --------------------------------------------------------------------------------------------
 
 
-class _SavedOutput:
-    """Marks a saved array that is the op's own output (kept as a weak reference: no cycle)."""
-
-    __slots__ = ()
-
-
-_SAVED_OUTPUT = _SavedOutput()
-
-
-def _freed_message(ctx: Function) -> str:
+def freed_message(ctx: Function) -> str:
     return (
         f"{type(ctx).__name__}: trying to backward through the graph a second time (or to read "
         "saved tensors after they were freed). Saved intermediate values are freed after "
@@ -162,18 +159,18 @@ class Function:
 
     Subclass it with ``forward(self, *arrays, **options)`` returning a numpy array and
     ``backward(self, grad)`` returning one gradient Tensor (or None) per positional input of
-    forward. Call it with ``MyOp.apply(*tensors, **options)``. Inside forward,
-    ``self.save_for_backward(*arrays)`` keeps what backward needs: an input's array comes back
-    as that input Tensor, the output array as the output Tensor, so a backward written with
-    Tensor ops is differentiable again (higher-order gradients).
+    forward. Call it with ``MyOp.apply(*tensors, **options)``. Backward reads its inputs as
+    Tensors from ``self.inputs`` and the result from ``self.output``, so a backward written with
+    Tensor ops is differentiable again (higher-order gradients). ``self.save_for_backward(...)``
+    keeps intermediate arrays that backward needs (read back, as Tensors, from
+    ``self.saved_tensors``); they are freed after backward.
 
     >>> import numpy as np, tinygrad_cnn as tg
     >>> class Cube(tg.Function):
     ...     def forward(self, x):
-    ...         self.save_for_backward(x)
     ...         return x ** 3
     ...     def backward(self, grad):
-    ...         (x,) = self.saved_tensors
+    ...         (x,) = self.inputs
     ...         return grad * 3 * x * x
     >>> x = tg.Tensor([2.0], requires_grad=True)
     >>> Cube.apply(x).sum().backward()
@@ -184,6 +181,11 @@ class Function:
     # set on each instance by apply()
     inputs: tuple[Any, ...]
     needs_input_grad: tuple[bool, ...]
+    module: Any = None  # the Module whose forward was running, for drawing
+    composite: CompositeCall | None = None  # the composite op (conv2d, ...) this op is part of
+    _output_ref: Any = None
+    _saved: tuple[Any, ...] = ()
+    _freed: bool = False
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -191,54 +193,43 @@ class Function:
     def backward(self, grad: Tensor) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
-    # -- saved state -----------------------------------------------------------------------
-    def save_for_backward(self, *items: Any) -> None:
-        self._saved_raw = items
+    # -- state for backward ------------------------------------------------------------------
+    @property
+    def output(self) -> Tensor:
+        """The Tensor this op produced (held weakly: the graph makes no reference cycle)."""
+        out = self._output_ref() if self._output_ref is not None else None
+        if out is None:
+            raise RuntimeError(f"{self.name}: the output of this op no longer exists")
+        return out
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep intermediate arrays for backward; freed once backward has run."""
+        self._saved = arrays
 
     @property
-    def saved_tensors(self) -> tuple[Any, ...]:
-        if getattr(self, "_freed", False):
-            raise RuntimeError(_freed_message(self))
-        saved = self.__dict__.get("_saved")
-        if saved is None:
-            return ()
-        out = []
-        for s in saved:
-            if s is _SAVED_OUTPUT:
-                ref = self._output_ref
-                s = ref() if ref is not None else None
-                if s is None:
-                    raise RuntimeError(
-                        f"{type(self).__name__}: the output saved for backward no longer exists"
-                    )
-            out.append(s)
-        return tuple(out)
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """What ``save_for_backward`` kept, as Tensors. An input's own array comes back as that
+        input Tensor and the output's array as the output, so custom ops that save them stay
+        differentiable to higher order."""
+        if self._freed:
+            raise RuntimeError(freed_message(self))
+        return tuple(self._as_tensor(a) for a in self._saved)
 
-    def _resolve_saved(self, out_data: np.ndarray, orig_out: Any) -> None:
-        Tensor = _tensor_cls
-        raw = self.__dict__.pop("_saved_raw")
-        resolved = []
-        for item in raw:
-            if item is orig_out or item is out_data:
-                resolved.append(_SAVED_OUTPUT)
-                continue
-            if isinstance(item, np.generic):
-                item = np.asarray(item)
-            if type(item) is np.ndarray:
-                if item is out_data:
-                    resolved.append(_SAVED_OUTPUT)
-                    continue
-                for t in self.inputs:
-                    if type(t) is not np.ndarray and getattr(t, "data", None) is item:
-                        resolved.append(t)
-                        break
-                else:
-                    resolved.append(Tensor._wrap(item, False))
-            else:
-                resolved.append(item)
-        self._saved = tuple(resolved)
+    def _as_tensor(self, item: Any) -> Any:
+        if isinstance(item, Tensor):
+            return item
+        if not isinstance(item, (np.ndarray, np.generic)):
+            return item
+        for t in self.inputs:
+            if isinstance(t, Tensor) and t.data is item:
+                return t
+        out = self._output_ref() if self._output_ref is not None else None
+        if out is not None and out.data is item:
+            return out
+        return Tensor._wrap(np.asarray(item), False)
 
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Free what was saved for backward (called by the engine after backward)."""
         self.__dict__.pop("_saved", None)
         self._freed = True
 
@@ -253,7 +244,6 @@ class Function:
     # -- apply -----------------------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        Tensor = _tensor_cls
         ctx = cls()
         ctx.inputs = args
         raw, needs = [], []
@@ -267,24 +257,108 @@ class Function:
         state = _state
         ctx.needs_input_grad = tuple(needs)
         record = state.grad_enabled and any(needs)
-        out_data = orig_out = ctx.forward(*raw, **kwargs)
+        out_data = ctx.forward(*raw, **kwargs)
         if type(out_data) is not np.ndarray:  # numpy turns 0-d results into scalars
             out_data = np.asarray(out_data)
+        if state.anomaly:
+            _check_forward_anomaly(ctx, args, out_data)
         if not record:
-            if state.anomaly:
-                _check_forward_anomaly(ctx, args, out_data)
             return Tensor._wrap(out_data, False)
-        if "_saved_raw" in ctx.__dict__:
-            ctx._resolve_saved(out_data, orig_out)
         out = Tensor._wrap(out_data, True)
         out._ctx = ctx
         ctx._output_ref = weakref.ref(out)
-        stack = state.module_stack
-        ctx.module = stack[-1] if stack else None
+        if state.module_stack:
+            ctx.module = state.module_stack[-1]
+        if state.composite_stack:
+            ctx.composite = state.composite_stack[-1]
         if state.anomaly:
             ctx._trace = traceback.format_stack()[:-1]
-            _check_forward_anomaly(ctx, args, out_data)
         return out
+
+
+# --------------------------------------------------------------------------------------------
+# composite ops: calls such as conv2d or cross_entropy, built from primitives
+# --------------------------------------------------------------------------------------------
+
+
+class CompositeCall:
+    """One call of a composite op as the user wrote it (``F.conv2d(x, w, stride=2)``).
+
+    Every Function recorded during the call points to it (``Function.composite``), so the graph
+    renderer can draw the call as one node and the ONNX exporter can map it to one ONNX node.
+    ``arguments`` binds the call's arguments to the op's parameter names (computed on demand:
+    recording costs one small object per call).
+    """
+
+    __slots__ = ("name", "fn", "args", "kwargs", "parent", "_output_ref", "__weakref__")
+
+    def __init__(self, name: str, fn: Callable, args: tuple, kwargs: dict, parent: Any) -> None:
+        self.name, self.fn, self.args, self.kwargs, self.parent = name, fn, args, kwargs, parent
+        self._output_ref: Any = None
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """Every parameter of the op by name, defaults filled in."""
+        bound = inspect.signature(self.fn).bind(*self.args, **self.kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The Tensors among the call's arguments, in call order (e.g. input, weight, bias)."""
+        vals = list(self.args) + list(self.kwargs.values())
+        return tuple(v for v in vals if isinstance(v, Tensor))
+
+    @property
+    def output(self) -> Tensor | None:
+        """The Tensor the call returned (the first one, for a tuple), if it is still alive."""
+        return self._output_ref() if self._output_ref is not None else None
+
+    @property
+    def outermost(self) -> CompositeCall:
+        """The outermost composite call around this one (what the user wrote)."""
+        call = self
+        while call.parent is not None:
+            call = call.parent
+        return call
+
+    def __repr__(self) -> str:
+        return f"<CompositeCall {self.name}>"
+
+
+def composite(name: str) -> Callable[[Callable], Callable]:
+    """Mark a function built from primitives as one op named ``name`` for drawing and export.
+
+    >>> import tinygrad_cnn as tg
+    >>> @tg.autograd.composite("double")
+    ... def double(x):
+    ...     return x * 2
+    >>> y = double(tg.ones(2, requires_grad=True))
+    >>> y.grad_fn.composite.name
+    'double'
+    """
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            state = _state
+            if not state.grad_enabled:  # nothing is recorded: nothing to mark
+                return fn(*args, **kwargs)
+            stack = state.composite_stack
+            rec = CompositeCall(name, fn, args, kwargs, stack[-1] if stack else None)
+            stack.append(rec)
+            try:
+                out = fn(*args, **kwargs)
+            finally:
+                stack.pop()
+            first = out[0] if isinstance(out, tuple) and out else out
+            if isinstance(first, Tensor):
+                rec._output_ref = weakref.ref(first)
+            return out
+
+        return call
+
+    return wrap
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,8 +409,6 @@ def _describe_bad(arr: np.ndarray) -> str:
 
 
 def _check_forward_anomaly(ctx: Function, args: Sequence[Any], out_data: Any) -> None:
-    from .tensor import Tensor
-
     if not isinstance(out_data, np.ndarray) or out_data.dtype.kind != "f":
         return
     if np.isfinite(out_data).all():
@@ -351,7 +423,7 @@ def _check_forward_anomaly(ctx: Function, args: Sequence[Any], out_data: Any) ->
     )
 
 
-def _check_backward_anomaly(ctx: Function, grads: Sequence[Any]) -> None:
+def check_backward_anomaly(ctx: Function, grads: Sequence[Any]) -> None:
     for g in grads:
         if g is None:
             continue
@@ -362,240 +434,3 @@ def _check_backward_anomaly(ctx: Function, grads: Sequence[Any]) -> None:
                 f"{ctx.name} backward returned {_describe_bad(arr)} in a gradient of shape "
                 f"{tuple(arr.shape)}. The op was created in forward at:\n{where}"
             )
-
-
-# --------------------------------------------------------------------------------------------
-# the graph walk
-# --------------------------------------------------------------------------------------------
-
-
-def _topo_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Non-leaf tensors reachable from roots, each once, outputs before inputs (iterative)."""
-    from .tensor import Tensor
-
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    for root in roots:
-        if root._ctx is None or id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack: list[tuple[Tensor, int]] = [(root, 0)]
-        while stack:
-            node, i = stack[-1]
-            inputs = node._ctx.inputs
-            while i < len(inputs):
-                child = inputs[i]
-                i += 1
-                if (
-                    isinstance(child, Tensor)
-                    and child._ctx is not None
-                    and id(child) not in visited
-                ):
-                    visited.add(id(child))
-                    stack[-1] = (node, i)
-                    stack.append((child, 0))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
-
-
-def run_backward(
-    roots: Sequence[Tensor],
-    grad_roots: Sequence[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Sequence[Tensor] | None = None,
-    allow_unused: bool = False,
-) -> list[Tensor | None] | None:
-    """Propagate grad_roots from roots. With ``inputs`` given, return their gradients instead
-    of accumulating into leaves' ``.grad`` (what ``grad()`` does)."""
-    from .tensor import Tensor
-
-    grads: dict[int, Tensor] = {}
-    for r, g in zip(roots, grad_roots):
-        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
-    wanted = {id(t) for t in inputs} if inputs is not None else None
-    captured: dict[int, Tensor] = {}
-    # leaf gradients are summed first, so a leaf's hooks see its whole gradient once
-    leaves: dict[int, tuple[Tensor, Tensor]] = {}
-
-    def add_leaf(t: Tensor, g: Tensor) -> None:
-        prev = leaves.get(id(t))
-        leaves[id(t)] = (t, g if prev is None else prev[1] + g)
-
-    with set_grad_enabled(create_graph):
-        for t in roots:
-            if t._ctx is None and t.requires_grad and id(t) in grads:
-                add_leaf(t, grads.pop(id(t)))
-        for node in _topo_order(roots):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            if node._hooks:
-                g = _run_hooks(node, g)
-            if wanted is not None:
-                if id(node) in wanted:
-                    captured[id(node)] = g
-            elif node._retains_grad:
-                node.grad = g if create_graph else g.detach()
-            ctx = node._ctx
-            if getattr(ctx, "_freed", False):
-                raise RuntimeError(_freed_message(ctx))
-            if _state.anomaly:
-                # NOTE: blame the op whose backward went non-finite (checked below), not the
-                # primitive inside that backward that happened to compute the inf
-                _state.anomaly = False
-                try:
-                    in_grads = ctx.backward(g)
-                finally:
-                    _state.anomaly = True
-            else:
-                in_grads = ctx.backward(g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) != len(ctx.inputs):
-                raise RuntimeError(
-                    f"{ctx.name}.backward returned {len(in_grads)} gradients but forward took "
-                    f"{len(ctx.inputs)} positional inputs"
-                )
-            if _state.anomaly:
-                _check_backward_anomaly(ctx, in_grads)
-            if not retain_graph:
-                ctx._release()
-            for inp, ig in zip(ctx.inputs, in_grads):
-                if ig is None or not isinstance(inp, Tensor) or not inp.requires_grad:
-                    continue
-                if not isinstance(ig, Tensor):
-                    ig = Tensor(ig)
-                if ig.shape != inp.shape:
-                    ig = _reduce_to_shape(ig, inp.shape, ctx.name)
-                if ig.data.dtype != inp.data.dtype:
-                    ig = ig.astype(inp.data.dtype)
-                if inp._ctx is None:
-                    add_leaf(inp, ig)
-                else:
-                    k = id(inp)
-                    grads[k] = grads[k] + ig if k in grads else ig
-        for t, g in leaves.values():
-            if t._hooks:
-                g = _run_hooks(t, g)
-            if wanted is not None:
-                if id(t) in wanted:
-                    captured[id(t)] = g
-            elif t.grad is None:
-                # NOTE: copy, since one gradient array may be shared by several inputs (add)
-                t.grad = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
-            elif create_graph:
-                t.grad = t.grad + g
-            else:
-                t.grad = Tensor._wrap(t.grad.data + g.data, False)
-    if inputs is None:
-        return None
-    result: list[Tensor | None] = []
-    for t in inputs:
-        g = captured.get(id(t))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                "grad: one of the differentiated tensors (shape "
-                f"{tuple(t.shape)}) was not used in the graph; pass allow_unused=True to get None"
-            )
-        result.append(g)
-    return result
-
-
-def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
-    for hook in list(t._hooks.values()):
-        new = hook(g)
-        if new is not None:
-            g = new
-    return g
-
-
-def _reduce_to_shape(g: Tensor, shape: tuple[int, ...], opname: str) -> Tensor:
-    """The one place where a broadcast gradient is summed back to its input's shape."""
-    from .ops.reduce import SumTo
-
-    try:
-        np.broadcast_shapes(shape, g.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"{opname}.backward returned a gradient of shape {tuple(g.shape)} for an input of "
-            f"shape {tuple(shape)}"
-        ) from None
-    if np.broadcast_shapes(shape, g.shape) != tuple(g.shape):
-        raise RuntimeError(
-            f"{opname}.backward returned a gradient of shape {tuple(g.shape)} for an input of "
-            f"shape {tuple(shape)}"
-        )
-    return SumTo.apply(g, shape=tuple(shape))
-
-
-def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
-
-    >>> import tinygrad_cnn as tg
-    >>> x = tg.Tensor(2.0, requires_grad=True)
-    >>> (dx,) = tg.grad(x ** 3, x, create_graph=True)
-    >>> (d2x,) = tg.grad(dx, x)
-    >>> dx.item(), d2x.item()
-    (12.0, 12.0)
-    """
-    from .tensor import Tensor
-
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        gos: list[Tensor | None] = [None] * len(outs)
-    elif isinstance(grad_outputs, Tensor):
-        gos = [grad_outputs]
-    else:
-        gos = list(grad_outputs)
-    for t in ins:
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: an input of shape {tuple(t.shape)} does not require grad; "
-                "create it with requires_grad=True"
-            )
-    roots, groots = [], []
-    for o, go in zip(outs, gos):
-        if not o.requires_grad:
-            raise RuntimeError(
-                f"grad: output of shape {tuple(o.shape)} does not require grad (it was computed "
-                "under no_grad or from tensors that do not require grad)"
-            )
-        roots.append(o)
-        groots.append(_default_grad(o, go, "grad"))
-    if retain_graph is None:
-        retain_graph = create_graph
-    return tuple(run_backward(roots, groots, retain_graph, create_graph, ins, allow_unused))
-
-
-def _default_grad(out: Tensor, gradient: Any, opname: str) -> Tensor:
-    from .tensor import Tensor
-
-    if gradient is None:
-        if out.data.size != 1:
-            raise RuntimeError(
-                f"{opname}: gradient can be implicitly created only for scalar outputs, but the "
-                f"output has shape {tuple(out.shape)}; pass gradient=<tensor of that shape> "
-                "(or reduce the output, e.g. .sum())"
-            )
-        return Tensor._wrap(np.ones_like(out.data), False)
-    if not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=out.data.dtype))
-    if gradient.shape != out.shape:
-        raise RuntimeError(
-            f"{opname}: gradient has shape {tuple(gradient.shape)} but the output has shape "
-            f"{tuple(out.shape)}; they must match"
-        )
-    return gradient

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import enable_grad, is_grad_enabled, no_grad
+from .graph import grad
 from .tensor import Tensor
 
 

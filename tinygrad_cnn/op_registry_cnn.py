@@ -205,9 +205,8 @@ def _distinct(shape, seed):
     return (_rng(seed).permutation(n) * 0.1 - n * 0.05).reshape(shape)
 
 
-def cnn_specs() -> list[OpSpec]:
+def specs() -> list[OpSpec]:
     from . import random as tg_random
-    from ._registry_cnn_nd import nd_specs
     from .nn import functional as F
 
     r = _rng(21)
@@ -362,4 +361,4 @@ def cnn_specs() -> list[OpSpec]:
             dropout_ref,
             [Sample((x((4, 5)), 0.3)), Sample((x((2, 2, 3, 3)), 0.5))],
         ),
-    ] + nd_specs()
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import random as _random
-from ..autograd import no_grad
+from ..autograd import composite, no_grad
 from ..ops._util import const
 from ..tensor import Tensor
 from ._window_args import tensor as _tensor
@@ -53,6 +53,7 @@ from .functional_pool import (
 # -- normalization and dropout ------------------------------------------------------------------
 
 
+@composite("batch_norm")
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -124,6 +125,7 @@ def batch_norm(
     return out
 
 
+@composite("dropout")
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 - p), drawing from
     the generator behind ``manual_seed``. Identity when not training. (``inplace`` is accepted

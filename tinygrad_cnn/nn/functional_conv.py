@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..autograd import composite
 from ..ops import layout
 from ..ops.conv import Col2Im, ColumnMatMul, Im2Col
 from ..ops.matmul import MatMul
@@ -103,6 +104,7 @@ def _conv_transpose(
     return out.squeeze(0) if unbatched else out
 
 
+@composite("conv1d")
 def conv1d(
     input: Tensor,
     weight: Tensor,
@@ -123,6 +125,7 @@ def conv1d(
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@composite("conv2d")
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -142,6 +145,7 @@ def conv2d(
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@composite("conv3d")
 def conv3d(
     input: Tensor,
     weight: Tensor,
@@ -161,6 +165,7 @@ def conv3d(
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
+@composite("conv_transpose1d")
 def conv_transpose1d(
     input: Tensor,
     weight: Tensor,
@@ -193,6 +198,7 @@ def conv_transpose1d(
     )
 
 
+@composite("conv_transpose2d")
 def conv_transpose2d(
     input: Tensor,
     weight: Tensor,
@@ -224,6 +230,7 @@ def conv_transpose2d(
     )
 
 
+@composite("conv_transpose3d")
 def conv_transpose3d(
     input: Tensor,
     weight: Tensor,
@@ -258,6 +265,7 @@ def conv_transpose3d(
 # -- unfold / fold ------------------------------------------------------------------------------
 
 
+@composite("unfold")
 def unfold(
     input: Tensor,
     kernel_size: IntTuple,
@@ -283,6 +291,7 @@ def unfold(
     return out.squeeze(0) if unbatched else out
 
 
+@composite("fold")
 def fold(
     input: Tensor,
     output_size: IntTuple,

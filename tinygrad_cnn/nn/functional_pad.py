@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import composite
 from ..ops.movement import GetItem, Pad
 from ..tensor import Tensor
 from ._window_args import tensor as _tensor
@@ -97,6 +98,7 @@ def _check_mode_sizes(x: Tensor, axis: int, lo: int, hi: int, mode: str) -> None
         raise RuntimeError(f"pad: cannot replicate-pad the empty dim {axis} of {x.shape}")
 
 
+@composite("pad")
 def pad(
     input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
 ) -> Tensor:

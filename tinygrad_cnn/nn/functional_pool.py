@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import composite
 from ..ops import layout
 from ..ops._util import const
 from ..ops.conv import Im2Col
@@ -62,6 +63,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
     return out, Tensor._wrap(indices[0] if unbatched else indices, False)
 
 
+@composite("max_pool1d")
 def max_pool1d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -83,6 +85,7 @@ def max_pool1d(
                      return_indices)  # fmt: skip
 
 
+@composite("max_pool2d")
 def max_pool2d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -102,6 +105,7 @@ def max_pool2d(
                      return_indices)  # fmt: skip
 
 
+@composite("max_pool3d")
 def max_pool3d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -141,6 +145,7 @@ def _avg_pool(
     return out.squeeze(0) if unbatched else out
 
 
+@composite("avg_pool1d")
 def avg_pool1d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -161,6 +166,7 @@ def avg_pool1d(
                      count_include_pad, None)  # fmt: skip
 
 
+@composite("avg_pool2d")
 def avg_pool2d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -180,6 +186,7 @@ def avg_pool2d(
                      count_include_pad, divisor_override)  # fmt: skip
 
 
+@composite("avg_pool3d")
 def avg_pool3d(
     input: Tensor,
     kernel_size: IntTuple,
@@ -245,6 +252,7 @@ def _adaptive_avg(op: str, nd: int, input: Tensor, output_size: Any) -> Tensor:
     return out.squeeze(0) if unbatched else out
 
 
+@composite("adaptive_avg_pool1d")
 def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:
     """Average pooling of (N, C, L) to a fixed output length.
 
@@ -256,6 +264,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tens
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
+@composite("adaptive_avg_pool2d")
 def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
     """Average pooling to a fixed output size (None keeps that input size; 1 is global).
 
@@ -266,6 +275,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
     return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
+@composite("adaptive_avg_pool3d")
 def adaptive_avg_pool3d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
     """Average pooling of (N, C, D, H, W) to a fixed output size.
 
@@ -304,6 +314,7 @@ def _adaptive_max(op: str, nd: int, input: Tensor, output_size: Any, return_indi
     return (out, Tensor._wrap(idx, False)) if return_indices else out
 
 
+@composite("adaptive_max_pool1d")
 def adaptive_max_pool1d(
     input: Tensor, output_size: int | Sequence[int], return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
@@ -317,6 +328,7 @@ def adaptive_max_pool1d(
     return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
+@composite("adaptive_max_pool2d")
 def adaptive_max_pool2d(
     input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
@@ -330,6 +342,7 @@ def adaptive_max_pool2d(
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+@composite("adaptive_max_pool3d")
 def adaptive_max_pool3d(
     input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
@@ -378,6 +391,7 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
     return out.squeeze(0) if unbatched else out
 
 
+@composite("max_unpool1d")
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: IntTuple,
                  stride: IntTuple | None = None, padding: IntTuple = 0,
                  output_size: Sequence[int] | None = None) -> Tensor:  # fmt: skip
@@ -393,6 +407,7 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: IntTuple,
                        output_size)  # fmt: skip
 
 
+@composite("max_unpool2d")
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntTuple,
                  stride: IntTuple | None = None, padding: IntTuple = 0,
                  output_size: Sequence[int] | None = None) -> Tensor:  # fmt: skip
@@ -409,6 +424,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntTuple,
                        output_size)  # fmt: skip
 
 
+@composite("max_unpool3d")
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: IntTuple,
                  stride: IntTuple | None = None, padding: IntTuple = 0,
                  output_size: Sequence[int] | None = None) -> Tensor:  # fmt: skip
@@ -434,6 +450,7 @@ def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode) -> Tensor
     return ((pooled.sign() * pooled.abs().relu()) * math.prod(k)) ** (1.0 / norm_type)
 
 
+@composite("lp_pool1d")
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size: IntTuple,
               stride: IntTuple | None = None, ceil_mode: bool = False) -> Tensor:  # fmt: skip
     """Power-average pooling of (N, C, L): (sum over the window of x^p)^(1/p).
@@ -446,6 +463,7 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: IntTuple,
     return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
+@composite("lp_pool2d")
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size: IntTuple,
               stride: IntTuple | None = None, ceil_mode: bool = False) -> Tensor:  # fmt: skip
     """Power-average pooling: (sum over the window of x^p)^(1/p); p=1 sum pooling,

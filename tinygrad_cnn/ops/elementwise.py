@@ -35,11 +35,10 @@ class Sub(Function):
 class Mul(Function):
     # d(x * y) = y dx + x dy
     def forward(self, x, y):
-        self.save_for_backward(x, y)
         return x * y
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        x, y = self.inputs
         nx, ny = self.needs_input_grad
         return (g * y if nx else None), (g * x if ny else None)
 
@@ -47,12 +46,10 @@ class Mul(Function):
 class Div(Function):
     # d(x / y) = dx / y - (x / y^2) dy
     def forward(self, x, y):
-        out = x / y
-        self.save_for_backward(y, out)
-        return out
+        return x / y
 
     def backward(self, g):
-        y, out = self.saved_tensors
+        y, out = self.inputs[1], self.output
         nx, ny = self.needs_input_grad
         gx = g / y if nx else None
         gy = -(g * out) / y if ny else None
@@ -62,12 +59,10 @@ class Div(Function):
 class Pow(Function):
     # d(x^y) = y x^(y-1) dx + x^y ln(x) dy
     def forward(self, x, y):
-        out = np.power(x, y)
-        self.save_for_backward(x, y, out)
-        return out
+        return np.power(x, y)
 
     def backward(self, g):
-        x, y, out = self.saved_tensors
+        (x, y), out = self.inputs, self.output
         nx, ny = self.needs_input_grad
         gx = g * y * x ** (y - 1) if nx else None
         gy = None
@@ -81,13 +76,11 @@ class Pow(Function):
 class PowScalar(Function):
     # d(x^p) = p x^(p-1) dx, p a Python number
     def forward(self, x, exponent):
-        self.save_for_backward(x)
         self.exponent = exponent
         return np.power(x, x.dtype.type(exponent)) if x.dtype.kind == "f" else x**exponent
 
     def backward(self, g):
-        (x,) = self.saved_tensors
-        p = self.exponent
+        x, p = self.inputs[0], self.exponent
         if p == 0:
             return (g * 0,)
         if p == 1:
@@ -112,59 +105,48 @@ class Neg(Function):
 class Exp(Function):
     # d exp(x) = exp(x) dx
     def forward(self, x):
-        out = np.exp(x)
-        self.save_for_backward(out)
-        return out
+        return np.exp(x)
 
     def backward(self, g):
-        (out,) = self.saved_tensors
-        return g * out
+        return g * self.output
 
 
 class Log(Function):
     # d log(x) = dx / x
     def forward(self, x):
-        self.save_for_backward(x)
         return np.log(x)
 
     def backward(self, g):
-        (x,) = self.saved_tensors
+        (x,) = self.inputs
         return g / x
 
 
 class Sqrt(Function):
     # d sqrt(x) = dx / (2 sqrt(x))
     def forward(self, x):
-        out = np.sqrt(x)
-        self.save_for_backward(out)
-        return out
+        return np.sqrt(x)
 
     def backward(self, g):
-        (out,) = self.saved_tensors
-        return g / (out * 2.0)
+        return g / (self.output * 2.0)
 
 
 class Abs(Function):
     # d|x| = sign(x) dx (0 at x == 0, as PyTorch)
     def forward(self, x):
-        self.save_for_backward(x)
         return np.abs(x)
 
     def backward(self, g):
-        (x,) = self.saved_tensors
+        (x,) = self.inputs
         return g * const(np.sign(x.data))
 
 
 class Relu(Function):
     # d/dx relu(x) = 1[x > 0]
     def forward(self, x):
-        out = np.maximum(x, 0)
-        self.save_for_backward(out)
-        return out
+        return np.maximum(x, 0)
 
     def backward(self, g):
-        (out,) = self.saved_tensors
-        return g * const(out.data > 0)
+        return g * const(self.output.data > 0)
 
 
 class Sigmoid(Function):
@@ -172,24 +154,20 @@ class Sigmoid(Function):
     def forward(self, x):
         # NOTE: exp(-|x|) never overflows, so this stays finite for |x| of 1e4 and beyond
         e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-        self.save_for_backward(out)
-        return out
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
     def backward(self, g):
-        (s,) = self.saved_tensors
+        s = self.output
         return g * s * (1.0 - s)
 
 
 class Tanh(Function):
     # d tanh(x) = (1 - tanh(x)^2) dx
     def forward(self, x):
-        out = np.tanh(x)
-        self.save_for_backward(out)
-        return out
+        return np.tanh(x)
 
     def backward(self, g):
-        (t,) = self.saved_tensors
+        t = self.output
         return g * (1.0 - t * t)
 
 
@@ -204,22 +182,20 @@ def _erf(x: np.ndarray) -> np.ndarray:
 class Erf(Function):
     # d erf(x) = 2/sqrt(pi) exp(-x^2) dx
     def forward(self, x):
-        self.save_for_backward(x)
         return _erf(x)
 
     def backward(self, g):
-        (x,) = self.saved_tensors
+        (x,) = self.inputs
         return g * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
 
 
 class Maximum(Function):
     # d max(x, y): the gradient goes to the larger input, split evenly on ties
     def forward(self, x, y):
-        self.save_for_backward(x, y)
         return np.maximum(x, y)
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        x, y = self.inputs
         wx = (x.data > y.data) + 0.5 * (x.data == y.data)
         return g * const(wx.astype(g.dtype)), g * const((1.0 - wx).astype(g.dtype))
 
@@ -227,11 +203,10 @@ class Maximum(Function):
 class Minimum(Function):
     # d min(x, y): the gradient goes to the smaller input, split evenly on ties
     def forward(self, x, y):
-        self.save_for_backward(x, y)
         return np.minimum(x, y)
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        x, y = self.inputs
         wx = (x.data < y.data) + 0.5 * (x.data == y.data)
         return g * const(wx.astype(g.dtype)), g * const((1.0 - wx).astype(g.dtype))
 
@@ -239,12 +214,11 @@ class Minimum(Function):
 class Clamp(Function):
     # d clamp(x, lo, hi) = 1[lo <= x <= hi] dx (as PyTorch: boundaries pass the gradient)
     def forward(self, x, min=None, max=None):
-        self.save_for_backward(x)
         self.lo, self.hi = min, max
         return np.clip(x, min, max)
 
     def backward(self, g):
-        (x,) = self.saved_tensors
+        (x,) = self.inputs
         inside = np.ones(x.shape, dtype=bool)
         if self.lo is not None:
             inside &= x.data >= self.lo
@@ -259,13 +233,11 @@ class Clamp(Function):
 class Where(Function):
     # d where(c, x, y) = c dx + (1 - c) dy
     def forward(self, cond, x, y):
-        self.save_for_backward(cond)
         return np.where(cond, x, y)
 
     def backward(self, g):
         _, nx, ny = self.needs_input_grad
-        (cond,) = self.saved_tensors
-        c = cond.data.astype(bool, copy=False)
+        c = np.asarray(self.inputs[0]).astype(bool, copy=False)
         gx = g * const(c) if nx else None
         gy = g * const(~c) if ny else None
         return None, gx, gy

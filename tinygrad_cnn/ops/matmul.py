@@ -8,13 +8,12 @@ from ..autograd import Function
 
 
 class MatMul(Function):
-    # d(x @ y) = dy-side: g @ y^T for x, x^T @ g for y (batch dims broadcast, then summed back)
+    # z = x @ y: dx = g @ y^T, dy = x^T @ g (broadcast batch dims are summed back by the engine)
     def forward(self, x, y):
-        self.save_for_backward(x, y)
         return np.matmul(x, y)
 
     def backward(self, g):
-        x, y = self.saved_tensors
+        x, y = self.inputs
         nx, ny = self.needs_input_grad
         gx = g @ y.transpose(-1, -2) if nx else None
         gy = x.transpose(-1, -2) @ g if ny else None
@@ -24,14 +23,13 @@ class MatMul(Function):
 class Linear(Function):
     # y = x W^T + b over the last dim of x: dx = g W, dW = g^T x, db = sum of g over leading dims
     def forward(self, x, w, b):
-        self.save_for_backward(x, w)
         out = x @ w.T
         if b is not None:
             out += b
         return out
 
     def backward(self, g):
-        x, w = self.saved_tensors
+        x, w = self.inputs[:2]
         nx, nw, nb = self.needs_input_grad
         gx = g @ w if nx else None
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g

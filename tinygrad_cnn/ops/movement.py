@@ -44,7 +44,7 @@ class Expand(Function):
         return SumTo.apply(g, shape=self.in_shape)
 
     def extra_repr(self):
-        return f"{tuple(self.in_shape)} -> shape={tuple(self._output_ref().shape)}"
+        return f"{tuple(self.in_shape)} -> shape={tuple(self.output.shape)}"
 
 
 def _is_basic(idx: tuple) -> bool:

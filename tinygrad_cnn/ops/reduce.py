@@ -42,19 +42,19 @@ class SumTo(Function):
         return g.expand(self.in_shape)
 
     def extra_repr(self):
-        return f"shape={tuple(self._output_ref().shape)}"
+        return f"shape={tuple(self.output.shape)}"
 
 
 class Max(Function):
     # d max(x) = dy at the arg-max; ties share the gradient evenly
     def forward(self, x, dims=(), keepdim=False):
         out = np.asarray(x.max(axis=dims, keepdims=True))
-        self.save_for_backward(x, out)
+        self.save_for_backward(out)
         self.dims, self.keepdim = dims, keepdim
         return out if keepdim else out.reshape([s for i, s in enumerate(x.shape) if i not in dims])
 
     def backward(self, g):
-        x, out_kd = self.saved_tensors
+        x, (out_kd,) = self.inputs[0], self.saved_tensors
         hit = x.data == out_kd.data
         weight = hit / hit.sum(axis=self.dims, keepdims=True)
         if not self.keepdim:
@@ -68,13 +68,12 @@ class Max(Function):
 class Prod(Function):
     # d prod(x) / dx_i = prod of the other elements
     def forward(self, x, dims=(), keepdim=False):
-        out = np.asarray(x.prod(axis=dims, keepdims=keepdim))
-        self.save_for_backward(x, out)  # the output itself, so out / x differentiates again
         self.dims, self.keepdim = dims, keepdim
-        return out
+        return np.asarray(x.prod(axis=dims, keepdims=keepdim))
 
     def backward(self, g):
-        x, out_kd = self.saved_tensors
+        # the output itself, so out / x differentiates again
+        x, out_kd = self.inputs[0], self.output
         if not self.keepdim:
             g = g.reshape(_keepdim_shape(x.shape, self.dims))
             out_kd = out_kd.reshape(_keepdim_shape(x.shape, self.dims))

@@ -23,14 +23,23 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import _SAVED_OUTPUT
+from ..graph import post_order
 from ..tensor import Tensor
 
 __all__ = ["Node", "Edge", "Graph", "trace"]
 
 # attributes of a Function that are bookkeeping, not state kept for backward
 _CTX_BOOKKEEPING = frozenset(
-    {"inputs", "needs_input_grad", "module", "_output_ref", "_saved", "_freed", "_trace"}
+    {
+        "inputs",
+        "needs_input_grad",
+        "module",
+        "composite",
+        "_output_ref",
+        "_saved",
+        "_freed",
+        "_trace",
+    }
 )
 
 
@@ -281,7 +290,6 @@ def trace(
     nodes = g.nodes
     raw_edges: list[tuple[int, int, Tensor]] = []  # (producer, consumer, tensor) in forward sense
     index: dict[int, int] = {}  # id(Function) or id(leaf Tensor) -> node index
-    discovered: set[int] = set()
     seen_modules: list[Any] = []
     seen_module_ids: set[int] = set()
     consumer_module: dict[int, Any] = {}  # constant leaf -> module of the op that used it
@@ -328,43 +336,26 @@ def trace(
                     src = truncated_node()
             raw_edges.append((src, k, t))
 
+    def admit(ctx: Any) -> bool:
+        if count[0] >= limit:
+            truncated_node()
+            return False
+        count[0] += 1
+        return True
+
+    follow = (lambda t: t.requires_grad) if backward else None
+    seen: set[int] = set()
     root_nodes: list[tuple[int, Tensor]] = []
     for r in roots:
         if r._ctx is None:
             root_nodes.append((add_leaf(r), r))
             continue
-        if id(r._ctx) not in discovered:
+        if id(r._ctx) not in seen:
             count[0] += 1
-            discovered.add(id(r._ctx))
-            stack: list[tuple[Any, int]] = [(r._ctx, 0)]
-            while stack:
-                ctx, i = stack[-1]
-                inputs = ctx.inputs
-                pushed = False
-                while i < len(inputs):
-                    t = inputs[i]
-                    i += 1
-                    if not isinstance(t, Tensor) or (backward and not t.requires_grad):
-                        continue
-                    c = t._ctx
-                    if c is None:
-                        add_leaf(t)
-                    elif id(c) not in discovered:
-                        if count[0] >= limit:
-                            truncated_node()
-                            continue
-                        count[0] += 1
-                        discovered.add(id(c))
-                        stack[-1] = (ctx, i)
-                        stack.append((c, 0))
-                        pushed = True
-                        break
-                if not pushed:
-                    stack.pop()
-                    finish_op(ctx)
-        src = index[id(r._ctx)]
+            for ctx in post_order([r._ctx], follow, add_leaf, admit, seen):
+                finish_op(ctx)
         nodes.append(Node("output", obj=r))
-        raw_edges.append((src, len(nodes) - 1, r))
+        raw_edges.append((index[id(r._ctx)], len(nodes) - 1, r))
         root_nodes.append((len(nodes) - 1, r))
     if g.truncated:
         warnings.warn(
@@ -482,7 +473,7 @@ def _label_nodes(
                 settings = ""
             if settings:
                 lines.extend(_split_settings(settings))
-            ref = getattr(ctx, "_output_ref", None)
+            ref = ctx._output_ref
             out = ref() if ref is not None else None
             if out is not None:
                 bad = _nonfinite(out.data, bad_cache)
@@ -501,15 +492,17 @@ def _label_nodes(
 def _saved_lines(ctx: Any) -> list[str]:
     if getattr(ctx, "_freed", False):
         return ["saved: freed by backward()"]
+    # backward reads the op's inputs (held by the graph) and what save_for_backward kept
     lines = []
-    saved = ctx.__dict__.get("_saved") or ()
-    for s in saved:
-        if s is _SAVED_OUTPUT:
-            lines.append("saved: output")
-        elif isinstance(s, Tensor):
-            pos = next((i for i, x in enumerate(ctx.inputs) if x is s), None)
-            where = f"input {pos}" if pos is not None else "const"
-            lines.append(f"saved: {where} {fmt_shape(s.shape)}")
+    for pos, x in enumerate(ctx.inputs):
+        if isinstance(x, Tensor):
+            lines.append(f"saved: input {pos} {fmt_shape(x.shape)}")
+    for s in ctx._saved:
+        arr = s.data if isinstance(s, Tensor) else s
+        if any(_array_of(x) is arr for x in ctx.inputs):
+            continue
+        if isinstance(arr, np.ndarray):
+            lines.append(f"saved: {fmt_shape(arr.shape)} {arr.dtype}")
         else:
             lines.append(f"saved: {type(s).__name__}")
     for name, v in ctx.__dict__.items():
@@ -520,6 +513,10 @@ def _saved_lines(ctx: Any) -> list[str]:
         if isinstance(v, np.ndarray) and v.ndim > 0:
             lines.append(f"saved: {name} {fmt_shape(v.shape)} {v.dtype}")
     return lines
+
+
+def _array_of(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _output_label(

@@ -207,7 +207,7 @@ def _unpool_indices(shape, kernel, seed):
     return idx
 
 
-def nd_specs() -> list[OpSpec]:
+def specs() -> list[OpSpec]:
     from .nn import functional_conv as FC
     from .nn import functional_pad as FD
     from .nn import functional_pool as FP
