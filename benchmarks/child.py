@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -48,6 +49,17 @@ def blas_info() -> list[dict]:
         return []
     keep = ("internal_api", "version", "architecture", "num_threads", "threading_layer")
     return [{k: p.get(k) for k in keep} for p in threadpool_info()]
+
+
+def torch_kernels(torch) -> str:
+    """PyTorch's own GEMM/convolution libraries, which it links statically (threadpoolctl
+    sees only its OpenMP pool)."""
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    parts = [f"BLAS {blas.group(1) if blas else 'unknown'}"]
+    if torch.backends.mkldnn.is_available():
+        parts.append("oneDNN convolutions")
+    parts.append(f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    return ", ".join(parts)
 
 
 def time_steps(step, warmup: int, steps: int) -> list[float]:
@@ -101,6 +113,7 @@ def measure(args: argparse.Namespace) -> dict:
 
         res["torch"] = torch.__version__
         res["torch_threads"] = torch.get_num_threads()
+        res["torch_kernels"] = torch_kernels(torch)
     return res
 
 

@@ -85,8 +85,9 @@ def measure(name: str, batch: int, sides: list[str], opts: Options) -> dict[str,
     """`opts.rounds` fresh processes per side, the sides alternating round by round."""
     steps = steps_for(workloads.WORKLOADS[name], batch, opts)
     runs: dict[str, list[dict]] = {s: [] for s in sides}
-    for _ in range(opts.rounds):
-        for side in sides:
+    for i in range(opts.rounds):
+        # NOTE: the order rotates too, so no side always runs right after the same other one
+        for side in sides[i % len(sides) :] + sides[: i % len(sides)]:
             runs[side].append(run_child(side, name, batch, steps, opts))
     return runs
 
@@ -107,6 +108,7 @@ def summarise(runs: list[dict]) -> dict:
         "peak_mb": statistics.median(r["peak_rss_mb"] - r["base_rss_mb"] for r in good),
         "blas": good[0].get("blas", []),
         "torch": good[0].get("torch"),
+        "torch_kernels": good[0].get("torch_kernels"),
     }
 
 
@@ -159,7 +161,10 @@ def progress_line(row: dict) -> str:
 def run_all(opts: Options, only: list[str] | None = None, scaling: bool = True) -> dict:
     """The main table, the scaling table and the peak GEMM rate, as data for benchmarks.report."""
     names = [n for n in workloads.WORKLOADS if not only or n in only]
-    load = [os.getloadavg()[0]]
+    load = os.getloadavg()[0]  # before our own children add to it
+    if load >= 0.5:
+        print(f"warning: load average {load:.2f}: other processes will disturb the times",
+              file=opts.log, flush=True)  # fmt: skip
     peak = gemm_peak(opts)
     print(f"peak float32 GEMM: {peak.get('gflops', 0):.1f} GFLOP/s", file=opts.log, flush=True)
     done: dict[tuple[str, int], dict] = {}
@@ -171,5 +176,4 @@ def run_all(opts: Options, only: list[str] | None = None, scaling: bool = True) 
 
     main = [row(n, workloads.WORKLOADS[n].batch) for n in names]
     scale = [row(n, b) for n in names if scaling for b in workloads.WORKLOADS[n].scaling]
-    load.append(os.getloadavg()[0])
     return {"main": main, "scaling": scale, "peak": peak, "load": load, "opts": opts}

@@ -28,6 +28,7 @@ numpy matmul in a child process: no implementation of that step can be faster. P
 the growth of the process's peak resident set (VmHWM, reset after warm-up) above its size
 before the model was built."""
 
+LOAD_WARNING = 0.5  # the 1-minute load average above which a run is flagged as noisy
 COLUMNS = {"ours": "ours", "torch": "PyTorch", "torch_malloc": "PyTorch + malloc env"}
 
 
@@ -67,7 +68,7 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
         flops, floor = fmt(r["flops"] / 1e6, ".4g"), fmt(r.get("floor_ms"), ".3g")
         cells = [
             r["title"], str(r["batch"]), flops, floor,
-            *(side_cell(r, s, torch_installed) for s in COLUMNS), fmt(r["ratio"]),
+            *(side_cell(r, s, torch_installed) for s in COLUMNS), fmt(r["ratio"], ".3g"),
             fmt(mine, ".1f"), fmt(theirs, ".1f"), fmt(mem),
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
@@ -88,7 +89,7 @@ def scaling_table(rows: list[dict], torch_installed: bool) -> str:
         if theirs is not None:
             other += f" ({COLUMNS[r['faster']]})"
         cells = [r["title"], str(r["batch"]), fmt(r.get("floor_ms"), ".3g"), fmt(ours), other]
-        cells += [fmt(r["ratio"]), fmt(per[0], ".1f"), fmt(per[1], ".1f")]
+        cells += [fmt(r["ratio"], ".3g"), fmt(per[0], ".1f"), fmt(per[1], ".1f")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -125,24 +126,35 @@ def first_side(result: dict, side: str) -> dict:
     return {}
 
 
+def load_warning(load: float) -> list[str]:
+    if load < LOAD_WARNING:
+        return []
+    return [
+        f"**Measured under load** (load average {load:.2f} before the run): other processes "
+        "shared the cores, so these times are noisy, PyTorch's OpenMP threads most of all. "
+        "Rerun on a quiet machine before reading ratios from them.",
+        "",
+    ]
+
+
 def header(result: dict) -> str:
     opts, peak = result["opts"], result["peak"]
-    torch_v = first_side(result, "torch").get("torch") or (
-        "installed" if opts.torch_installed else "not installed"
-    )
+    theirs = first_side(result, "torch")
+    torch_v = theirs.get("torch") or ("installed" if opts.torch_installed else "not installed")
     env = "kept as set" if opts.keep_openblas_env else "unset"
     rate = f"{peak['gflops']:.1f} GFLOP/s" if "gflops" in peak else f"failed ({peak['error']})"
     mode = " (--quick: a smoke run, not a measurement)" if opts.quick else ""
     return "\n".join([
         f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()}, {os.cpu_count()} cores; "
         f"Python {platform.python_version()}, numpy {np.__version__}, PyTorch {torch_v}; "
-        f"{opts.rounds} round(s) of fresh processes per side{mode}. 1-minute load average "
-        f"{result['load'][0]:.2f} at the start, {result['load'][1]:.2f} at the end "
-        "(above ~0.3 something else was running).",
+        f"{opts.rounds} round(s) of fresh processes per side{mode}; 1-minute load average "
+        f"{result['load']:.2f} before the first child started.",
         "",
+        *load_warning(result["load"]),
         f"- Peak float32 GEMM ({peak['size']}x{peak['size']} numpy matmul): {rate}",
         f"- BLAS, ours: {blas_text(first_side(result, 'ours').get('blas', []))}",
-        f"- BLAS, PyTorch: {blas_text(first_side(result, 'torch').get('blas', []))}",
+        f"- PyTorch's own kernels: {theirs.get('torch_kernels') or 'not measured'}; "
+        f"thread pools threadpoolctl sees in its process: {blas_text(theirs.get('blas', []))}",
         f"- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the child processes: {env}",
     ])  # fmt: skip
 

@@ -157,5 +157,5 @@ def test_quick_command_writes_the_report(tmp_path):
     torch_cell = row[head.index("PyTorch ms")]
     if "not installed" not in torch_cell:  # with PyTorch: a time and a ratio
         assert float(torch_cell.split()[0]) > 0
-        assert float(row[head.index("ours / faster PyTorch")]) > 0
+        assert float(row[head.index("ours / faster PyTorch")]) >= 0  # a number, not "-"
     assert json.loads(raw.read_text())["main"][0]["name"] == "mlp_train"
