@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks import workloads
 
@@ -39,7 +40,7 @@ class Options:
     keep_openblas_env: bool = False
     timeout: float = 900.0
     torch_installed: bool = field(default_factory=lambda: bool(importlib.util.find_spec("torch")))
-    log: object = sys.stdout
+    log: Any = field(default_factory=lambda: sys.stdout)  # where progress lines go
 
 
 def child_env(side: str, opts: Options) -> dict[str, str]:
@@ -138,6 +139,7 @@ def measure_row(name: str, batch: int, opts: Options, peak: dict) -> dict:
     row = {"name": name, "title": w.title, "batch": batch}
     try:
         row["flops"] = workloads.count_flops(name, batch)
+        row["note"] = workloads.architecture_note(name)
     except workloads.Unavailable as e:
         return {**row, "skipped": str(e)}
     if "gflops" in peak:

@@ -161,6 +161,7 @@ def header(result: dict) -> str:
 
 def notes(result: dict) -> list[str]:
     out = [f"- {r['title']}: skipped ({r['skipped']})." for r in result["main"] if "skipped" in r]
+    out += [f"- {r['title']}: {r['note']}." for r in result["main"] if r.get("note")]
     if not result["opts"].torch_installed:
         out.append("- PyTorch is not installed: `pip install torch==2.13.0` (a CPU build).")
     return out

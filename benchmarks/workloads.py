@@ -102,6 +102,22 @@ def our_resnet20(nn):
     raise Unavailable("tinygrad_cnn.models has no ResNet-20 yet")
 
 
+def architecture_note(name: str) -> str | None:
+    """Where tinygrad_cnn's model for workload `name` is not the one PyTorch runs (only the
+    ResNet comes from tinygrad_cnn.models), say how their parameter counts differ."""
+    if WORKLOADS[name].model != "resnet20":
+        return None
+    ours = build_model(framework("ours"), "resnet20")
+    reference = resnet20(framework("ours").nn)
+    n_ours, n_ref = (sum(p.numpy().size for p in m.parameters()) for m in (ours, reference))
+    if n_ours == n_ref:
+        return None
+    return (
+        f"tinygrad_cnn.models' ResNet-20 has {n_ours} parameters, the PyTorch side's "
+        f"(benchmarks/workloads.py) {n_ref}: the two sides run different networks"
+    )
+
+
 MODELS = {"lenet5": lenet5, "cifar": cifar_net, "mlp": mlp, "resnet20": resnet20}
 
 WORKLOADS = {

@@ -159,3 +159,20 @@ def test_quick_command_writes_the_report(tmp_path):
         assert float(torch_cell.split()[0]) > 0
         assert float(row[head.index("ours / faster PyTorch")]) >= 0  # a number, not "-"
     assert json.loads(raw.read_text())["main"][0]["name"] == "mlp_train"
+
+
+def test_resnet_workload_is_skipped_or_checked_against_the_reference(monkeypatch):
+    def missing(nn):
+        raise workloads.Unavailable("no ResNet-20 here")
+
+    monkeypatch.setattr(workloads, "our_resnet20", missing)
+    row = harness.measure_row("resnet20_train", 8, harness.Options(), {})
+    assert row["skipped"] == "no ResNet-20 here" and "sides" not in row
+    monkeypatch.setattr(workloads, "our_resnet20", workloads.resnet20)
+    assert workloads.architecture_note("resnet20_train") is None
+    monkeypatch.setattr(workloads, "our_resnet20", workloads.lenet5)
+    note = workloads.architecture_note("resnet20_train")
+    lenet_size = sum(
+        p.numpy().size for p in workloads.lenet5(workloads.framework("ours").nn).parameters()
+    )
+    assert f"{lenet_size} parameters" in note and "272474" in note
