@@ -24,9 +24,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="1 round of 3 steps (a smoke run)")
-    p.add_argument("--rounds", type=int, help="fresh processes per side (default 3; quick 1)")
+    p.add_argument("--rounds", type=positive, help="fresh processes per side (default 3; quick 1)")
     p.add_argument(
         "--only", action="append", choices=sorted(workloads.WORKLOADS), metavar="NAME",
         help=f"run only this workload (repeatable): {', '.join(workloads.WORKLOADS)}",
@@ -34,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-scaling", action="store_true", help="skip the batch-size table")
     p.add_argument("--markdown", metavar="PATH", help="also write the report to this file")
     p.add_argument("--json", metavar="PATH", help="also write the raw results as JSON")
-    p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    p.add_argument("--threads", type=positive, default=2, help="PyTorch threads (default 2)")
     p.add_argument(
         "--keep-openblas-env", action="store_true",
         help="leave OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE set in the child processes",
@@ -43,8 +53,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
-    if rounds < 1:
-        raise SystemExit(f"python -m benchmarks: --rounds must be at least 1, got {rounds}")
     opts = harness.Options(
         rounds=rounds, quick=args.quick, threads=args.threads,
         keep_openblas_env=args.keep_openblas_env,

@@ -176,3 +176,12 @@ def test_resnet_workload_is_skipped_or_checked_against_the_reference(monkeypatch
         p.numpy().size for p in workloads.lenet5(workloads.framework("ours").nn).parameters()
     )
     assert f"{lenet_size} parameters" in note and "272474" in note
+
+
+def test_bad_option_is_a_one_line_usage_error(capsys):
+    from tinygrad_cnn import cli
+
+    with pytest.raises(SystemExit) as e:
+        cli.main(["bench", "--rounds", "0"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "--rounds" in err and "positive integer" in err

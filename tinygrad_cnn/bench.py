@@ -17,8 +17,8 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 def _suite():
     """The benchmarks.cli module of the checkout this package was installed from."""
     if not (CHECKOUT / "benchmarks" / "child.py").is_file():
-        raise SystemExit(
-            f"tinygrad-cnn bench: no benchmarks/ folder next to the package in {CHECKOUT}; "
+        raise FileNotFoundError(
+            f"no benchmarks/ folder next to the package in {CHECKOUT}; "
             "run it from a source checkout installed with `pip install -e .`"
         )
     if str(CHECKOUT) not in sys.path:
