@@ -29,6 +29,7 @@ MALLOC_ENV = {
 }
 # Set on the machines this project is built on for old OpenBLAS builds; users have neither.
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+LOAD_WARNING = 0.5  # the 1-minute load average above which a run is flagged as noisy
 CHILD_SIDE = {"ours": "ours", "torch": "torch", "torch_malloc": "torch", "numpy": "numpy"}
 
 
@@ -164,7 +165,7 @@ def run_all(opts: Options, only: list[str] | None = None, scaling: bool = True) 
     """The main table, the scaling table and the peak GEMM rate, as data for benchmarks.report."""
     names = [n for n in workloads.WORKLOADS if not only or n in only]
     load = os.getloadavg()[0]  # before our own children add to it
-    if load >= 0.5:
+    if load >= LOAD_WARNING:
         print(f"warning: load average {load:.2f}: other processes will disturb the times",
               file=opts.log, flush=True)  # fmt: skip
     peak = gemm_peak(opts)

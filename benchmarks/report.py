@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from benchmarks.harness import LOAD_WARNING
+
 METHOD = """\
 Each side of each workload runs in its own fresh process (`python -m benchmarks.child`), the
 sides alternating round after round: tinygrad_cnn ("ours"); PyTorch with 2 threads; and PyTorch
@@ -28,7 +30,6 @@ numpy matmul in a child process: no implementation of that step can be faster. P
 the growth of the process's peak resident set (VmHWM, reset after warm-up) above its size
 before the model was built."""
 
-LOAD_WARNING = 0.5  # the 1-minute load average above which a run is flagged as noisy
 COLUMNS = {"ours": "ours", "torch": "PyTorch", "torch_malloc": "PyTorch + malloc env"}
 
 
