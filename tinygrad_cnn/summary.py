@@ -12,6 +12,7 @@ forward FLOPs, traced by running one forward pass on zeros (in eval mode, withou
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -96,21 +97,45 @@ class ModelSummary:
             return "  ".join(parts + [str(cells[3]).rjust(widths[3])])
 
         rule = "-" * len(fmt(head))
-        per = "sample" if self.batch_size == 1 else f"batch of {self.batch_size}"
         lines = [rule, fmt(head), "=" * len(rule)]
         lines += [fmt(b) for b in body]
-        lines += [
-            "=" * len(rule),
-            f"Input shape: (N, {', '.join(map(str, self.input_shape))})",
-            f"Total params: {self.total_params:,}",
-            f"Trainable params: {self.trainable_params:,}",
-            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
-            f"Forward FLOPs (per {per}): {self.flops:,} ({_human(self.flops)})",
-            rule,
-        ]
+        lines += ["=" * len(rule)] + [f"{k}: {v}" for k, v in self._footer()] + [rule]
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _footer(self) -> list[tuple[str, str]]:
+        per = "sample" if self.batch_size == 1 else f"batch of {self.batch_size}"
+        return [
+            ("Input shape", f"(N, {', '.join(map(str, self.input_shape))})"),
+            ("Total params", f"{self.total_params:,}"),
+            ("Trainable params", f"{self.trainable_params:,}"),
+            ("Non-trainable params", f"{self.total_params - self.trainable_params:,}"),
+            (f"Forward FLOPs (per {per})", f"{self.flops:,} ({_human(self.flops)})"),
+        ]
+
+    def _repr_markdown_(self) -> str:
+        """The table as Markdown (Jupyter shows this)."""
+        lines = ["| Layer | Type | Output shape | Params |", "| --- | --- | --- | ---: |"]
+        lines += [
+            f"| {r['name']} | {r['type']} | {r['output_shape']} | {r['params']:,} |"
+            for r in self.rows
+        ]
+        lines += [""] + [f"- **{k}:** {v}" for k, v in self._footer()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The table as HTML (Jupyter shows this)."""
+        esc = html.escape
+        head = "<tr><th>Layer</th><th>Type</th><th>Output shape</th><th>Params</th></tr>"
+        rows = "".join(
+            f"<tr><td>{esc(str(r['name']))}</td><td>{esc(str(r['type']))}</td>"
+            f"<td>{esc(str(r['output_shape']))}</td><td style='text-align:right'>"
+            f"{r['params']:,}</td></tr>"
+            for r in self.rows
+        )
+        foot = "".join(f"<li><b>{esc(k)}:</b> {esc(v)}</li>" for k, v in self._footer())
+        return f"<table>{head}{rows}</table><ul>{foot}</ul>"
 
 
 def _human(n: float) -> str:
