@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import Function
 from ..ops.loss import NLL
 from ..ops.matmul import Linear
 from ..tensor import Tensor, where
@@ -152,12 +153,28 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
+        if loss.data.size == 0:  # the mean of nothing is NaN, as in PyTorch and numpy
+            return loss.sum() * math.nan
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
         return loss
     raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _loss_args(name: str, input: Any, weight: Any = None) -> None:
+    """Losses take Tensors (PyTorch raises TypeError for arrays and lists too)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}: input must be a Tensor, got {type(input).__name__}; wrap it with "
+            "tg.Tensor(...)"
+        )
+    if weight is not None and not isinstance(weight, Tensor):
+        raise TypeError(
+            f"{name}: weight must be a Tensor or None, got {type(weight).__name__}; wrap it "
+            "with tg.Tensor(...)"
+        )
 
 
 def _class_last(x: Tensor) -> Tensor:
@@ -193,6 +210,14 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor, ignore_index:
         )
 
 
+def _check_class_weight(name: str, weight: Any, c: int) -> None:
+    if weight is not None and weight.shape != (c,):
+        raise ValueError(
+            f"{name}: weight must be a 1-D tensor with one entry per class ({c},), got shape "
+            f"{weight.shape}"
+        )
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -206,6 +231,7 @@ def nll_loss(
     >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
     1.0
     """
+    _loss_args("nll_loss", input, weight)
     return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
@@ -221,6 +247,7 @@ def _nll(
     target = target if isinstance(target, Tensor) else Tensor(target)
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
+    _check_class_weight(name, weight, flat.shape[1])
     t = target.data.reshape(-1)
     c = flat.shape[1]
     keep = t != ignore_index
@@ -234,6 +261,8 @@ def _nll(
     if denom == 0.0:
         denom = math.nan  # every target ignored: PyTorch gives nan too
     loss = NLL.apply(flat, target=safe_t, weight=w_t, denom=denom, reduce=reduce)
+    if reduction == "mean" and t.size == 0:
+        loss = loss * math.nan  # the mean over an empty batch is NaN, as in PyTorch
     if label_smoothing > 0:
         per_class = flat * weight if weight is not None else flat
         smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
@@ -258,6 +287,7 @@ def cross_entropy(
     >>> F.cross_entropy(logits, tg.Tensor([1])).item()
     1000.0
     """
+    _loss_args("cross_entropy", input, weight)
     target = target if isinstance(target, Tensor) else Tensor(target)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -282,6 +312,7 @@ def cross_entropy(
                 "integers"
             )
         c = input.shape[cdim]
+        _check_class_weight("cross_entropy", weight, c)
         target = target.astype(input.dtype)
         probs = target * (1.0 - label_smoothing) + label_smoothing / c
         terms = logp * probs
@@ -307,6 +338,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     >>> F.mse_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([0.0, 0.0])).item()
     5.0
     """
+    _loss_args("mse_loss", input)
     target = input._coerce(target)
     _check_same_shape("mse_loss", input, target)
     d = input - target
@@ -320,12 +352,32 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     >>> F.l1_loss(tg.Tensor([1.0, -3.0]), tg.Tensor([0.0, 0.0])).item()
     2.0
     """
+    _loss_args("l1_loss", input)
     target = input._coerce(target)
     _check_same_shape("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
-_LOG_FLOOR = math.exp(-100.0)  # PyTorch clamps BCE's logs at -100
+class _BinaryCrossEntropy(Function):
+    # loss = -(y * max(log p, -100) + (1 - y) * max(log(1 - p), -100)), elementwise; the
+    # gradients are PyTorch's: dp = (p - y) / max(p (1 - p), 1e-12) (finite at p = 0 or 1) and
+    # dy = log(1 - p) - log p (unclamped there, so +-inf at p = 0 or 1, as PyTorch's)
+    def forward(self, p, y):
+        self.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        return (-(y * log_p + (1 - y) * log_q)).astype(p.dtype, copy=False)
+
+    def backward(self, g):
+        p, y = self.saved_tensors
+        gp = gy = None
+        if self.needs_input_grad[0]:
+            gp = g * (p - y) / (p * (1.0 - p)).clamp(min=1e-12)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gy = g * ((1.0 - p).log() - p.log())
+        return gp, gy
 
 
 def binary_cross_entropy(
@@ -336,17 +388,25 @@ def binary_cross_entropy(
     >>> import tinygrad_cnn as tg
     >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
     0.6931
+    >>> F.binary_cross_entropy(tg.Tensor([0.0]), tg.Tensor([1.0])).item()
+    100.0
     """
+    _loss_args("binary_cross_entropy", input, weight)
     target = input._coerce(target)
     _check_same_shape("binary_cross_entropy", input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
+    if input.dtype.kind != "f":
+        raise TypeError(
+            f"binary_cross_entropy: input must be floating point, got {input.dtype}; convert "
+            "with .float()"
+        )
+    p = input.data
+    if not ((p >= 0) & (p <= 1)).all():  # NOTE: written so that NaN fails too
+        bad = p[~((p >= 0) & (p <= 1))].flat[0]
         raise ValueError(
-            "binary_cross_entropy: input values must be probabilities in [0, 1]; "
+            f"binary_cross_entropy: input values must be probabilities in [0, 1], got {bad}; "
             "use binary_cross_entropy_with_logits for logits"
         )
-    log_p = input.clamp(min=_LOG_FLOOR).log()
-    log_q = (1.0 - input).clamp(min=_LOG_FLOOR).log()
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    loss = _BinaryCrossEntropy.apply(input, target.astype(input.dtype))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -365,6 +425,12 @@ def binary_cross_entropy_with_logits(
     >>> F.binary_cross_entropy_with_logits(tg.Tensor([-1e4]), tg.Tensor([1.0])).item()
     10000.0
     """
+    _loss_args("binary_cross_entropy_with_logits", input, weight)
+    if pos_weight is not None and not isinstance(pos_weight, Tensor):
+        raise TypeError(
+            "binary_cross_entropy_with_logits: pos_weight must be a Tensor or None, got "
+            f"{type(pos_weight).__name__}"
+        )
     target = input._coerce(target)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     # log(1 + e^-x) = relu(-x) + log(1 + e^-|x|)

@@ -73,6 +73,26 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def _checked_value(value: Any, dtype: np.dtype) -> tuple[Any, str]:
+    """(array, "") for a value load_state_dict can copy into a tensor of ``dtype``, else
+    (None, what is wrong): checked for every key before any is written."""
+    if value is None:
+        return None, "got None, expected a tensor or array"
+    if isinstance(value, (str, bytes)):
+        return None, f"got a {type(value).__name__}, expected a tensor or array"
+    try:
+        arr = _to_numpy(value)
+    except (TypeError, ValueError):
+        return None, f"cannot convert {type(value).__name__} to a numeric array (ragged?)"
+    kind = arr.dtype.kind
+    if kind not in "biuf" or (kind == "f" and dtype.kind in "biu"):
+        return None, (
+            f"got {type(value).__name__} of dtype {arr.dtype}, which cannot be copied into a "
+            f"tensor of dtype {dtype}"
+        )
+    return arr, ""
+
+
 class _HookHandle:
     def __init__(self, hooks: dict, key: int) -> None:
         self.hooks, self.key = hooks, key
@@ -443,7 +463,10 @@ class Module:
         for k, target in own.items():
             if k not in state_dict:
                 continue
-            arr = _to_numpy(state_dict[k])
+            arr, problem = _checked_value(state_dict[k], target.data.dtype)
+            if problem:
+                mismatched.append(f"bad value for {k}: {problem}")
+                continue
             if arr.shape != target.data.shape:
                 mismatched.append(
                     f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} "
