@@ -17,6 +17,7 @@ import os
 import struct
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -87,6 +88,9 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (the MNIST format), raw or gzip-compressed, into a native-endian array.
 
+    A gzip file is inflated only as far as the size its header declares, so a small file that
+    would inflate to gigabytes is refused after reading one byte past that size.
+
     >>> import os, tempfile, numpy as np
     >>> from tinygrad_cnn.data.datasets import read_idx
     >>> p = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
@@ -96,22 +100,51 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     [7, 2, 1]
     """
     path = os.fspath(path)
-    raw = _read_maybe_gzip(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"read_idx: {path} is not an IDX file (it starts with {raw[:4]!r})")
-    ndim = raw[3]
-    offset = 4 + 4 * ndim
-    if len(raw) < offset:
+    with open(path, "rb") as raw_file:
+        gz = raw_file.read(2) == b"\x1f\x8b"
+        raw_file.seek(0)
+        size = os.fstat(raw_file.fileno()).st_size
+        src: Any = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
+        try:
+            return _read_idx_stream(src, path, size, gz)
+        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+            raise ValueError(f"read_idx: {path}: corrupt or truncated gzip data ({e})") from e
+
+
+# deflate expands at most ~1032:1, so a header declaring more than this per stored byte lies
+_MAX_GZIP_RATIO = 1100
+
+
+def _read_idx_stream(src: Any, path: str, file_size: int, gz: bool) -> np.ndarray:
+    head = src.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+        raise ValueError(f"read_idx: {path} is not an IDX file (it starts with {head!r})")
+    ndim = head[3]
+    dims_raw = src.read(4 * ndim)
+    if len(dims_raw) < 4 * ndim:
         raise ValueError(f"read_idx: {path} is truncated inside its header")
-    dims = struct.unpack(f">{ndim}I", raw[4:offset])
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    count = math.prod(dims)
-    if len(raw) - offset != count * dtype.itemsize:
+    dims = struct.unpack(f">{ndim}I", dims_raw)
+    dtype = np.dtype(_IDX_DTYPES[head[2]])
+    nbytes = math.prod(dims) * dtype.itemsize
+    limit = file_size * _MAX_GZIP_RATIO if gz else file_size - 4 - 4 * ndim
+    if nbytes > limit:
         raise ValueError(
-            f"read_idx: {path} declares shape {dims} of {dtype.name} ({count * dtype.itemsize} "
-            f"bytes) but holds {len(raw) - offset} bytes of data (truncated or corrupt?)"
+            f"read_idx: {path} declares shape {dims} of {dtype.name} ({nbytes} bytes), more "
+            f"than its {file_size} bytes can hold (truncated or corrupt?)"
         )
-    arr = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(dims)
+    data = bytearray()
+    while len(data) <= nbytes:  # NOTE: one byte past the declared size is enough to refuse
+        chunk = src.read(min(1 << 20, nbytes + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) != nbytes:
+        more = "more than" if len(data) > nbytes else f"only {len(data)} bytes,"
+        raise ValueError(
+            f"read_idx: {path} declares shape {dims} of {dtype.name} ({nbytes} bytes) but holds "
+            f"{more} that (truncated or corrupt?)"
+        )
+    arr = np.frombuffer(bytes(data), dtype=dtype).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))
 
 
@@ -183,6 +216,29 @@ def _array(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _int_labels(name: str, targets: Any) -> np.ndarray:
+    """Labels as int64; NaN, infinite or fractional values are refused, never truncated."""
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets).reshape(-1)
+    if t.dtype.kind == "b" or t.dtype.kind in "iu":
+        return t.astype(np.int64)
+    if t.dtype.kind != "f":
+        raise TypeError(f"{name}: labels must be integers, got an array of dtype {t.dtype}")
+    bad = ~np.isfinite(t) | (t != np.round(t))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}: labels must be whole numbers, got {t[i]} at index {i} "
+            f"({int(bad.sum())} such labels)"
+        )
+    return t.astype(np.int64)
+
+
+def _check_range(what: str, arr: np.ndarray, low: int, high: int, path: str) -> None:
+    if arr.size and (arr.min() < low or arr.max() > high or np.isnan(arr).any()):
+        bad = arr[(arr < low) | (arr > high) | np.isnan(arr)].flat[0]
+        raise ValueError(f"{path} has {what} {bad}; expected values in {low}..{high}")
+
+
 class ImageArrayDataset(Dataset):
     """Images held as an (N, C, H, W) array (uint8 or float) with int labels.
 
@@ -206,7 +262,7 @@ class ImageArrayDataset(Dataset):
         target_transform: Callable[[int], Any] | None = None,
         scale: float = 1.0 / 255.0,
     ) -> None:
-        data, targets = np.asarray(data), np.asarray(targets, dtype=np.int64).reshape(-1)
+        data, targets = np.asarray(data), _int_labels(type(self).__name__, targets)
         if data.ndim != 4 or data.shape[0] != targets.shape[0]:
             raise ValueError(
                 f"{type(self).__name__}: expected images (N, C, H, W) and N labels, got shapes "
@@ -353,6 +409,11 @@ class MNIST(ImageArrayDataset):
                 f"{type(self).__name__}: {img_path} has shape {images.shape} and {lbl_path} "
                 f"shape {labels.shape}; expected (N, H, W) images and N labels"
             )
+        name = type(self).__name__
+        _check_range("pixel value", images, 0, 255, f"{name}: {img_path}")
+        _check_range("label", labels, 0, len(self.classes) - 1, f"{name}: {lbl_path}")
+        if images.dtype.kind == "f" and (images != np.round(images)).any():
+            raise ValueError(f"{name}: {img_path} has fractional pixel values; expected 0..255")
         super().__init__(images[:, None].astype(np.uint8), labels, transform, target_transform)
 
 
