@@ -155,7 +155,8 @@ def download_file(
     given, the MD5) matches is it fsynced and moved into place, so ``path`` never holds a
     partial or unverified file. A mismatch raises ``DownloadError`` and leaves nothing behind,
     as does a body shorter than its Content-Length, a garbled HTTP response, or a connection
-    silent for ``timeout`` seconds (each message names the URL). With no checksum at all, a warning reports the SHA-256 so it can be recorded.
+    silent for ``timeout`` seconds (each message names the URL). With no checksum at all, a
+    warning reports the SHA-256 so it can be recorded.
 
     >>> from tinygrad_cnn.data.download import download_file
     >>> download_file("ftp://example.com/x", "x")
