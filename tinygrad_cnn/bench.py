@@ -382,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", metavar="PATH", help="also write the table to this file")
     p.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    unknown = [n for n in args.only or [] if n not in {w.name for w in WORKLOADS}]
+    if unknown:
+        p.error(
+            f"argument --only: unknown workload {', '.join(map(repr, unknown))}; valid names: "
+            f"{', '.join(w.name for w in WORKLOADS)}"
+        )
     if args._child:
         _peak_mb_child(*args._child)
         return 0

@@ -16,8 +16,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import main
+    from ..bench import WORKLOADS, main
 
+    unknown = [n for n in args.only or [] if n not in {w.name for w in WORKLOADS}]
+    if unknown:
+        raise ValueError(
+            f"--only: unknown workload {', '.join(map(repr, unknown))}; valid names: "
+            f"{', '.join(w.name for w in WORKLOADS)}"
+        )
     argv = ["--quick"] if args.quick else []
     for name in args.only or []:
         argv += ["--only", name]

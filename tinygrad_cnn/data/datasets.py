@@ -374,7 +374,7 @@ class MNIST(ImageArrayDataset):
     """MNIST from its IDX files (raw or .gz) in ``root``, ``root/MNIST/raw`` or ``root/MNIST``.
 
     ``download=True`` fetches missing files into ``root/MNIST/raw`` (from ``mirror``, a base URL,
-    if given), verifying their checksums.
+    if given), verifying their checksums; ``timeout`` bounds each wait on the network (seconds).
     """
 
     resource_name = "mnist"
@@ -389,6 +389,7 @@ class MNIST(ImageArrayDataset):
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
         mirror: str | None = None,
+        timeout: float = 60.0,
     ) -> None:
         self.root = os.fspath(root) if root is not None else default_root()
         self.train = train
@@ -401,7 +402,8 @@ class MNIST(ImageArrayDataset):
         except DatasetNotFoundError:
             if not download:
                 raise
-            download_resources(self.resource_name, raw_dir, [n + ".gz" for n in names], mirror)
+            wanted = [n + ".gz" for n in names]
+            download_resources(self.resource_name, raw_dir, wanted, mirror, timeout)
             img_path, lbl_path = _find_files(type(self).__name__, [raw_dir], names, gz=True)
         images, labels = read_idx(img_path), read_idx(lbl_path)
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
@@ -488,6 +490,7 @@ class CIFAR10(ImageArrayDataset):
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
         mirror: str | None = None,
+        timeout: float = 60.0,
     ) -> None:
         self.root = os.fspath(root) if root is not None else default_root()
         self.train = train
@@ -499,7 +502,7 @@ class CIFAR10(ImageArrayDataset):
         except DatasetNotFoundError:
             if not download:
                 raise
-            (archive,) = download_resources("cifar10", self.root, None, mirror)
+            (archive,) = download_resources("cifar10", self.root, None, mirror, timeout)
             _extract_cifar(archive, extract_dir)
             paths = _find_files("CIFAR10", [extract_dir], names, gz=False)
         parts = [read_cifar10_bin(p) for p in paths]
