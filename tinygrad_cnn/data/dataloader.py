@@ -26,6 +26,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     >>> x.shape, y.dtype, y.tolist()
     ((2, 2), dtype('int64'), [1, 0])
     """
+    if not isinstance(batch, (list, tuple)):
+        raise TypeError(f"default_collate: expected a list of samples, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("default_collate: got an empty batch")
     elem = batch[0]
@@ -112,14 +114,14 @@ class DataLoader:
         self.pin_memory = pin_memory
         self.seed = seed
         # NOTE: resolved per epoch when None, since manual_seed replaces the global generator
-        self.generator = resolve_rng(None, seed) if seed is not None else generator
+        self.generator = resolve_rng(None, seed, "DataLoader") if seed is not None else generator
 
     def _order(self) -> np.ndarray:
         if self.sampler is not None:
             return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if self.shuffle:
-            return resolve_rng(self.generator).permutation(n)
+            return resolve_rng(self.generator, who="DataLoader").permutation(n)
         return np.arange(n)
 
     def _fetch(self, idx: np.ndarray) -> Any:

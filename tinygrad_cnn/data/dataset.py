@@ -47,6 +47,15 @@ def _as_array(x: Any) -> np.ndarray:
         return x.data
     if isinstance(x, np.ndarray):
         return x
+    try:
+        kind = np.asarray(x).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in "biuf":
+        raise TypeError(
+            f"TensorDataset: expected tensors, arrays or nested lists of numbers, got "
+            f"{type(x).__name__}"
+        )
     return Tensor(x).data  # lists and numbers get the default dtypes (float32, int64)
 
 
@@ -127,6 +136,12 @@ class ConcatDataset(Dataset):
     """
 
     def __init__(self, datasets: Sequence[Any]) -> None:
+        if not isinstance(datasets, (list, tuple)) or not all(
+            hasattr(d, "__len__") and hasattr(d, "__getitem__") for d in datasets
+        ):
+            raise TypeError(
+                f"ConcatDataset: expected a list of datasets, got {type(datasets).__name__}"
+            )
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: give at least one dataset")
@@ -145,13 +160,16 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
-def resolve_rng(generator: Any = None, seed: int | None = None) -> np.random.Generator:
-    """The generator to draw from: ``generator``, a fresh one from ``seed``, or manual_seed's."""
+def resolve_rng(
+    generator: Any = None, seed: int | None = None, who: str = "resolve_rng"
+) -> np.random.Generator:
+    """The generator to draw from: ``generator``, a fresh one from ``seed``, or manual_seed's;
+    ``who`` (the caller's name) starts any error message."""
     if generator is not None and seed is not None:
-        raise ValueError("give either generator= or seed=, not both")
+        raise ValueError(f"{who}: give either generator= or seed=, not both")
     if seed is not None:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+            raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__}")
         return np.random.default_rng(int(seed))
     if generator is None:
         return _random.get_generator()
@@ -160,7 +178,8 @@ def resolve_rng(generator: Any = None, seed: int | None = None) -> np.random.Gen
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(
-        f"generator must be a numpy.random.Generator or an int seed, got {type(generator).__name__}"
+        f"{who}: generator must be a numpy.random.Generator or an int seed, got "
+        f"{type(generator).__name__}"
     )
 
 
@@ -179,6 +198,10 @@ def random_split(
     >>> len(a), len(b), sorted(a.indices.tolist() + b.indices.tolist()) == list(range(10))
     (8, 2, True)
     """
+    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        raise TypeError(f"random_split: expected a dataset, got {type(dataset).__name__}")
+    if not isinstance(lengths, (list, tuple)):
+        raise TypeError(f"random_split: lengths must be a list, got {type(lengths).__name__}")
     n = len(dataset)
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
@@ -193,7 +216,7 @@ def random_split(
             f"random_split: lengths {lengths} must be non-negative ints summing to the dataset "
             f"length {n}, or fractions summing to 1"
         )
-    perm = resolve_rng(generator).permutation(n)
+    perm = resolve_rng(generator, who="random_split").permutation(n)
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start : start + int(length)]))

@@ -71,6 +71,22 @@ def default_root() -> str:
 
 
 # -- file readers --------------------------------------------------------------------------------
+def _path(name: str, path: Any) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a file path, got {type(path).__name__}")
+    return os.fspath(path)
+
+
+def _check_args(name: str, **flags: Any) -> None:
+    """Bools must be bools, transforms callables (or None): a clear TypeError naming ``name``."""
+    for what, v in flags.items():
+        if what.endswith("transform"):
+            if v is not None and not callable(v):
+                raise TypeError(f"{name}: {what} must be callable or None, got {type(v).__name__}")
+        elif not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name}: {what} must be a bool, got {type(v).__name__}")
+
+
 def _read_maybe_gzip(path: str) -> bytes:
     with open(path, "rb") as f:
         raw = f.read()
@@ -99,7 +115,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     >>> read_idx(p).tolist()
     [7, 2, 1]
     """
-    path = os.fspath(path)
+    path = _path("read_idx", path)
     with open(path, "rb") as raw_file:
         gz = raw_file.read(2) == b"\x1f\x8b"
         raw_file.seek(0)
@@ -162,7 +178,7 @@ def read_cifar10_bin(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     >>> x.shape, y.tolist()
     ((1, 3, 32, 32), [3])
     """
-    path = os.fspath(path)
+    path = _path("read_cifar10_bin", path)
     raw = _read_maybe_gzip(path)
     if len(raw) == 0 or len(raw) % 3073:
         raise ValueError(
@@ -349,8 +365,11 @@ class Digits(ImageArrayDataset):
         seed: int = 0,
         test_fraction: float = 0.2,
     ) -> None:
-        if not 0.0 < test_fraction < 1.0:
-            raise ValueError(f"Digits: test_fraction must lie in (0, 1), got {test_fraction}")
+        _check_args("Digits", train=train, transform=transform, target_transform=target_transform)
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise TypeError(f"Digits: seed must be an int, got {type(seed).__name__}")
+        if not isinstance(test_fraction, (int, float)) or not 0.0 < test_fraction < 1.0:
+            raise ValueError(f"Digits: test_fraction must lie in (0, 1), got {test_fraction!r}")
         images, labels = _load_digits()
         n = len(labels)
         perm = np.random.default_rng(seed).permutation(n)
@@ -543,6 +562,8 @@ def get_dataset(
     >>> len(ds), ds.classes[:3]
     (1438, ['0', '1', '2'])
     """
+    if not isinstance(name, str):
+        raise TypeError(f"get_dataset: name must be a string, got {type(name).__name__}")
     key = _ALIASES.get(name.lower(), name.lower())
     if key not in _FACTORIES:
         raise ValueError(f"get_dataset: unknown dataset {name!r}; choose one of {DATASET_NAMES}")

@@ -177,6 +177,21 @@ def _loss_args(name: str, input: Any, weight: Any = None) -> None:
         )
 
 
+def _loss_target(name: str, input: Tensor, target: Any) -> Tensor:
+    """The target as a Tensor (numbers and numeric arrays or lists are converted)."""
+    if isinstance(target, Tensor):
+        return target
+    try:
+        arr = np.asarray(target)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: target must be a Tensor (or numbers), got {type(target).__name__}"
+        )
+    return input._coerce(target)
+
+
 def _class_last(x: Tensor) -> Tensor:
     """(N, C, d1, ...) -> (N*d1*..., C); (N, C) and (C,) pass through as 2-D."""
     if x.ndim == 1:
@@ -244,7 +259,7 @@ def _nll(
     label_smoothing: float,
     name: str,
 ) -> Tensor:
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = _loss_target(name, logp, target)
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
     _check_class_weight(name, weight, flat.shape[1])
@@ -288,12 +303,22 @@ def cross_entropy(
     1000.0
     """
     _loss_args("cross_entropy", input, weight)
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = _loss_target("cross_entropy", input, target)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
     cdim = 1 if input.ndim >= 2 else 0
+    if input.dtype.kind != "f":
+        raise TypeError(
+            f"cross_entropy: input must hold floating-point logits, got dtype {input.dtype}; "
+            "convert with .float()"
+        )
+    if input.shape[cdim] == 0:
+        raise ValueError(
+            f"cross_entropy: input of shape {input.shape} has no classes (dimension {cdim} "
+            "has size 0)"
+        )
     logp = input.log_softmax(cdim)
     if target.dtype.kind == "f":
         if (
@@ -339,7 +364,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     5.0
     """
     _loss_args("mse_loss", input)
-    target = input._coerce(target)
+    target = _loss_target("mse_loss", input, target)
     _check_same_shape("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
@@ -353,7 +378,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     2.0
     """
     _loss_args("l1_loss", input)
-    target = input._coerce(target)
+    target = _loss_target("l1_loss", input, target)
     _check_same_shape("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
@@ -392,7 +417,7 @@ def binary_cross_entropy(
     100.0
     """
     _loss_args("binary_cross_entropy", input, weight)
-    target = input._coerce(target)
+    target = _loss_target("binary_cross_entropy", input, target)
     _check_same_shape("binary_cross_entropy", input, target)
     if input.dtype.kind != "f":
         raise TypeError(
@@ -431,7 +456,7 @@ def binary_cross_entropy_with_logits(
             "binary_cross_entropy_with_logits: pos_weight must be a Tensor or None, got "
             f"{type(pos_weight).__name__}"
         )
-    target = input._coerce(target)
+    target = _loss_target("binary_cross_entropy_with_logits", input, target)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     # log(1 + e^-x) = relu(-x) + log(1 + e^-|x|)
     log1pexp_neg = (-input).relu() + ((-input.abs()).exp() + 1.0).log()

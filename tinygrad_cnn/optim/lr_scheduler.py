@@ -149,7 +149,7 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
-        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+        if not isinstance(milestones, (list, tuple, set, frozenset, range)):
             raise TypeError(
                 f"MultiStepLR: milestones must be a list of ints, got {type(milestones).__name__}"
                 f" {milestones!r}; for a single milestone write [{milestones!r}]"
@@ -404,9 +404,9 @@ class ReduceLROnPlateau:
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
         _check_optimizer(optimizer, "ReduceLROnPlateau")
-        if mode not in ("min", "max"):
+        if not isinstance(mode, str) or mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
+        if not isinstance(threshold_mode, str) or threshold_mode not in ("rel", "abs"):
             raise ValueError(
                 f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
             )

@@ -129,6 +129,11 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all optimized parameters (None by default, as PyTorch)."""
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(
+                f"{type(self).__name__}.zero_grad: set_to_none must be a bool, got "
+                f"{type(set_to_none).__name__}"
+            )
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -144,6 +149,11 @@ class Optimizer:
     def _closure(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:
             return None
+        if not callable(closure):
+            raise TypeError(
+                f"{type(self).__name__}.step: closure must be callable or None, got "
+                f"{type(closure).__name__}"
+            )
         with enable_grad():
             return closure()
 
