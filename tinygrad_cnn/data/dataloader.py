@@ -60,6 +60,22 @@ def default_collate(batch: Sequence[Any]) -> Any:
     )
 
 
+def _check_loader_args(
+    dataset: Any, shuffle: Any, drop_last: Any, sampler: Any, collate_fn: Any
+) -> None:
+    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        raise TypeError(
+            f"DataLoader: dataset must have __len__ and __getitem__, got {type(dataset).__name__}"
+        )
+    for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"DataLoader: {name} must be a bool, got {type(flag).__name__}")
+    if sampler is not None and not hasattr(sampler, "__iter__"):
+        raise TypeError(f"DataLoader: sampler must be iterable, got {type(sampler).__name__}")
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+
+
 class DataLoader:
     """Iterate over a dataset in batches of Tensors.
 
@@ -100,6 +116,7 @@ class DataLoader:
             or (batch_size <= 0)
         ):
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        _check_loader_args(dataset, shuffle, drop_last, sampler, collate_fn)
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive")
         if generator is not None and seed is not None:

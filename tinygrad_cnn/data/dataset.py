@@ -107,8 +107,16 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"Subset: expected a dataset, got {type(dataset).__name__}")
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        try:
+            self.indices = np.asarray(indices).reshape(-1)
+        except (TypeError, ValueError):
+            self.indices = np.asarray([None])
+        if self.indices.size and self.indices.dtype.kind not in "iu":
+            raise TypeError(f"Subset: indices must be integers, got {type(indices).__name__}")
+        self.indices = self.indices.astype(np.int64)
         n = len(dataset)
         if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
             raise IndexError(f"Subset: indices must lie in [-{n}, {n}) for a dataset of length {n}")

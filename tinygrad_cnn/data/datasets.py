@@ -71,6 +71,13 @@ def default_root() -> str:
 
 
 # -- file readers --------------------------------------------------------------------------------
+def _open(name: str, path: str) -> Any:
+    try:
+        return open(path, "rb")
+    except OSError as e:
+        raise type(e)(e.errno, f"{name}: cannot open {path!r}: {e.strerror}") from None
+
+
 def _path(name: str, path: Any) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name}: expected a file path, got {type(path).__name__}")
@@ -88,7 +95,7 @@ def _check_args(name: str, **flags: Any) -> None:
 
 
 def _read_maybe_gzip(path: str) -> bytes:
-    with open(path, "rb") as f:
+    with _open("read_cifar10_bin", path) as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -116,7 +123,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     [7, 2, 1]
     """
     path = _path("read_idx", path)
-    with open(path, "rb") as raw_file:
+    with _open("read_idx", path) as raw_file:
         gz = raw_file.read(2) == b"\x1f\x8b"
         raw_file.seek(0)
         size = os.fstat(raw_file.fileno()).st_size

@@ -114,7 +114,9 @@ class Lambda:
 
 
 def _floats(name: str, v: Any) -> np.ndarray:
-    seq = list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
+    seq = list(v) if isinstance(v, (list, tuple)) else [v]
+    if isinstance(v, np.ndarray):
+        seq = v.reshape(-1).tolist()
     arr = np.asarray([_number(name, e) for e in np.asarray(seq, dtype=object).reshape(-1)])
     if arr.size == 0:
         raise ValueError(f"{name}: expected at least one value, got {v!r}")

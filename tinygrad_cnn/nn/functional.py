@@ -152,6 +152,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    _check_reduction(name, reduction)
     if reduction == "mean":
         if loss.data.size == 0:  # the mean of nothing is NaN, as in PyTorch and numpy
             return loss.sum() * math.nan
@@ -161,6 +162,11 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "none":
         return loss
     raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _check_reduction(name: str, reduction: Any) -> None:
+    if not isinstance(reduction, str) or reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
 
 
 def _loss_args(name: str, input: Any, weight: Any = None) -> None:
@@ -175,6 +181,8 @@ def _loss_args(name: str, input: Any, weight: Any = None) -> None:
             f"{name}: weight must be a Tensor or None, got {type(weight).__name__}; wrap it "
             "with tg.Tensor(...)"
         )
+    if input.dtype.kind == "b":
+        raise TypeError(f"{name}: input must be numeric, got dtype bool; convert with .float()")
 
 
 def _loss_target(name: str, input: Tensor, target: Any) -> Tensor:
@@ -260,6 +268,8 @@ def _nll(
     name: str,
 ) -> Tensor:
     target = _loss_target(name, logp, target)
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
+        raise TypeError(f"{name}: ignore_index must be an int, got {type(ignore_index).__name__}")
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
     _check_class_weight(name, weight, flat.shape[1])
@@ -269,9 +279,8 @@ def _nll(
     safe_t = np.where(keep, t, 0)
     w_t = (weight.data[safe_t] if weight is not None else np.ones(len(t), flat.dtype)) * keep
     w_t = w_t.astype(flat.dtype, copy=False)
+    _check_reduction(name, reduction)
     reduce = reduction != "none"
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
     denom = float(w_t.sum()) if reduction == "mean" else 1.0
     if denom == 0.0:
         denom = math.nan  # every target ignored: PyTorch gives nan too
@@ -304,8 +313,11 @@ def cross_entropy(
     """
     _loss_args("cross_entropy", input, weight)
     target = _loss_target("cross_entropy", input, target)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    ok = isinstance(label_smoothing, (int, float)) and not isinstance(label_smoothing, bool)
+    if not ok or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be a number in [0, 1], got {label_smoothing!r}"
+        )
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
     cdim = 1 if input.ndim >= 2 else 0
