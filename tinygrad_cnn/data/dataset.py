@@ -107,8 +107,7 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"Subset: expected a dataset, got {type(dataset).__name__}")
+        n = _dataset_len("Subset", dataset)
         self.dataset = dataset
         try:
             self.indices = np.asarray(indices).reshape(-1)
@@ -117,7 +116,6 @@ class Subset(Dataset):
         if self.indices.size and self.indices.dtype.kind not in "iu":
             raise TypeError(f"Subset: indices must be integers, got {type(indices).__name__}")
         self.indices = self.indices.astype(np.int64)
-        n = len(dataset)
         if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
             raise IndexError(f"Subset: indices must lie in [-{n}, {n}) for a dataset of length {n}")
         if hasattr(dataset, "get_batch"):
@@ -168,6 +166,17 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
+def _dataset_len(name: str, dataset: Any) -> int:
+    """len(dataset), or a TypeError naming ``name`` for something that is not a dataset."""
+    problem = f"{name}: expected a dataset, got {type(dataset).__name__}"
+    if not hasattr(dataset, "__getitem__"):
+        raise TypeError(problem)
+    try:
+        return len(dataset)
+    except TypeError:  # e.g. a 0-d Tensor: indexable, but without a length
+        raise TypeError(problem) from None
+
+
 def resolve_rng(
     generator: Any = None, seed: int | None = None, who: str = "resolve_rng"
 ) -> np.random.Generator:
@@ -206,11 +215,9 @@ def random_split(
     >>> len(a), len(b), sorted(a.indices.tolist() + b.indices.tolist()) == list(range(10))
     (8, 2, True)
     """
-    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-        raise TypeError(f"random_split: expected a dataset, got {type(dataset).__name__}")
+    n = _dataset_len("random_split", dataset)
     if not isinstance(lengths, (list, tuple)):
         raise TypeError(f"random_split: lengths must be a list, got {type(lengths).__name__}")
-    n = len(dataset)
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
         if any(not 0 <= x <= 1 for x in lengths):

@@ -27,6 +27,12 @@ def _check(name: str, **values: float) -> None:
             raise ValueError(f"{name}: invalid {k} {v}; it must be >= 0")
 
 
+def _check_flags(name: str, group: dict[str, Any], *keys: str) -> None:
+    for k in keys:
+        if not isinstance(group[k], (bool, np.bool_)):
+            raise TypeError(f"{name}: {k} must be a bool, got {type(group[k]).__name__}")
+
+
 def _check_betas(name: str, betas: Any) -> tuple[float, float]:
     """(beta1, beta2): two numbers in [0, 1)."""
     if not isinstance(betas, (tuple, list)):
@@ -100,6 +106,8 @@ class SGD(Optimizer):
 
     def _check_group(self, g: dict[str, Any]) -> None:
         _check("SGD", lr=g["lr"], momentum=g["momentum"], weight_decay=g["weight_decay"])
+        _check("SGD", dampening=g["dampening"])
+        _check_flags("SGD", g, "nesterov", "maximize")
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
 
@@ -177,6 +185,7 @@ class Adam(Optimizer):
     def _check_group(self, g: dict[str, Any]) -> None:
         name = type(self).__name__
         _check(name, lr=g["lr"], eps=g["eps"], weight_decay=g["weight_decay"])
+        _check_flags(name, g, "amsgrad", "maximize")
         g["betas"] = _check_betas(name, g["betas"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -300,6 +309,7 @@ class RMSprop(Optimizer):
             weight_decay=g["weight_decay"],
             momentum=g["momentum"],
         )
+        _check_flags("RMSprop", g, "centered", "maximize")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter that has a gradient."""
