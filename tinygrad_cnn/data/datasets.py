@@ -239,9 +239,22 @@ def _array(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _numeric(name: str, what: str, value: Any) -> np.ndarray:
+    """``value`` (a Tensor, array or nested list) as a numeric array, or a TypeError."""
+    try:
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: {what} must be a numeric array or tensor, got {type(value).__name__}"
+        )
+    return arr
+
+
 def _int_labels(name: str, targets: Any) -> np.ndarray:
     """Labels as int64; NaN, infinite or fractional values are refused, never truncated."""
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets).reshape(-1)
+    t = _numeric(name, "labels", targets).reshape(-1)
     if t.dtype.kind == "b" or t.dtype.kind in "iu":
         return t.astype(np.int64)
     if t.dtype.kind != "f":
@@ -285,7 +298,11 @@ class ImageArrayDataset(Dataset):
         target_transform: Callable[[int], Any] | None = None,
         scale: float = 1.0 / 255.0,
     ) -> None:
-        data, targets = np.asarray(data), _int_labels(type(self).__name__, targets)
+        name = type(self).__name__
+        data, targets = _numeric(name, "images", data), _int_labels(name, targets)
+        _check_args(name, transform=transform, target_transform=target_transform)
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool):
+            raise TypeError(f"{name}: scale must be a number, got {type(scale).__name__}")
         if data.ndim != 4 or data.shape[0] != targets.shape[0]:
             raise ValueError(
                 f"{type(self).__name__}: expected images (N, C, H, W) and N labels, got shapes "
