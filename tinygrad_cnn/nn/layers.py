@@ -143,6 +143,10 @@ class Pointwise(Module):
             setattr(self, k, v)
 
     def forward(self, input: Tensor) -> Tensor:
+        if type(self).function is None:
+            raise TypeError(
+                f"{type(self).__name__}: a Pointwise subclass must set `function` (e.g. F.relu)"
+            )
         kwargs = {k: getattr(self, k) for k in self._settings if k != "inplace"}
         return type(self).function(input, **kwargs)
 

@@ -27,12 +27,15 @@ class _PadNd(Module):
         n = 2 * self.dims
         if isinstance(padding, int) and not isinstance(padding, bool):
             padding = (padding,) * n
-        padding = tuple(padding)
-        if len(padding) != n or not all(isinstance(p, int) for p in padding):
+        padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
+        ints = all(isinstance(p, int) and not isinstance(p, bool) for p in padding)
+        if len(padding) != n or not ints:
             raise ValueError(
                 f"{type(self).__name__}: padding must be an int or a tuple of {n} ints, got "
                 f"{padding!r}"
             )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{type(self).__name__}: value must be a number, got {value!r}")
         self.padding, self.value = padding, value
 
     def forward(self, input: Tensor) -> Tensor:
