@@ -114,15 +114,6 @@ class PointwiseMethods:
     def __ge__(self, o):
         return self._compare(np.greater_equal, o)
 
-    def __invert__(self):
-        return const(~self.data)
-
-    def __and__(self, o):
-        return self._compare(np.logical_and, o)
-
-    def __or__(self, o):
-        return self._compare(np.logical_or, o)
-
     __hash__ = object.__hash__
 
     def add(self, o):
@@ -149,13 +140,18 @@ class PointwiseMethods:
         """
         return self * o
 
-    def div(self, o):
-        """Elementwise ``self / o`` with broadcasting.
+    def div(self, o, *, rounding_mode: str | None = None):
+        """Elementwise ``self / o`` with broadcasting; ``rounding_mode='trunc'`` or ``'floor'``
+        rounds the quotient (exactly for integers; zero gradient). ``divide`` is the same.
 
-        >>> tg.Tensor([1.0, 2.0]).div(2).tolist()
-        [0.5, 1.0]
+        >>> tg.Tensor([1.0, 2.0]).div(2).tolist(), tg.Tensor([-7]).div(2, rounding_mode="trunc")
+        ([0.5, 1.0], Tensor([-3], shape=(1,), dtype=int64))
         """
-        return self / o
+        if rounding_mode is None:
+            return self / o
+        return self._rounded_div(o, rounding_mode)
+
+    divide = true_divide = div
 
     def pow(self, exponent):
         """``self ** exponent`` (a number or a tensor)."""
