@@ -33,10 +33,15 @@ class ActivationMethods:
 
     def _masked(self, keep: np.ndarray, value: Any, other: Any) -> Tensor:
         """``value`` where ``keep``, else ``other`` (arrays become constants)."""
-        other = (
-            const(np.asarray(other, dtype=self.dtype)) if isinstance(other, np.ndarray) else other
+        value, other = (
+            const(np.asarray(v, dtype=self.dtype)) if isinstance(v, np.ndarray) else v
+            for v in (value, other)
         )
         return Where.apply(keep, value, other)
+
+    def _nonpositive_part(self) -> Tensor:
+        """x where x <= 0, else 0; the gradient at 0 is 1 (PyTorch's side for elu and celu)."""
+        return self._masked(self.data > 0, np.zeros((), self.dtype), self)
 
     @composite("celu")
     def celu(self, alpha: float = 1.0) -> Tensor:
@@ -47,7 +52,7 @@ class ActivationMethods:
         """
         if alpha == 0:
             raise ValueError("celu: alpha must be nonzero (it divides x), got 0")
-        neg = ((self.minimum(0.0) * (1.0 / alpha)).exp() - 1.0) * alpha
+        neg = ((self._nonpositive_part() * (1.0 / alpha)).exp() - 1.0) * alpha
         return Where.apply(self.data > 0, self, neg)
 
     @composite("selu")
@@ -125,7 +130,11 @@ class ActivationMethods:
         >>> tg.Tensor([-1000.0]).logsigmoid().tolist()
         [-1000.0]
         """
-        return self.minimum(0.0) - (-self.abs()).exp().log1p()
+        # NOTE: written with masks, not min and abs, so x == 0 gets the exact first and second
+        # derivatives (abs's zero slope at 0 would lose the second one)
+        neg = self.data < 0
+        minus_abs = self._masked(neg, self, -self)
+        return self._masked(neg, self, np.zeros((), self.dtype)) - minus_abs.exp().log1p()
 
     @composite("softmin")
     def softmin(self, dim: int | None = None, dtype: Any = None) -> Tensor:

@@ -1,6 +1,6 @@
 """Tensor methods for elementwise maths beyond the operators: trigonometric and hyperbolic
 functions, exp/log variants, rounding and floating-point tests, remainders, rounded division,
-lerp/addcmul/addcdiv, comparison and logical methods, bitwise ops (with their operators).
+lerp/addcmul/addcdiv (comparison, logical and bitwise methods are in ``_tensor_logic.py``).
 
 A mixin of Tensor (tensor.py); the primitives are in ``ops/elementwise_math.py``. Integer and
 bool inputs of a floating-point function are computed in the default float dtype, as PyTorch.
@@ -40,7 +40,7 @@ class IntegerDivisionError(ZeroDivisionError, RuntimeError):
 
 
 class MathMethods:
-    """Trigonometric, exp/log, rounding, remainder, comparison, logical and bitwise methods."""
+    """Trigonometric, exp/log, rounding, floating-point test and remainder methods."""
 
     __slots__ = ()
 
@@ -430,7 +430,7 @@ class MathMethods:
         a, b = self._integer_operands(other, name, rev)
         fn = _floor_div if rounding_mode == "floor" else _trunc_div
         if a.dtype.kind in "iub" and b.dtype.kind in "iub":
-            return const(_broadcast(fn, a, b, name))
+            return const(broadcast_apply(fn, a, b, name))
         with np.errstate(divide="ignore", invalid="ignore"):
             return a._float_binary(Step, b, name, op=f"div_{rounding_mode}", kernel=fn)
 
@@ -500,191 +500,6 @@ class MathMethods:
         quot = t1 / tensor2
         return self + (quot * value if value != 1 else quot)
 
-    # -- comparison and logical methods (bool results, no gradient) ----------------------------
-    def eq(self, other: Any) -> Tensor:
-        """Elementwise ``self == other`` (bool); ``other`` may be a number.
-
-        >>> tg.Tensor([1.0, 2.0]).eq(2).tolist()
-        [False, True]
-        """
-        return self == other
-
-    def ne(self, other: Any) -> Tensor:
-        """Elementwise ``self != other`` (bool); ``not_equal`` is the same.
-
-        >>> tg.Tensor([1.0, 2.0]).ne(2).tolist()
-        [True, False]
-        """
-        return self != other
-
-    def lt(self, other: Any) -> Tensor:
-        """Elementwise ``self < other`` (bool); ``less`` is the same.
-
-        >>> tg.Tensor([1.0, 2.0]).lt(2).tolist()
-        [True, False]
-        """
-        return self < other
-
-    def le(self, other: Any) -> Tensor:
-        """Elementwise ``self <= other`` (bool); ``less_equal`` is the same.
-
-        >>> tg.Tensor([1.0, 3.0]).le(2).tolist()
-        [True, False]
-        """
-        return self <= other
-
-    def gt(self, other: Any) -> Tensor:
-        """Elementwise ``self > other`` (bool); ``greater`` is the same.
-
-        >>> tg.Tensor([1.0, 3.0]).gt(2).tolist()
-        [False, True]
-        """
-        return self > other
-
-    def ge(self, other: Any) -> Tensor:
-        """Elementwise ``self >= other`` (bool); ``greater_equal`` is the same.
-
-        >>> tg.Tensor([1.0, 2.0]).ge(2).tolist()
-        [False, True]
-        """
-        return self >= other
-
-    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
-
-    def _logical(self, fn: Any, other: Any, name: str) -> Tensor:
-        o = self._coerce(other)
-        return const(_broadcast(fn, self, o, name))
-
-    def logical_and(self, other: Any) -> Tensor:
-        """Elementwise ``self and other`` of the truth values (nonzero is True), as bool.
-
-        >>> tg.Tensor([0.0, 1.0, 2.0]).logical_and(tg.Tensor([1, 1, 0])).tolist()
-        [False, True, False]
-        """
-        return self._logical(np.logical_and, other, "logical_and")
-
-    def logical_or(self, other: Any) -> Tensor:
-        """Elementwise ``self or other`` of the truth values (nonzero is True), as bool.
-
-        >>> tg.Tensor([0.0, 1.0]).logical_or(tg.Tensor([0, 0])).tolist()
-        [False, True]
-        """
-        return self._logical(np.logical_or, other, "logical_or")
-
-    def logical_xor(self, other: Any) -> Tensor:
-        """Elementwise exclusive or of the truth values (nonzero is True), as bool.
-
-        >>> tg.Tensor([0.0, 1.0, 2.0]).logical_xor(tg.Tensor([1, 1, 0])).tolist()
-        [True, False, True]
-        """
-        return self._logical(np.logical_xor, other, "logical_xor")
-
-    def logical_not(self) -> Tensor:
-        """Elementwise ``not self`` of the truth values (nonzero is True), as bool.
-
-        >>> tg.Tensor([0.0, 2.0]).logical_not().tolist()
-        [True, False]
-        """
-        return const(np.logical_not(self.data))
-
-    # -- bitwise ops on integer and bool tensors ------------------------------------------------
-    def _bitwise(self, fn: Any, other: Any, name: str, rev: bool = False) -> Tensor:
-        o = self._coerce(other)
-        a, b = (o, self) if rev else (self, o)
-        for t in (a, b):
-            if t.dtype.kind not in "iub":
-                raise OpDtypeError(
-                    f"{name}: needs integer or bool tensors, got dtypes {a.dtype} and {b.dtype}"
-                    f" (shapes {a.shape} and {b.shape}); use the logical_* ops for truth values"
-                )
-        return const(_broadcast(fn, a, b, name))
-
-    def bitwise_and(self, other: Any) -> Tensor:
-        """Elementwise bitwise and of integer or bool tensors (the ``&`` operator).
-
-        >>> tg.Tensor([12, 10]).bitwise_and(6).tolist(), (tg.Tensor([True]) & False).tolist()
-        ([4, 2], [False])
-        """
-        return self._bitwise(np.bitwise_and, other, "bitwise_and")
-
-    def bitwise_or(self, other: Any) -> Tensor:
-        """Elementwise bitwise or of integer or bool tensors (the ``|`` operator).
-
-        >>> tg.Tensor([12, 10]).bitwise_or(1).tolist()
-        [13, 11]
-        """
-        return self._bitwise(np.bitwise_or, other, "bitwise_or")
-
-    def bitwise_xor(self, other: Any) -> Tensor:
-        """Elementwise bitwise exclusive or of integer or bool tensors (the ``^`` operator).
-
-        >>> tg.Tensor([12, 10]).bitwise_xor(6).tolist()
-        [10, 12]
-        """
-        return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
-
-    def bitwise_not(self) -> Tensor:
-        """Elementwise bitwise not (``~``): ``-x - 1`` for integers, ``not x`` for bool.
-
-        >>> tg.Tensor([0, 5]).bitwise_not().tolist(), (~tg.Tensor([True, False])).tolist()
-        ([-1, -6], [False, True])
-        """
-        if self.dtype.kind not in "iub":
-            raise OpDtypeError(
-                f"bitwise_not: needs an integer or bool tensor, got dtype {self.dtype} (shape "
-                f"{self.shape}); use logical_not for truth values"
-            )
-        return const(np.invert(self.data))
-
-    def bitwise_left_shift(self, other: Any) -> Tensor:
-        """Elementwise ``self << other`` of integer tensors.
-
-        >>> tg.Tensor([1, 3]).bitwise_left_shift(2).tolist()
-        [4, 12]
-        """
-        return self._bitwise(np.left_shift, other, "bitwise_left_shift")
-
-    def bitwise_right_shift(self, other: Any) -> Tensor:
-        """Elementwise ``self >> other`` of integer tensors (arithmetic shift).
-
-        >>> tg.Tensor([16, -16]).bitwise_right_shift(2).tolist()
-        [4, -4]
-        """
-        return self._bitwise(np.right_shift, other, "bitwise_right_shift")
-
-    def __and__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_and, other, "bitwise_and")
-
-    def __rand__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_and, other, "bitwise_and", rev=True)
-
-    def __or__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_or, other, "bitwise_or")
-
-    def __ror__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_or, other, "bitwise_or", rev=True)
-
-    def __xor__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
-
-    def __rxor__(self, other: Any) -> Tensor:
-        return self._bitwise(np.bitwise_xor, other, "bitwise_xor", rev=True)
-
-    def __invert__(self) -> Tensor:
-        return self.bitwise_not()
-
-    def __lshift__(self, other: Any) -> Tensor:
-        return self._bitwise(np.left_shift, other, "bitwise_left_shift")
-
-    def __rlshift__(self, other: Any) -> Tensor:
-        return self._bitwise(np.left_shift, other, "bitwise_left_shift", rev=True)
-
-    def __rshift__(self, other: Any) -> Tensor:
-        return self._bitwise(np.right_shift, other, "bitwise_right_shift")
-
-    def __rrshift__(self, other: Any) -> Tensor:
-        return self._bitwise(np.right_shift, other, "bitwise_right_shift", rev=True)
-
 
 class _WithOptions:
     """A Function with fixed keyword options, callable as ``fn.apply(a, b)`` by ``_binary``."""
@@ -696,7 +511,7 @@ class _WithOptions:
         return self.fn.apply(a, b, **self.options)
 
 
-def _broadcast(fn: Any, a: Tensor, b: Tensor, name: str) -> np.ndarray:
+def broadcast_apply(fn: Any, a: Tensor, b: Tensor, name: str) -> np.ndarray:
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:

@@ -299,8 +299,9 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0, 2.0]).elu().tolist(), round(tg.Tensor([-1.0]).elu().item(), 4)
         ([0.0, 2.0], -0.6321)
         """
-        # NOTE: exp of min(x, 0), so the unused branch never overflows into a NaN gradient
-        neg = (self.minimum(0.0).exp() - 1.0) * alpha
+        # NOTE: exp of x where x <= 0 (else 0), so the unused branch never overflows into a NaN
+        # gradient; at x == 0 the gradient is alpha, PyTorch's side
+        neg = (self._nonpositive_part().exp() - 1.0) * alpha
         return elementwise.Where.apply(self.data > 0, self, neg)
 
     @composite("gelu")

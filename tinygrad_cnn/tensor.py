@@ -19,6 +19,7 @@ import numpy as np
 from . import autograd, dtypes, graph
 from ._tensor_activations import ActivationMethods
 from ._tensor_linalg import LinalgMethods
+from ._tensor_logic import LogicMethods
 from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
@@ -66,6 +67,7 @@ class Tensor(
     MovementMethods,
     LinalgMethods,
     MathMethods,
+    LogicMethods,
     ActivationMethods,
 ):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
