@@ -4,8 +4,7 @@ rrelu and the shrink/threshold family. Each is a composite of existing ops (so i
 to any order) and is also ``F.<name>`` and an ``nn`` Module.
 
 Where PyTorch's gradient at a boundary differs from the composition's, the mask is written out
-(hardtanh and hardsigmoid pass no gradient at their clip points, hardswish's slope at +-3 is
-PyTorch's).
+(hardtanh, hardsigmoid and hardswish take the outer branch's slope at their clip points).
 """
 
 from __future__ import annotations
@@ -102,8 +101,8 @@ class ActivationMethods:
         [-0.0, 0.0, 0.6666666865348816, 4.0]
         """
         x = self.data
-        mid = self._masked(x <= 3, self * (self + 3.0) / 6.0, self)
-        return self._masked(x >= -3, mid, np.zeros_like(x))
+        mid = self._masked(x < 3, self * (self + 3.0) / 6.0, self)
+        return self._masked(x > -3, mid, np.zeros_like(x))
 
     @composite("mish")
     def mish(self) -> Tensor:

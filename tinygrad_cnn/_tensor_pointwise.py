@@ -337,9 +337,9 @@ class PointwiseMethods:
         >>> round(tg.Tensor([0.0]).softplus().item(), 4), tg.Tensor([30.0]).softplus().item()
         (0.6931, 30.0)
         """
-        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): finite for any z
+        # log(1 + e^z) = -logsigmoid(-z): finite for any z, exact derivatives at z == 0
         z = self * beta if beta != 1.0 else self
-        soft = z.relu() + ((-z.abs()).exp() + 1.0).log()
+        soft = -((-z).logsigmoid())
         out = soft / beta if beta != 1.0 else soft
         return elementwise.Where.apply(z.data > threshold, self, out)
 

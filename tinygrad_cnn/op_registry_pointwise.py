@@ -168,10 +168,9 @@ def _two_argument_specs() -> list[OpSpec]:
             lambda a, b: a.xlogy(b),
             lambda a, b: np.where(a == 0, 0.0, a * np.log(b)),
             positive_rhs=True,
-            # NOTE: at x == 0 PyTorch's gradient in x is 0, not log(y): tested against PyTorch in
-            # tests/test_pointwise_ops.py, not by finite differences
             samples=[
                 Sample((x34, y_pos)),
+                Sample((np.where(x34 > 0.5, 0.0, x34), y_pos), note="zeros in x"),
                 Sample((r.standard_normal((2, 3, 4)), y_pos[0]), note="broadcast"),
                 Sample((np.asarray(0.7), y_pos), note="0-d x"),
             ],

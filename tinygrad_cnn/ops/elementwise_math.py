@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import Function
 from ._util import const
+from .elementwise import Where
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -44,7 +45,8 @@ class UnaryMath(Function):
     # d f(x) = f'(x) dx, with f and f' from the UNARY table (one line per op)
     def forward(self, x, op: str = "sin"):
         self.op = op
-        return UNARY[op][0](x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf/nan, as PyTorch
+            return UNARY[op][0](x)
 
     def backward(self, g):
         return g * UNARY[self.op][1](self.inputs[0], self.output)
@@ -137,7 +139,8 @@ class Logaddexp(Function):
 
 
 class Xlogy(Function):
-    # x log(y), 0 where x == 0 (unless y is nan): dx = xlogy(x != 0, y), dy = x / y
+    # x log(y), 0 where x == 0 (unless y is nan): dx = log(y) (0 where x == 0 and y <= 0, as
+    # PyTorch), dy = x / y
     def forward(self, x, y):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = x * np.log(y)
@@ -146,5 +149,8 @@ class Xlogy(Function):
     def backward(self, g):
         x, y = self.inputs
         nx, ny = self.needs_input_grad
-        gx = g * Xlogy.apply(const((x.data != 0).astype(y.dtype)), y) if nx else None
+        gx = None
+        if nx:
+            undefined = (x.data == 0) & (y.data <= 0)
+            gx = Where.apply(undefined, const(np.zeros((), g.dtype)), Xlogy.apply(g, y))
         return gx, (g * x / y if ny else None)
