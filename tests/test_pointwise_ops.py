@@ -476,3 +476,24 @@ def test_integer_and_bool_results_match_pytorch():
         assert ours.tolist() == theirs.tolist(), op
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), op
     assert (ta >> 1).tolist() == (xa >> 1).tolist() and (~ta).tolist() == (~xa).tolist()
+
+
+MATH_PARITY = {
+    "sin": 0, "cos": 0, "tan": 0, "asin": 0, "acos": 0, "atan": 0, "sinh": 0, "cosh": 0,
+    "asinh": 0, "atanh": 0, "exp2": 0, "expm1": 0, "log1p": 0, "log2": 1, "log10": 1,
+    "rsqrt": 1, "acosh": 1, "exp": 0, "sigmoid": 0, "reciprocal": 1, "sqrt": 1,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(MATH_PARITY))
+def test_unary_maths_match_pytorch_in_value_gradient_and_integer_dtype(name):
+    torch = pytest.importorskip("torch")
+    x = np.array([-0.9, -0.3, 0.0, 0.2, 0.7, 0.95]) + 1.5 * MATH_PARITY[name]
+    (ours, our_grads), (theirs, their_grads) = _both(torch, lambda m, t: getattr(t, name)(), [x])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(our_grads[0], their_grads[0], rtol=1e-12, atol=1e-12)
+    ints = [1, 2, 3]
+    ours = getattr(tg.Tensor(ints), name)()
+    theirs = getattr(torch.tensor(ints), name)()
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

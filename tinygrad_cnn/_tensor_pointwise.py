@@ -172,7 +172,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).exp().tolist()
         [1.0]
         """
-        return elementwise.Exp.apply(self)
+        return elementwise.Exp.apply(self._floating())
 
     def log(self):
         """Elementwise natural logarithm.
@@ -180,7 +180,7 @@ class PointwiseMethods:
         >>> tg.Tensor([1.0]).log().tolist()
         [0.0]
         """
-        return elementwise.Log.apply(self)
+        return elementwise.Log.apply(self._floating())
 
     def sqrt(self):
         """Elementwise square root.
@@ -188,7 +188,7 @@ class PointwiseMethods:
         >>> tg.Tensor([4.0, 9.0]).sqrt().tolist()
         [2.0, 3.0]
         """
-        return elementwise.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self._floating())
 
     def abs(self):
         """Elementwise absolute value.
@@ -204,7 +204,7 @@ class PointwiseMethods:
         >>> tg.Tensor([2.0, 4.0]).reciprocal().tolist()
         [0.5, 0.25]
         """
-        return 1.0 / self
+        return 1.0 / self._floating()
 
     def square(self):
         """Elementwise ``x ** 2``.
@@ -220,7 +220,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).erf().tolist()
         [0.0]
         """
-        return elementwise.Erf.apply(self)
+        return elementwise.Erf.apply(self._floating())
 
     def sign(self):
         """Elementwise sign (-1, 0 or 1); its gradient is zero.
@@ -273,7 +273,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
         [0.5, 1.0, 0.0]
         """
-        return elementwise.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self._floating())
 
     def tanh(self):
         """Hyperbolic tangent, elementwise.
@@ -281,7 +281,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).tanh().tolist()
         [0.0]
         """
-        return elementwise.Tanh.apply(self)
+        return elementwise.Tanh.apply(self._floating())
 
     @composite("leaky_relu")
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
