@@ -328,6 +328,8 @@ def test_rrelu_draws_slopes_in_training_and_uses_the_mean_in_eval():
 def test_activation_argument_errors():
     with pytest.raises(ValueError, match=r"glu: halving dimension must be even.*size 3"):
         F.glu(tg.ones(2, 3))
+    with pytest.raises(IndexError, match="glu: dim 2 is out of range"):
+        F.glu(tg.ones(2, 4), dim=2)
     with pytest.raises(ValueError, match="glu: does not support 0-d"):
         F.glu(tg.Tensor(1.0))
     with pytest.raises(ValueError, match="hardtanh: min_val"):

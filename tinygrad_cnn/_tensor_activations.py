@@ -15,7 +15,7 @@ import numpy as np
 
 from . import random
 from .autograd import composite
-from .ops._util import const
+from .ops._util import const, normalize_dims
 from .ops.elementwise import Where
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,13 +159,14 @@ class ActivationMethods:
             raise ValueError(
                 "glu: does not support 0-d (scalar) tensors; give a dimension to halve"
             )
-        size = self.shape[dim]
+        (d,) = normalize_dims(dim, self.ndim, "glu")
+        size = self.shape[d]
         if size % 2:
             raise ValueError(
                 f"glu: halving dimension must be even, but dimension {dim} is size {size} "
                 f"(input shape {self.shape})"
             )
-        a, b = self.chunk(2, dim)
+        a, b = self.chunk(2, d)
         return a * b.sigmoid()
 
     @composite("prelu")
