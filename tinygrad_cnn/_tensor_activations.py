@@ -203,7 +203,7 @@ class ActivationMethods:
         if not training:
             return self.leaky_relu((lower + upper) / 2.0)
         slope = random.get_generator().uniform(lower, upper, self.shape).astype(self.dtype)
-        return Where.apply(self.data >= 0, self, self * const(slope))
+        return Where.apply(self.data > 0, self, self * const(slope))  # x <= 0 scaled
 
     @composite("threshold")
     def threshold(self, threshold: float, value: float) -> Tensor:
