@@ -91,7 +91,7 @@ class MathMethods:
         """Elementwise arcsine (nan outside [-1, 1]); ``arcsin`` is the same.
 
         >>> tg.Tensor([0.0, 1.0]).asin().tolist()
-        [0.0, 1.5707963705062866]
+        [0.0, 1.5708]
         """
         return self._unary_math("asin")
 
@@ -158,7 +158,7 @@ class MathMethods:
         """Elementwise arctangent of ``self / other`` in the right quadrant; ``arctan2`` too.
 
         >>> tg.Tensor([1.0, -1.0]).atan2(tg.Tensor([0.0, 0.0])).tolist()
-        [1.5707963705062866, -1.5707963705062866]
+        [1.5708, -1.5708]
         """
         return self._float_binary(Atan2, other, "atan2")
 
@@ -217,7 +217,7 @@ class MathMethods:
         """Elementwise log(exp(self) + exp(other)), finite for large inputs.
 
         >>> tg.Tensor([1000.0]).logaddexp(tg.Tensor([1000.0])).tolist()
-        [1000.6931762695312]
+        [1000.6932]
         """
         return self._float_binary(Logaddexp, other, "logaddexp")
 

@@ -5,7 +5,7 @@ methods (one implementation each), so this module only lists the names.
 
 >>> import tinygrad_cnn as tg
 >>> tg.atan2(tg.Tensor([1.0]), tg.Tensor([1.0])).tolist(), tg.isnan(tg.Tensor([0.0])).tolist()
-([0.7853981852531433], [False])
+([0.7854], [False])
 """
 
 from __future__ import annotations

@@ -470,7 +470,7 @@ class RReLU(Pointwise):
 
     >>> import tinygrad_cnn as tg
     >>> tg.nn.RReLU(0.1, 0.3).eval()(tg.Tensor([-1.0, 2.0])).tolist()
-    [-0.20000000298023224, 2.0]
+    [-0.2, 2.0]
     """
 
     function = F.rrelu
