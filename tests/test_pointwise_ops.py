@@ -67,6 +67,7 @@ def test_round_is_half_to_even_with_decimals():
         lambda x: x.ceil(),
         lambda x: x.round(decimals=1),
         lambda x: x.trunc(),
+        lambda x: x.sign(),
         lambda x: x // 0.7,
         lambda x: x.div(0.7, rounding_mode="trunc"),
     ],

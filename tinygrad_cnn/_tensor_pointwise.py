@@ -132,6 +132,8 @@ class PointwiseMethods:
         """
         return self - o
 
+    subtract = sub
+
     def mul(self, o):
         """Elementwise ``self * o`` with broadcasting.
 
@@ -139,6 +141,8 @@ class PointwiseMethods:
         [3.0, 6.0]
         """
         return self * o
+
+    multiply = mul
 
     def div(self, o, *, rounding_mode: str | None = None):
         """Elementwise ``self / o`` with broadcasting; ``rounding_mode='trunc'`` or ``'floor'``
@@ -165,6 +169,8 @@ class PointwiseMethods:
         [-1.0, 2.0]
         """
         return -self
+
+    negative = neg
 
     def exp(self):
         """Elementwise e**x.
@@ -198,6 +204,8 @@ class PointwiseMethods:
         """
         return elementwise.Abs.apply(self)
 
+    absolute = abs
+
     def reciprocal(self):
         """Elementwise ``1 / x``.
 
@@ -228,7 +236,9 @@ class PointwiseMethods:
         >>> tg.Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
         """
-        return const(np.sign(self.data))
+        if self.dtype.kind != "f":
+            return const(np.sign(self.data))
+        return self._step("sign", np.sign)  # recorded with a zero gradient, as PyTorch
 
     def maximum(self, other):
         """Elementwise maximum of two tensors (ties split the gradient).

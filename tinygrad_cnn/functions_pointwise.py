@@ -15,9 +15,10 @@ from .tensor import Tensor
 
 NAMES = (
     # arithmetic
-    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "reciprocal", "square",
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
+    "negative", "reciprocal", "square",
     "remainder", "fmod", "floor_divide", "copysign", "hypot", "lerp", "addcmul", "addcdiv",
-    "maximum", "minimum", "clamp", "clip", "abs", "sign",
+    "maximum", "minimum", "clamp", "clip", "abs", "absolute", "sign",
     # exponentials and logarithms
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "logaddexp",
     "xlogy", "erf",
