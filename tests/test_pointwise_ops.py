@@ -448,6 +448,7 @@ BINARY_PARITY = [
     ("hypot", lambda m, a, b: a.hypot(b), [3.0, -1.0, 0.5], [4.0, 2.0, 0.0]),
     ("logaddexp", lambda m, a, b: a.logaddexp(b), [1.0, -1e3, 0.0], [1.0, 5.0, -2.0]),
     ("lerp", lambda m, a, b: a.lerp(b, 0.3), [1.0, -1.0, 0.0], [2.0, 5.0, -2.0]),
+    ("clamp", lambda m, a, b: a.clamp(b, b + 1.0), [-2.0, 0.5, 3.0, 1.0], [-1.0, 1.0, 0.0, 1.0]),
     (
         "nan_to_num",
         lambda m, a, b: (a * b).nan_to_num(posinf=5.0),

@@ -382,6 +382,26 @@ class MathMethods:
         fixed = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
         return elementwise.Where.apply(np.isfinite(self.data), self, const(fixed))
 
+    @composite("clamp")
+    def _clamp_by_tensors(self, min: Any, max: Any) -> Tensor:
+        """clamp with tensor bounds: max(x, min), then min(., max); at a tie x keeps the gradient
+        and where min > max the result is max, as PyTorch."""
+        out = self
+        try:
+            if min is not None:
+                lo = self._coerce(min)
+                out = elementwise.Where.apply(out.data < lo.data, lo, out)
+            if max is not None:
+                hi = self._coerce(max)
+                out = elementwise.Where.apply(out.data > hi.data, hi, out)
+        except ValueError:
+            shapes = [getattr(b, "shape", ()) for b in (min, max)]
+            raise ValueError(
+                f"clamp: input of shape {self.shape} and bounds of shapes {shapes} (min, max) "
+                "cannot be broadcast together"
+            ) from None
+        return out
+
     # -- remainders and rounded division -------------------------------------------------------
     def _integer_operands(self, other: Any, name: str, rev: bool = False) -> Any:
         """(a, b) with b coerced; for integer division by zero, PyTorch's error."""

@@ -256,14 +256,19 @@ class PointwiseMethods:
         """
         return self._binary(elementwise.Minimum, other, "minimum")
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit every element to [min, max] (either bound may be None); ``clip`` is the same.
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None, a number or a tensor
+        that broadcasts); ``clip`` is the same.
 
         >>> tg.Tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
         [-1.0, 0.5, 1.0]
+        >>> tg.Tensor([-2.0, 0.5]).clamp(min=tg.Tensor([0.0, 1.0])).tolist()
+        [0.0, 1.0]
         """
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        if _is_tensor(min) or _is_tensor(max):
+            return self._clamp_by_tensors(min, max)
         return elementwise.Clamp.apply(self, min=min, max=max)
 
     clip = clamp

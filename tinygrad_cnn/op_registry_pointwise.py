@@ -240,6 +240,20 @@ def _combination_specs() -> list[OpSpec]:
             [Sample((a, b, pos)), Sample((a, b, pos), {"value": 2.0})],
         ),
         OpSpec(
+            "clamp_tensor",
+            lambda x, lo, hi: x.clamp(lo, hi),
+            lambda x, lo, hi: (
+                np.clip(x, lo, None) if hi is None else np.minimum(np.clip(x, lo, None), hi)
+            ),
+            [
+                Sample((a, b - 1.0, b + 1.0), note="both bounds"),
+                Sample((a, b[0] - 0.5, None), note="broadcast min only"),
+                Sample((a, None, np.asarray(0.3)), note="0-d max only"),
+                Sample((a, a + 1.0, a - 1.0), note="min > max gives max"),
+            ],
+            kinky=True,
+        ),
+        OpSpec(
             "nan_to_num",
             lambda x, **k: x.nan_to_num(**k),
             lambda x, **k: np.nan_to_num(x, **k),
