@@ -17,7 +17,10 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, graph
+from ._tensor_activations import ActivationMethods
 from ._tensor_linalg import LinalgMethods
+from ._tensor_logic import LogicMethods
+from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods
@@ -58,7 +61,15 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods):
+class Tensor(
+    PointwiseMethods,
+    ReduceMethods,
+    MovementMethods,
+    LinalgMethods,
+    MathMethods,
+    LogicMethods,
+    ActivationMethods,
+):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     >>> import tinygrad_cnn as tg

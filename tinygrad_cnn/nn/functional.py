@@ -25,8 +25,13 @@ from ..tensor import Tensor, where
 # -- activations: the Tensor methods themselves, taking the tensor as ``input`` ---------------
 
 
-def _tensor_method(method: Callable) -> Callable:
-    """``F.name(input, ...)`` as ``input.name(...)``: one implementation, one docstring."""
+def _tensor_method(method: Callable, inplace: bool = False) -> Callable:
+    """``F.name(input, ...)`` as ``input.name(...)``: one implementation, one docstring. With
+    ``inplace=True`` the function also takes PyTorch's trailing ``inplace`` flag, accepted for
+    compatibility: the result is always a new tensor (as the Modules' ``inplace``)."""
+    sig = inspect.signature(method)
+    params = list(sig.parameters.values())
+    n_args = len(params) - 1
 
     @functools.wraps(method)
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -35,24 +40,47 @@ def _tensor_method(method: Callable) -> Callable:
                 f"{method.__name__}: input must be a Tensor, got {type(input).__name__}; "
                 "wrap arrays with tg.Tensor(...)"
             )
+        if inplace:
+            kwargs.pop("inplace", None)
+            if len(args) == n_args + 1:  # the flag given positionally
+                args = args[:n_args]
         return method(input, *args, **kwargs)
 
-    sig = inspect.signature(method)
-    params = list(sig.parameters.values())
-    function.__signature__ = sig.replace(parameters=[params[0].replace(name="input")] + params[1:])
+    params = [params[0].replace(name="input")] + params[1:]
+    if inplace:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        params.append(inspect.Parameter("inplace", kind, default=False, annotation="bool"))
+    function.__signature__ = sig.replace(parameters=params)
     return function
 
 
-relu = _tensor_method(Tensor.relu)
-leaky_relu = _tensor_method(Tensor.leaky_relu)
-elu = _tensor_method(Tensor.elu)
+relu = _tensor_method(Tensor.relu, inplace=True)
+leaky_relu = _tensor_method(Tensor.leaky_relu, inplace=True)
+elu = _tensor_method(Tensor.elu, inplace=True)
 gelu = _tensor_method(Tensor.gelu)
-silu = _tensor_method(Tensor.silu)
+silu = _tensor_method(Tensor.silu, inplace=True)
 sigmoid = _tensor_method(Tensor.sigmoid)
 tanh = _tensor_method(Tensor.tanh)
 softplus = _tensor_method(Tensor.softplus)
 softmax = _tensor_method(Tensor.softmax)
 log_softmax = _tensor_method(Tensor.log_softmax)
+celu = _tensor_method(Tensor.celu, inplace=True)
+selu = _tensor_method(Tensor.selu, inplace=True)
+relu6 = _tensor_method(Tensor.relu6, inplace=True)
+hardtanh = _tensor_method(Tensor.hardtanh, inplace=True)
+hardswish = _tensor_method(Tensor.hardswish, inplace=True)
+hardsigmoid = _tensor_method(Tensor.hardsigmoid, inplace=True)
+mish = _tensor_method(Tensor.mish, inplace=True)
+rrelu = _tensor_method(Tensor.rrelu, inplace=True)
+threshold = _tensor_method(Tensor.threshold, inplace=True)
+softsign = _tensor_method(Tensor.softsign)
+logsigmoid = _tensor_method(Tensor.logsigmoid)
+softmin = _tensor_method(Tensor.softmin)
+glu = _tensor_method(Tensor.glu)
+prelu = _tensor_method(Tensor.prelu)
+tanhshrink = _tensor_method(Tensor.tanhshrink)
+softshrink = _tensor_method(Tensor.softshrink)
+hardshrink = _tensor_method(Tensor.hardshrink)
 
 
 @composite("linear")
@@ -406,6 +434,23 @@ __all__ = [
     "softplus",
     "softmax",
     "log_softmax",
+    "celu",
+    "selu",
+    "relu6",
+    "hardtanh",
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "rrelu",
+    "threshold",
+    "softsign",
+    "logsigmoid",
+    "softmin",
+    "glu",
+    "prelu",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
     "linear",
     "nll_loss",
     "cross_entropy",
