@@ -1,5 +1,6 @@
-"""Draw computation graphs with Graphviz: LeNet-5's forward pass grouped by layer, one node per
-layer, the gradient flow of its loss, and a small expression with values and saved tensors.
+"""Draw computation graphs with Graphviz: LeNet-5's forward pass grouped by layer (each conv2d,
+linear, cross_entropy one node; then expanded into primitives), one node per layer, the gradient
+flow of its loss, and a small expression with values and saved tensors.
 
 Writes SVG files into --out (default: graphs/). Where Graphviz's `dot` program is missing it
 writes the DOT sources (.gv) instead and prints the command that installs dot.
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     graphs = {
         "lenet5_layers": viz.draw_graph(loss, params=model),
+        "lenet5_primitives": viz.draw_graph(loss, params=model, expand=True),
         "lenet5_collapsed": viz.draw_graph(loss, params=model, collapse=0, rankdir="LR"),
         "lenet5_grads": viz.draw_graph(loss, params=model, collapse=1, show_grad=True),
         "lenet5_backward": viz.draw_graph(loss, params=model, collapse=0, direction="backward"),
@@ -55,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(graph.source)
             print(f"wrote {gv} (DOT source only): {e}")
     traced = viz.trace(loss, params=model)
+    opened = viz.trace(loss, params=model, expand=True)
     print(
-        f"LeNet-5's loss graph: {len(traced.nodes)} nodes, {len(traced.edges)} edges; "
+        f"LeNet-5's loss graph: {len(traced.nodes)} nodes, {len(traced.edges)} edges "
+        f"({len(opened.nodes)} nodes with composite ops expanded); "
         f"open the files in {args.out}/ to see them"
     )
     return 0

@@ -113,14 +113,16 @@ def test_higher_order(tmp_path):
 
 def test_draw_graph(tmp_path):
     out = check_ok(run_example("draw_graph.py", tmp_path))
-    names = ["lenet5_layers", "lenet5_collapsed", "lenet5_grads", "lenet5_backward", "expression"]
+    names = ["lenet5_layers", "lenet5_primitives", "lenet5_collapsed", "lenet5_grads"]
+    names += ["lenet5_backward", "expression"]
     for name in names:
         if HAS_DOT:
             svg = (tmp_path / "graphs" / f"{name}.svg").read_text()
             assert svg.lstrip().startswith("<?xml") and "<svg" in svg
         else:
             assert "digraph" in (tmp_path / "graphs" / f"{name}.gv").read_text()
-    assert "36 nodes" in out  # params, input, target, ops of LeNet-5's loss
+    # params, input, target, and one node per op as written (conv2d, relu, ..., cross_entropy)
+    assert "26 nodes" in out and "36 nodes with composite ops expanded" in out
 
 
 def test_gradcheck_model(tmp_path):

@@ -41,7 +41,7 @@ def parse(text: str) -> tuple[dict[int, tuple[str, str]], list[tuple[int, int, s
         elif m := EDGE_RE.match(line):
             edges.append((int(m[1]), int(m[2]), m[3] or ""))
         elif m := CLUSTER_RE.match(line):
-            clusters.append(m[1])
+            clusters.append(m[1].replace("\\n", " "))  # wrapped lines joined
     assert text.count("{") == text.count("}")
     return nodes, edges, clusters
 
@@ -129,8 +129,17 @@ def test_module_clusters_names_settings_and_colours():
     (k_in,) = titles["input"]
     assert nodes[k_in][0] == "input\n(2, 1, 8, 8) float32"
     assert f'fillcolor="{INPUT_FILL}"' in nodes[k_in][1]
-    (k_pool,) = [k for k in titles if "Pool" in k]
-    assert "kernel=(2, 2)" in nodes[titles[k_pool][0]][0].replace("\n", " ")
+    # composite ops are one node each, named as written, with their non-default settings
+    (k_pool,) = titles["max_pool2d"]
+    assert nodes[k_pool][0] == "max_pool2d\nkernel_size=2, stride=2"
+    (k_conv,) = titles["conv2d"]
+    assert nodes[k_conv][0] == "conv2d"
+    assert [a for s, d, a in edges if d == k_conv] == [
+        'label="(2, 1, 8, 8)"',
+        'label="(6, 1, 5, 5)"',
+        'label="(6,)"',
+    ]
+    assert [a for s, _, a in edges if s == k_conv] == ['label="(2, 6, 4, 4)"']
     (k_out,) = titles["output"]
     assert nodes[k_out][0] == "output\n(2, 3) float32"
     # every edge carries the shape flowing along it: the input's edge is the image batch
@@ -246,7 +255,7 @@ def test_collapse_folds_modules_with_in_and_out_shapes():
     assert sorted(v[0].split(":")[0] for v in mods.values()) == ["conv1", "fc", "pool", "relu"]
     (conv,) = [v[0] for v in mods.values() if v[0].startswith("conv1")]
     assert conv == (
-        "conv1: Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n"
+        "conv1: Conv2d(1, 6, kernel_size=(5, 5),\nstride=(1, 1))\n"
         "in: (2, 1, 8, 8)\nout: (2, 6, 4, 4)"
     )
     assert not any("weight" in t for t in titles)
@@ -586,3 +595,85 @@ def test_draw_graph_without_graphviz_package_names_the_fix(monkeypatch):
     with pytest.raises(ImportError, match=r"tinygrad-cnn\[viz\]"):
         (x * 2).draw()
     assert "Mul" in to_dot(x * 2)  # the DOT text needs no package
+
+
+# -- composite ops, buffers, the input image (issue 18) -------------------------------------
+class BNNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 2, 3)
+        self.bn1 = nn.BatchNorm2d(2)
+        self.fc = nn.Linear(2 * 6 * 6, 3)
+
+    def forward(self, x):
+        return self.fc(self.bn1(self.conv1(x)).relu().flatten(1))
+
+
+def bn_loss():
+    tg.manual_seed(0)
+    m = BNNet().eval()
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32))
+    return m, x, tg.nn.functional.cross_entropy(m(x), tg.Tensor([1, 2]))
+
+
+def test_composite_ops_are_one_node_each_and_expand_opens_them():
+    m, _, loss = bn_loss()
+    nodes, edges, _ = parse(to_dot(loss, params=m))
+    titles = by_title(nodes)
+    for name in ("conv2d", "batch_norm", "linear", "cross_entropy"):
+        assert len(titles[name]) == 1, name
+    assert not {"Im2Col", "ColumnMatMul", "Permute", "LogSoftmax", "NLL"} & set(titles)
+    # NCHW shapes on the composite ops' edges: the conv2d result goes into batch_norm
+    (conv,), (bn,) = titles["conv2d"], titles["batch_norm"]
+    assert [a for s, d, a in edges if (s, d) == (conv, bn)] == ['label="(2, 2, 6, 6)"']
+    opened = by_title(parse(to_dot(loss, params=m, expand=True))[0])
+    assert "ColumnMatMul" in opened and "LogSoftmax" in opened and "conv2d" not in opened
+    assert len(opened) > len(titles)
+    with pytest.raises(ValueError, match="expand must be"):
+        to_dot(loss, expand=-1)
+
+
+def test_input_is_the_image_once_whether_expanded_or_not():
+    m, _, loss = bn_loss()
+    for expand in (False, True):
+        text = to_dot(loss, params=m, expand=expand)
+        nodes = parse(text)[0]
+        images = [lab for lab, _ in nodes.values() if lab.startswith("input\n(2, 1, 8")]
+        assert images == ["input\n(2, 1, 8, 8) float32"], expand
+        assert "(9, 72)" not in by_title(nodes)  # never the unrecorded im2col matrix as a node
+
+
+def test_buffers_are_named_inside_their_module():
+    m, _, loss = bn_loss()
+    for expand in (False, True):
+        text = to_dot(loss, params=m, expand=expand)
+        block = text.split('label="bn1: ')[1].split("\t}")[0]
+        for name in ("bn1.running_mean", "bn1.running_var"):
+            assert f'label="{name}\\n(2,) float32"' in block, (expand, name)
+        assert f'fillcolor="{_STYLE["buffer"][2]}"' in block
+        anonymous = [lab for lab, _ in parse(text)[0].values() if lab.startswith("input")]
+        # the image and the targets, never an anonymous reshaped running statistic
+        assert set(anonymous) <= {"input\n(2, 1, 8, 8) float32", "input\n(2,) int64"}
+
+
+def test_show_grad_with_collapse_lists_parameter_gradient_norms():
+    m, _, loss = bn_loss()
+    loss.backward()
+    nodes = parse(to_dot(loss, params=m, collapse=0, show_grad=True))[0]
+    (fc,) = [lab for lab, _ in nodes.values() if lab.startswith("fc: ")]
+    norm = float(np.linalg.norm(m.fc.weight.grad.numpy()))
+    assert f"weight grad norm={norm:.4g}" in fc and "bias grad norm=" in fc
+    plain = parse(to_dot(loss, params=m, collapse=0))[0]
+    assert not any("grad norm" in lab for lab, _ in plain.values())
+
+
+def test_cli_and_python_api_draw_the_same_graph(tmp_path):
+    from tinygrad_cnn.cli import main
+    from tinygrad_cnn.models import get_model
+
+    assert main(["graph", "--out", str(tmp_path / "cli.gv")]) == 0
+    tg.manual_seed(0)
+    model = get_model("lenet5").eval()
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32))
+    api = to_dot(model(x), params=model)
+    assert (tmp_path / "cli.gv").read_text() == api

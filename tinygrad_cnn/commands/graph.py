@@ -111,8 +111,7 @@ def build(args: argparse.Namespace) -> tuple[Any, Any]:
     else:
         shape = (1, *getattr(model, "input_shape", (1, 28, 28)))
     rng = np.random.default_rng(args.seed)
-    # NOTE: the input requires grad so that the first layer's ops on it are recorded too
-    x = Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    x = Tensor(rng.standard_normal(shape).astype(np.float32))  # drawn as draw_graph draws it
     try:
         out = model(x)
     except ValueError as e:
