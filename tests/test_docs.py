@@ -44,8 +44,12 @@ def test_page_code_runs_and_draws_its_figures(page, tmp_path):
     drawn = {p.name for p in (tmp_path / "figures").iterdir()}
     shown = mf.figure_refs(text)
     assert shown <= drawn, f"{page.name} shows figures its code does not draw: {shown - drawn}"
-    for name in shown:  # the committed copy exists, so the site shows it
-        assert (DOCS / "figures" / name).is_file(), f"run `make figures`: {name} is missing"
+    for name in shown:  # the committed copy exists and is what the code draws now
+        committed = DOCS / "figures" / name
+        assert committed.is_file(), f"run `make figures`: {name} is missing"
+        assert mf.same_figure(tmp_path / "figures" / name, committed), (
+            f"docs/figures/{name} is not what {page.name}'s code draws now: run `make figures`"
+        )
 
 
 def test_every_figure_in_docs_is_used_and_drawn_by_code():

@@ -41,6 +41,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="fold modules deeper than K into one node each (0: one node per layer)",
     )
     p.add_argument(
+        "--expand",
+        nargs="?",
+        type=_depth,
+        const=True,
+        default=False,
+        metavar="DEPTH",
+        help="open composite ops (conv2d, batch_norm, linear, ...) into their primitives; "
+        "with DEPTH, only that many levels of nesting",
+    )
+    p.add_argument(
         "--backward", action="store_true", help="draw the backward graph of a cross-entropy loss"
     )
     p.add_argument(
@@ -60,6 +70,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--keep-source", action="store_true", help="keep the .gv DOT source next to the picture"
     )
     p.add_argument("--seed", type=int, default=0)
+
+
+def _depth(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid depth (an integer >= 0): {text!r}")
+    return value
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -137,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         show_saved=args.show_saved,
         group_modules=not args.no_group,
         collapse=args.collapse,
+        expand=args.expand,
         direction="backward" if args.backward else "forward",
         rankdir=args.rankdir,
         max_nodes=None,
