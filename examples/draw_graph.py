@@ -2,10 +2,10 @@
 linear, cross_entropy one node; then expanded into primitives), one node per layer, the gradient
 flow of its loss, and a small expression with values and saved tensors.
 
-Writes SVG files into --out (default: graphs/). Where Graphviz's `dot` program is missing it
+Writes SVG files into --out (default: runs/graphs/). Where Graphviz's `dot` program is missing it
 writes the DOT sources (.gv) instead and prints the command that installs dot.
 
-Run: python examples/draw_graph.py [--out graphs] [--format svg|png|pdf]
+Run: python examples/draw_graph.py [--out runs/graphs] [--format svg|png|pdf]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tinygrad_cnn.models import LeNet5
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="graphs")
+    p.add_argument("--out", default=os.path.join("runs", "graphs"))
     p.add_argument("--format", default="svg", choices=["svg", "png", "pdf"])
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)

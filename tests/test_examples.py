@@ -117,10 +117,11 @@ def test_draw_graph(tmp_path):
     names += ["lenet5_backward", "expression"]
     for name in names:
         if HAS_DOT:
-            svg = (tmp_path / "graphs" / f"{name}.svg").read_text()
+            svg = (tmp_path / "runs" / "graphs" / f"{name}.svg").read_text()
             assert svg.lstrip().startswith("<?xml") and "<svg" in svg
         else:
-            assert "digraph" in (tmp_path / "graphs" / f"{name}.gv").read_text()
+            assert "digraph" in (tmp_path / "runs" / "graphs" / f"{name}.gv").read_text()
+    assert {p.name for p in tmp_path.iterdir()} == {"runs"}  # nothing in the current directory
     # params, input, target, and one node per op as written (conv2d, relu, ..., cross_entropy)
     assert "26 nodes" in out and "36 nodes with composite ops expanded" in out
 
@@ -137,7 +138,7 @@ def test_visualize_filters(tmp_path):
     acc = float(out.split("epoch 3: test accuracy ")[1].split()[0])
     assert acc > 0.85
     for name in ("filters_initial.png", "filters_trained.png", "feature_maps.png"):
-        data = (tmp_path / "filters" / name).read_bytes()
+        data = (tmp_path / "runs" / "filters" / name).read_bytes()
         assert data[:4] == b"\x89PNG" and len(data) > 2000
 
 

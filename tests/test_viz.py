@@ -454,16 +454,22 @@ def test_plot_filters_colour_and_grey(tmp_path):
 
     rng = np.random.default_rng(0)
     fig = plot_filters(rng.normal(size=(6, 3, 5, 5)), tmp_path / "rgb.png")
-    assert _png_shape(tmp_path / "rgb.png") == (200, 220, 4)  # 2 x 3 grid
+    assert _png_shape(tmp_path / "rgb.png") == (280, 360, 4)  # 2 x 3 grid of 1.1-inch cells
     img = fig.axes[0].images[0].get_array()
     assert img.shape == (5, 5, 3)  # drawn in colour
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3", "4", "5"]  # indices
     tg.manual_seed(0)
     m, _, _ = net_and_output()
     fig = plot_filters(m, tmp_path / "grey.png")  # a model: its first conv, 6 x 1 x 5 x 5
-    assert len(fig.axes) == 6 and fig.axes[0].images[0].get_array().shape == (5, 5)
-    assert _png_shape(tmp_path / "grey.png") == (200, 220, 4)
+    # six filters and a colour bar giving the weight values on one shared scale
+    assert len(fig.axes) == 7 and fig.axes[0].images[0].get_array().shape == (5, 5)
+    assert fig.axes[-1].get_ylabel() == "weight"
+    limit = float(np.abs(m.conv1.weight.numpy()).max())
+    assert fig.axes[3].images[0].get_clim() == pytest.approx((-limit, limit))
+    assert _png_shape(tmp_path / "grey.png") == (280, 430, 4)
     fig = plot_filters(tg.randn(4, 2, 3, 3))
-    assert len(fig.axes) == 8  # one row per output channel, one column per input channel
+    assert len(fig.axes) == 9  # a row per output channel, a column per input channel, a bar
+    assert fig.axes[1].get_title() == "0,1"
     with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
         plot_filters(np.ones((3, 3)))
 
@@ -475,13 +481,16 @@ def test_plot_feature_maps(tmp_path):
     m, x, _ = net_and_output()
     m.train()
     fig = plot_feature_maps(m, x[0].detach(), "conv1", tmp_path / "maps.png")
-    assert len(fig.axes) == 6
+    # the input image beside its six maps (indexed), and a colour bar
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:7] == ["input (1, 8, 8)", "0", "1", "2", "3", "4", "5"] and len(titles) == 8
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), x.data[0, 0])
     w = m.conv1.weight.data[0, 0]
     expect = sum(x.data[0, 0, i : i + 4, j : j + 4] * w[i, j] for i in range(5) for j in range(5))
     np.testing.assert_allclose(
-        fig.axes[0].images[0].get_array(), expect + m.conv1.bias.data[0], rtol=1e-4, atol=1e-5
+        fig.axes[1].images[0].get_array(), expect + m.conv1.bias.data[0], rtol=1e-4, atol=1e-5
     )
-    assert _png_shape(tmp_path / "maps.png") == (260, 340, 4)  # 2 x 3 grid of 1-inch cells
+    assert _png_shape(tmp_path / "maps.png") == (280, 540, 4)  # input + 2 x 3 grid + bar
     assert m.training  # restored after the eval-mode pass
     assert not m.conv1._forward_hooks  # the hook is removed
     with pytest.raises(ValueError, match="no layer 'conv9'"):
@@ -511,6 +520,9 @@ def test_plot_history_accepts_both_layouts(tmp_path):
         d2 = [(ln.get_label(), list(ln.get_xdata()), list(ln.get_ydata())) for ln in a2.lines]
         assert d1 == d2
     assert [ln.get_label() for ln in f1.axes[0].lines] == ["train_loss", "test_loss"]
+    f1.canvas.draw()  # epochs are whole numbers: no 1.5 on the axis
+    ticks = [t for t in f1.axes[0].get_xticks() if 1 <= t <= len(rows)]
+    assert ticks and all(float(t).is_integer() for t in ticks)
     assert f1.axes[0].lines[1].get_ydata()[2] == pytest.approx(0.4)
     assert _png_shape(tmp_path / "h1.png") == (360, 1000, 4)
     assert (tmp_path / "h1.png").read_bytes() == (tmp_path / "h2.png").read_bytes()
