@@ -135,3 +135,20 @@ def test_eval_of_a_bare_state_dict_says_what_it_needs(tmp_path, capsys):
     assert "only a model's weights" in err and "--model" in err and "--data" in err
     assert main(["eval", str(path), "--model", "digits_cnn", "--data", "digits"]) == 0
     assert np.isfinite(float(capsys.readouterr().out.split("accuracy ")[1].split()[0]))
+
+
+def test_colour_runs_write_a_colour_filter_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.image as mpimg
+
+    from tinygrad_cnn.data import TensorDataset
+    from tinygrad_cnn.models import get_model
+    from tinygrad_cnn.training import write_artifacts
+
+    tg.manual_seed(0)
+    model = get_model("cifar_vgg", width=4)  # what `train --data cifar10` trains
+    data = TensorDataset(tg.randn(2, 3, 32, 32), tg.Tensor([0, 1]))
+    history = [{"epoch": 1, "train_loss": 1.0, "test_acc": 0.5}]
+    paths = write_artifacts(model, data, history, str(tmp_path), log=lambda line: None)
+    img = mpimg.imread(paths["filters"])[..., :3]
+    assert np.abs(img[..., 0] - img[..., 2]).max() > 0.2  # filters drawn in colour

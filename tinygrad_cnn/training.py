@@ -491,6 +491,14 @@ def _save_checkpoint(
     )
 
 
+def _each_filter_scaled(w: np.ndarray) -> np.ndarray:
+    """Colour filters each scaled to their own largest weight (as the docs' filters learned
+    from photographs are shown); grey filters keep one scale, read off the colour bar."""
+    if w.shape[1] != 3:
+        return w
+    return w / np.maximum(np.abs(w).max(axis=(1, 2, 3), keepdims=True), 1e-12)
+
+
 def write_artifacts(
     model: Any, dataset: Any, history: list[dict[str, Any]], out: str, log: Any = print
 ) -> dict[str, str]:
@@ -517,7 +525,11 @@ def write_artifacts(
 
         first = next(p for name, p in model.named_parameters() if p.ndim == 4)
         written["filters"] = os.path.join(out, "filters.png")
-        plot_filters(first, path=written["filters"])
+        plot_filters(
+            _each_filter_scaled(first.numpy()),
+            path=written["filters"],
+            title=f"{type(model).__name__} first-layer filters after {len(history)} epochs",
+        )
         written["curves"] = os.path.join(out, "curves.png")
         plot_history(history, path=written["curves"])
     except Exception as e:  # noqa: BLE001
