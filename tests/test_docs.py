@@ -1,8 +1,8 @@
 """The documentation cannot rot: every ```python block of docs/*.md and README.md runs (the
 blocks of a page in order, in one namespace, in a scratch directory), its "Output" block must
-match what it prints, every figure a page shows must be drawn by that page's code and be what it draws now (the
-site build is checked in test_docs_site.py). The runner is docs/make_figures.py, which `make figures`
-uses to redraw docs/figures/ from the same code."""
+match what it prints, and every figure a page shows must be drawn by that page's code and be
+what it draws now. The runner is docs/make_figures.py, which `make figures` uses to redraw
+docs/figures/ from the same code. The site build is checked in test_docs_site.py."""
 
 from __future__ import annotations
 
