@@ -32,8 +32,8 @@ chromium:
 	  else echo "warning: 'chromium' not found and apt-get unusable; the docs browser test will be skipped"; fi; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py conftest.py
-	$(BIN)/ruff format --check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py conftest.py
+	$(BIN)/ruff check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py docs/hooks conftest.py
+	$(BIN)/ruff format --check tinygrad_cnn tests examples benchmarks docs/make_figures.py docs/doctest_fence.py docs/hooks conftest.py
 
 test: setup lint
 	$(BIN)/python -m pytest

@@ -689,3 +689,17 @@ def test_cli_and_python_api_draw_the_same_graph(tmp_path):
     x = tg.Tensor(np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32))
     api = to_dot(model(x), params=model)
     assert (tmp_path / "cli.gv").read_text() == api
+
+
+def test_cli_collapsed_show_grad_and_a_readable_left_to_right_lenet(tmp_path):
+    from tinygrad_cnn.cli import main
+
+    gv = tmp_path / "c.gv"
+    assert main(["graph", "--collapse", "0", "--show-grad", "--out", str(gv)]) == 0
+    (conv1,) = [lab for lab, _ in parse(gv.read_text())[0].values() if lab.startswith("conv1:")]
+    assert re.search(r"\nweight grad norm=[0-9.e-]+\nbias grad norm=", conv1)
+    if HAS_DOT:  # the LR layout of LeNet-5 was 6076 px (4557 pt) wide with primitives
+        svg = tmp_path / "lr.svg"
+        assert main(["graph", "--rankdir", "LR", "--out", str(svg)]) == 0
+        width = float(ET.parse(svg).getroot().get("width").removesuffix("pt"))
+        assert width < 3000, width
