@@ -196,13 +196,14 @@ def plot_feature_maps(
 ) -> Any:
     """Draw the activations of ``layer`` (a name like ``"conv1"``, an index into the model's
     children, or the module itself) for one ``image`` of shape (C, H, W) or (1, C, H, W),
-    one grey image per channel. Runs the model in eval mode under no_grad with a forward hook.
+    the input beside one image per channel (indexed, one colour scale, with a colour bar).
+    Runs the model in eval mode under no_grad with a forward hook.
 
     >>> import tinygrad_cnn as tg
     >>> m = tg.nn.Sequential(tg.nn.Conv2d(1, 4, 3), tg.nn.ReLU())
     >>> fig = plot_feature_maps(m, tg.randn(1, 8, 8), "0")
-    >>> len(fig.axes)
-    4
+    >>> [ax.get_title() for ax in fig.axes]  # the input, its 4 maps, the colour bar
+    ['input (1, 8, 8)', '0', '1', '2', '3', '']
     """
     name, mod = _find_layer(model, layer)
     x = _array(image)
