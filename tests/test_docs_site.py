@@ -105,6 +105,7 @@ def _render(page: Path) -> dict:
     probe = page.with_name(page.stem + "_probe.html")
     probe.write_text(page.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1))
     args = [CHROMIUM, "--headless", "--disable-gpu", "--no-first-run", "--mute-audio"]
+    args.append("--disable-dev-shm-usage")  # containers often have a tiny /dev/shm
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
     args += ["--virtual-time-budget=15000", "--dump-dom", probe.as_uri()]
