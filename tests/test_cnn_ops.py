@@ -39,26 +39,6 @@ def test_textbook_image_convolved_with_six_filters():
                 assert out[0, f, r, c] == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
-def test_tensor_methods_delegate_to_functional():
-    x, w = T(rand(2, 3, 6, 6)), T(rand(4, 3, 3, 3, seed=1))
-    np.testing.assert_array_equal(x.conv2d(w, stride=2).numpy(), F.conv2d(x, w, None, 2).numpy())
-    np.testing.assert_array_equal(x.max_pool2d(2).numpy(), F.max_pool2d(x, 2).numpy())
-    np.testing.assert_array_equal(x.avg_pool2d(3, 1, 1).numpy(), F.avg_pool2d(x, 3, 1, 1).numpy())
-    np.testing.assert_array_equal(x.adaptive_avg_pool2d(1).numpy(), x.mean((2, 3), True).numpy())
-    np.testing.assert_array_equal(x.unfold(3).numpy(), F.unfold(x, 3).numpy())
-    cols = x.unfold(2, stride=2)
-    np.testing.assert_array_equal(cols.fold((6, 6), 2, stride=2).numpy(), x.numpy())
-    wt = T(rand(3, 2, 3, 3, seed=2))
-    np.testing.assert_array_equal(
-        x.conv_transpose2d(wt, stride=2).numpy(), F.conv_transpose2d(x, wt, stride=2).numpy()
-    )
-    assert x.dropout(0.5, training=False) is x
-    rm, rv = tg.Tensor(np.zeros(3)), tg.Tensor(np.ones(3))
-    np.testing.assert_allclose(
-        x.batch_norm(rm, rv).numpy(), x.numpy() / np.sqrt(1 + 1e-5), rtol=1e-12
-    )
-
-
 def test_padding_same_valid_and_unbatched():
     x, w = rand(3, 7, 6), rand(2, 3, 4, 3, seed=1)
     same = F.conv2d(T(x), T(w), padding="same", dilation=(1, 2))
@@ -490,7 +470,7 @@ def test_lenet_style_network_trains():
 def test_activations_stay_batch_last_through_conv_relu_pool():
     """Layout contract behind the speed (ops/conv.py): conv and pool results, and the gradients
     flowing back through them, are stored (C, H, W, N), so no layer pays for a relayout copy."""
-    from tinygrad_cnn.ops.conv import is_batch_last
+    from tinygrad_cnn.ops.layout import is_batch_last
 
     x = T(rand(4, 3, 10, 10))
     h1 = F.conv2d(x, T(rand(5, 3, 3, 3, seed=1)), padding=1)
@@ -504,8 +484,9 @@ def test_activations_stay_batch_last_through_conv_relu_pool():
 
 def test_gradients_keep_the_batch_last_layout_through_flatten_and_pool():
     # conv/pool outputs live batch-last; the gradients coming back through a flatten and a
-    # max pool must stay batch-last too (mixed layouts make later ops several times slower)
-    from tinygrad_cnn.ops.conv import is_batch_last
+    # max pool must stay batch-last too (mixed layouts make later ops several times slower).
+    # NOTE: FlattenBatchLast is the Function Tensor.reshape/flatten use for a batch-last image
+    from tinygrad_cnn.ops.layout import FlattenBatchLast, is_batch_last
 
     rng = np.random.default_rng(0)
     x = tg.Tensor(rng.standard_normal((4, 3, 8, 8)))
@@ -514,7 +495,7 @@ def test_gradients_keep_the_batch_last_layout_through_flatten_and_pool():
     y.retain_grad()
     p = F.max_pool2d(y, 2)
     p.retain_grad()
-    flat = p.reshape(4, -1)
+    flat = FlattenBatchLast.apply(p, shape=(4, 80))
     (flat * tg.Tensor(rng.standard_normal(flat.shape))).sum().backward()
     assert is_batch_last(p.grad.numpy()) and is_batch_last(y.grad.numpy())
     # and the values are those of the plain NCHW computation

@@ -110,6 +110,7 @@ def test_api_reference_covers_every_public_module():
         "tinygrad_cnn.demo",
         "tinygrad_cnn.nn.functional_cnn",
     }
+    internal |= {m for m in modules if m.startswith("tinygrad_cnn.op_registry")}
     missing = modules - documented - internal
     assert not missing, f"public modules without an API page: {sorted(missing)}"
 

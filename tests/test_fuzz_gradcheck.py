@@ -35,24 +35,20 @@ def _pos(t: tg.Tensor) -> tg.Tensor:
     return t.sigmoid() + 0.5
 
 
-# ops by how a composition calls them (the registry spec's fn does the work)
-UNARY = [
-    "neg",
-    "exp",
-    "tanh",
-    "sigmoid",
-    "square",
-    "relu",
-    "abs",
-    "softplus",
-    "silu",
-    "gelu",
-    "erf",
-    "elu",
-]
-POSITIVE_UNARY = ["log", "sqrt", "reciprocal"]
-BINARY = ["add", "sub", "mul", "maximum", "minimum", "div", "pow"]
-REDUCE = ["sum", "mean", "max", "min", "logsumexp", "var", "prod"]
+# ops by how a composition calls them, from the registry's kind and domain tags (the spec's fn
+# does the work); ops with extra arguments (leaky_relu, clamp) get those of their first sample
+def _names(kind: str, positive: bool | None = None) -> list[str]:
+    return [
+        s.name
+        for s in all_specs()
+        if s.kind == kind and (positive is None or (s.domain[:1] == ("positive",)) == positive)
+    ]
+
+
+UNARY = _names("unary", positive=False)
+POSITIVE_UNARY = _names("unary", positive=True)
+BINARY = _names("binary")
+REDUCE = _names("reduce")
 
 
 @dataclass
@@ -76,7 +72,7 @@ def steps_and_shape(draw: st.DrawFn) -> tuple[tuple[int, ...], list[Step]]:
     cur = shape
     steps: list[Step] = []
     for _ in range(draw(st.integers(2, 5))):
-        kinds = ["unary", "positive", "binary", "leaky_relu", "clamp"]
+        kinds = ["unary", "positive", "binary"]
         if len(cur) >= 1:
             kinds += ["reduce", "softmax"]
         if len(cur) >= 2:
@@ -86,28 +82,23 @@ def steps_and_shape(draw: st.DrawFn) -> tuple[tuple[int, ...], list[Step]]:
         kind = draw(st.sampled_from(kinds))
         if kind == "unary":
             name = draw(st.sampled_from(UNARY))
-            fn = get_spec(name).fn
+            fn = get_spec(name).fuzz_forms()[0]
             steps.append(Step(name, lambda x, ops, fn=fn: fn(x)))
         elif kind == "positive":
             name = draw(st.sampled_from(POSITIVE_UNARY))
-            fn = get_spec(name).fn
+            fn = get_spec(name).fuzz_forms()[0]
             steps.append(Step(f"{name}(sigmoid+0.5)", lambda x, ops, fn=fn: fn(_pos(x))))
-        elif kind == "leaky_relu":
-            fn = get_spec("leaky_relu").fn
-            steps.append(Step("leaky_relu", lambda x, ops, fn=fn: fn(x, 0.1)))
-        elif kind == "clamp":
-            fn = get_spec("clamp").fn
-            steps.append(Step("clamp", lambda x, ops, fn=fn: fn(x)))
         elif kind == "binary":
             name = draw(st.sampled_from(BINARY))
-            fn = get_spec(name).fn
+            spec = get_spec(name)
+            fn = spec.fn
             oshape = _broadcastable(draw, cur)
-            swap = draw(st.booleans()) and name not in ("div", "pow")
-            if name in ("div", "pow"):  # positive divisor / base
-                if name == "div":
-                    f = lambda x, ops, fn=fn: fn(x, _pos(ops[0]))  # noqa: E731
-                else:
-                    f = lambda x, ops, fn=fn: fn(_pos(x), ops[0])  # noqa: E731
+            lhs_pos, rhs_pos = (d == "positive" for d in spec.domain)
+            swap = draw(st.booleans()) and not (lhs_pos or rhs_pos)
+            if rhs_pos:  # a positive divisor
+                f = lambda x, ops, fn=fn: fn(x, _pos(ops[0]))  # noqa: E731
+            elif lhs_pos:  # a positive base
+                f = lambda x, ops, fn=fn: fn(_pos(x), ops[0])  # noqa: E731
             elif swap:
                 f = lambda x, ops, fn=fn: fn(ops[0], x)  # noqa: E731
             else:
@@ -117,7 +108,7 @@ def steps_and_shape(draw: st.DrawFn) -> tuple[tuple[int, ...], list[Step]]:
         elif kind == "reduce":
             name = draw(st.sampled_from(REDUCE))
             dim = draw(st.integers(0, len(cur) - 1))
-            if name == "var" and cur[dim] < 2:
+            if name in ("var", "std") and cur[dim] < 2:
                 name = "mean"  # the unbiased variance of one element is NaN
             keepdim = draw(st.booleans())
             fn = get_spec(name).fn

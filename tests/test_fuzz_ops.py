@@ -20,17 +20,12 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import tinygrad_cnn as tg
+from tinygrad_cnn.op_registry import all_specs
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_OPS_EXAMPLES", 200))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM") is None
 MAX_NUMEL = 36  # keeps the numerical Jacobian cheap
 MAX_NDIM = 4
-
-_erf = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -a))
 
 
 @dataclass
@@ -41,40 +36,60 @@ class Step:
     operands: list[np.ndarray] = field(default_factory=list)
 
 
-# -- shape-preserving elementwise ops: (name, tensor fn, numpy fn) ---------------------------------
-UNARY: list[tuple[str, Callable, Callable]] = [
-    ("neg", lambda t: -t, lambda a: -a),
-    ("exp", lambda t: t.exp(), np.exp),
-    ("tanh", lambda t: t.tanh(), np.tanh),
-    ("sigmoid", lambda t: t.sigmoid(), _sigmoid),
-    ("relu", lambda t: t.relu(), lambda a: np.maximum(a, 0.0)),
-    ("abs", lambda t: t.abs(), np.abs),
-    ("square", lambda t: t.square(), np.square),
-    ("softplus", lambda t: t.softplus(), lambda a: np.logaddexp(0.0, a)),
-    ("silu", lambda t: t.silu(), lambda a: a * _sigmoid(a)),
-    ("gelu", lambda t: t.gelu(), lambda a: 0.5 * a * (1.0 + _erf(a / math.sqrt(2.0)))),
-    ("erf", lambda t: t.erf(), _erf),
-    ("elu", lambda t: t.elu(), lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0.0)))),
-    ("leaky_relu", lambda t: t.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
-    ("clamp", lambda t: t.clamp(-0.8, 0.9), lambda a: np.clip(a, -0.8, 0.9)),
-    ("sqrt_pos", lambda t: (t * t + 0.25).sqrt(), lambda a: np.sqrt(a * a + 0.25)),
-    ("log_pos", lambda t: (t * t + 0.5).log(), lambda a: np.log(a * a + 0.5)),
-    ("recip_pos", lambda t: (t * t + 0.5).reciprocal(), lambda a: 1.0 / (a * a + 0.5)),
-    ("pow3", lambda t: t**3, lambda a: a**3),
-    ("rpow", lambda t: 2.0**t, lambda a: 2.0**a),
-    ("scalar_affine", lambda t: 1.5 - t * 0.5, lambda a: 1.5 - a * 0.5),
-    ("scalar_div", lambda t: 2.0 / (t * t + 1.0), lambda a: 2.0 / (a * a + 1.0)),
-]
+# -- the op tables come from the registry: its kind and domain tags say how to compose each op -----
+def _positive(t):
+    """x * x + 0.5: maps any input into an op's positive domain (works on Tensors and arrays)."""
+    return t * t + 0.5
 
-BINARY: list[tuple[str, Callable, Callable, bool]] = [  # (name, tensor, numpy, positive operand)
-    ("add", lambda t, o: t + o, np.add, False),
-    ("sub", lambda t, o: o - t, lambda a, o: o - a, False),
-    ("mul", lambda t, o: t * o, np.multiply, False),
-    ("div", lambda t, o: t / o, np.divide, True),
-    ("maximum", lambda t, o: t.maximum(o), np.maximum, False),
-    ("minimum", lambda t, o: t.minimum(o), np.minimum, False),
-    ("pow_pos", lambda t, o: (t * t + 0.5) ** o, lambda a, o: (a * a + 0.5) ** o, False),
-]
+
+def _unary_table() -> list[tuple[str, Callable, Callable]]:
+    out = []
+    for spec in all_specs():
+        if spec.kind != "unary" or spec.ref is None:
+            continue
+        tf, nf = spec.fuzz_forms()
+        if spec.domain[:1] == ("positive",):
+            out.append(
+                (spec.name, lambda t, tf=tf: tf(_positive(t)), lambda a, nf=nf: nf(_positive(a)))
+            )
+        else:
+            out.append((spec.name, tf, nf))
+    return out
+
+
+def _binary_table() -> list[tuple[str, Callable, Callable, bool]]:
+    out = []
+    for spec in all_specs():
+        if spec.kind != "binary" or spec.ref is None:
+            continue
+        tf, nf = spec.fuzz_forms()
+        lhs_pos, rhs_pos = (d == "positive" for d in spec.domain)
+        if lhs_pos:
+            tf = lambda t, o, tf=tf: tf(_positive(t), o)  # noqa: E731
+            nf = lambda a, o, nf=nf: nf(_positive(a), o)  # noqa: E731
+        out.append((spec.name, tf, nf, rhs_pos))
+    return out
+
+
+def _reduce_table() -> list[tuple[str, Callable, Callable]]:
+    out = []
+    for spec in all_specs():
+        if spec.kind != "reduce" or spec.ref is None:
+            continue
+        tf, nf = spec.fuzz_forms()
+        out.append(
+            (
+                spec.name,
+                lambda t, d, k, tf=tf: tf(t, dim=d, keepdim=k),
+                lambda a, d, k, nf=nf: nf(a, dim=d, keepdim=k),
+            )
+        )
+    return out
+
+
+UNARY = _unary_table()
+BINARY = _binary_table()  # (name, tensor, numpy, positive operand)
+REDUCE = _reduce_table()
 
 
 def _ref_logsumexp(a, dim, keepdim):
@@ -85,21 +100,6 @@ def _ref_logsumexp(a, dim, keepdim):
 
 def _ref_log_softmax(a, dim):
     return a - _ref_logsumexp(a, dim, True)
-
-
-REDUCE: list[tuple[str, Callable, Callable]] = [  # (name, tensor(t, dim, keep), numpy(a, ...))
-    ("sum", lambda t, d, k: t.sum(d, keepdim=k), lambda a, d, k: a.sum(axis=d, keepdims=k)),
-    ("mean", lambda t, d, k: t.mean(d, keepdim=k), lambda a, d, k: a.mean(axis=d, keepdims=k)),
-    ("max", lambda t, d, k: t.max(d, keepdim=k), lambda a, d, k: a.max(axis=d, keepdims=k)),
-    ("min", lambda t, d, k: t.min(d, keepdim=k), lambda a, d, k: a.min(axis=d, keepdims=k)),
-    ("prod", lambda t, d, k: t.prod(d, keepdim=k), lambda a, d, k: a.prod(axis=d, keepdims=k)),
-    (
-        "var",
-        lambda t, d, k: t.var(d, keepdim=k),
-        lambda a, d, k: a.var(axis=d, keepdims=k, ddof=1),
-    ),
-    ("logsumexp", lambda t, d, k: t.logsumexp(d, keepdim=k), _ref_logsumexp),
-]
 
 
 # -- step generators: each draws one op valid for the current shape, or returns None -------------
@@ -136,7 +136,7 @@ def _reduce(data, shape, rng):
     name, tf, nf = data.draw(st.sampled_from(REDUCE), label="reduce")
     dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
     keep = data.draw(st.booleans(), label="keepdim")
-    if name == "var" and shape[dim] < 2:
+    if name in ("var", "std") and shape[dim] < 2:  # the unbiased variance of one value is NaN
         return None
     new = list(shape)
     if keep:

@@ -17,7 +17,7 @@ import pytest
 
 import tinygrad_cnn as tg
 from tinygrad_cnn import nn
-from tinygrad_cnn.viz import DotNotFoundError, install_hint, render, to_dot, trace
+from tinygrad_cnn.viz import DotNotFoundError, draw_graph, install_hint, render, to_dot, trace
 from tinygrad_cnn.viz.dot import _STYLE
 
 NODE_RE = re.compile(r'^\s*n(\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$')
@@ -398,7 +398,7 @@ def test_digraph_render_and_png(tmp_path):
     import graphviz
 
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
-    g = (x * 2).sum().draw(params={"x": x})
+    g = draw_graph((x * 2).sum(), params={"x": x})
     assert isinstance(g, graphviz.Digraph)
     assert g.source == to_dot((x * 2).sum(), params={"x": x})
     out = g.render(str(tmp_path / "g.png"))
@@ -428,7 +428,7 @@ def test_missing_dot_names_install_command_and_writes_source(tmp_path, monkeypat
     assert render(text, tmp_path / "only.gv").read_text() == text
     pytest.importorskip("graphviz")
     with pytest.raises(DotNotFoundError, match="graphviz"):
-        (x * 2).draw().render(str(tmp_path / "d.pdf"))
+        draw_graph(x * 2).render(str(tmp_path / "d.pdf"))
     assert (tmp_path / "d.gv").exists()
 
 
@@ -605,7 +605,7 @@ def test_draw_graph_without_graphviz_package_names_the_fix(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz -> ImportError
     x = tg.Tensor([1.0], requires_grad=True)
     with pytest.raises(ImportError, match=r"tinygrad-cnn\[viz\]"):
-        (x * 2).draw()
+        draw_graph(x * 2)
     assert "Mul" in to_dot(x * 2)  # the DOT text needs no package
 
 

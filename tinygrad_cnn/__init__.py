@@ -35,6 +35,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dtypes import get_default_dtype, set_default_dtype
 from .gradcheck import (
     GradcheckError,
     GradcheckResult,
@@ -58,6 +59,8 @@ int64 = "int64"
 __all__ = [
     "Tensor",
     "Function",
+    "get_default_dtype",
+    "set_default_dtype",
     "autograd",
     "grad",
     "no_grad",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 
 # subcommand modules, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("train", "eval", "graph", "gradcheck", "bench")
+COMMANDS: tuple[str, ...] = ("train", "eval", "export", "graph", "gradcheck", "bench")
 
 
 class _Parser(argparse.ArgumentParser):

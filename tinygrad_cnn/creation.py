@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 
 from . import random as _random
-from .tensor import DEFAULT_FLOAT, Tensor
+from .dtypes import get_default_dtype
+from .tensor import Tensor
 
 
 def _dt(dtype: Any) -> np.dtype:
-    return np.dtype(DEFAULT_FLOAT if dtype is None else dtype)
+    return np.dtype(get_default_dtype() if dtype is None else dtype)
 
 
 def _size(shape: tuple, op: str) -> tuple[int, ...]:
@@ -76,7 +77,7 @@ def arange(
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if ints else DEFAULT_FLOAT
+        dtype = np.int64 if ints else get_default_dtype()
     return _make(np.arange(start, end, step).astype(dtype), requires_grad)
 
 

@@ -149,6 +149,34 @@ def _verdict(rel: float) -> str:
     return "good" if rel < GOOD_REL_ERROR else "fine at kinks" if rel < KINK_REL_ERROR else "WRONG"
 
 
+def _check_param(
+    name: str, p: Tensor, ga: np.ndarray, picks: np.ndarray, loss: Callable, base: float, eps: float
+) -> ParamGradCheck:
+    """Central differences of the loss at the picked entries of one parameter."""
+    rows = []
+    for flat in picks:
+        idx = np.unravel_index(int(flat), p.shape)
+        orig = p.data[idx]
+        p.data[idx] = orig + eps
+        lp = float(loss().data)
+        p.data[idx] = orig - eps
+        lm = float(loss().data)
+        p.data[idx] = orig
+        a, n = float(ga[idx]), (lp - lm) / (2 * eps)
+        fwd, bwd = (lp - base) / eps, (base - lm) / eps
+        rel = abs(a - n) / max(abs(a) + abs(n), _TINY)
+        slack = KINK_REL_ERROR * (abs(fwd) + abs(bwd)) + 1e-12
+        kink = bool(rel >= KINK_REL_ERROR) and bool(
+            min(fwd, bwd) - slack <= a <= max(fwd, bwd) + slack
+        )
+        rows.append((kink, rel, tuple(int(v) for v in idx), a, n))
+    counted = [r for r in rows if not r[0]] or rows
+    _, rel, idx, a, n = max(counted, key=lambda r: r[1])
+    n_kinks = int(sum(r[0] for r in rows))
+    verdict = "at a kink" if all(r[0] for r in rows) else _verdict(rel)
+    return ParamGradCheck(name, tuple(p.shape), len(rows), rel, idx, a, n, verdict, n_kinks)
+
+
 def check_model_grads(
     model: Any,
     inputs: Any,
@@ -217,32 +245,7 @@ def check_model_grads(
             for (name, p), g in zip(params, grads):
                 ga = np.zeros(p.shape) if g is None else g.data
                 picks = np.sort(rng.choice(p.data.size, min(num_checks, p.data.size), False))
-                rows = []
-                for flat in picks:
-                    idx = np.unravel_index(int(flat), p.shape)
-                    orig = p.data[idx]
-                    p.data[idx] = orig + eps
-                    lp = float(loss().data)
-                    p.data[idx] = orig - eps
-                    lm = float(loss().data)
-                    p.data[idx] = orig
-                    a, n = float(ga[idx]), (lp - lm) / (2 * eps)
-                    fwd, bwd = (lp - base) / eps, (base - lm) / eps
-                    rel = abs(a - n) / max(abs(a) + abs(n), _TINY)
-                    slack = KINK_REL_ERROR * (abs(fwd) + abs(bwd)) + 1e-12
-                    kink = bool(rel >= KINK_REL_ERROR) and bool(
-                        min(fwd, bwd) - slack <= a <= max(fwd, bwd) + slack
-                    )
-                    rows.append((kink, rel, tuple(int(v) for v in idx), a, n))
-                counted = [r for r in rows if not r[0]] or rows
-                _, rel, idx, a, n = max(counted, key=lambda r: r[1])
-                n_kinks = int(sum(r[0] for r in rows))
-                verdict = "at a kink" if all(r[0] for r in rows) else _verdict(rel)
-                reports.append(
-                    ParamGradCheck(
-                        name, tuple(p.shape), len(rows), rel, idx, a, n, verdict, n_kinks
-                    )
-                )
+                reports.append(_check_param(name, p, ga, picks, loss, base, eps))
     finally:
         for t, data, g in state:
             t.data, t.grad = data, g

@@ -2,8 +2,8 @@
 
 Each spec names the op, how to call it on Tensors, a numpy reference for its forward, and sample
 inputs (broadcasting, non-contiguous views, edge values). Samples avoid kinks and ties (relu at
-0, equal maxima) so finite differences are meaningful. Spec lists from other modules (the CNN ops)
-are gathered by ``all_specs()``.
+0, equal maxima) so finite differences are meaningful. Each family of ops keeps its specs in its
+own ``op_registry_<family>.py`` module with a ``specs()`` function; ``all_specs()`` gathers them.
 """
 
 from __future__ import annotations
@@ -48,6 +48,22 @@ class OpSpec:
     kinky: bool = False
     atol: float = 1e-5
     rtol: float = 1e-3
+    # what the fuzz tests may compose it as: "unary" (x -> same shape), "binary" (broadcasting
+    # x, y), "reduce" (x, dim=, keepdim=), or "other" (called only with its own samples)
+    kind: str = "other"
+    # per positional argument: "real" (any float) or "positive" (the fuzzers map inputs > 0)
+    domain: tuple[str, ...] = ()
+
+    def fuzz_forms(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """(tensor fn, numpy fn) taking only the differentiated inputs (and, for a reduction,
+        dim and keepdim); the other arguments are fixed to those of the first sample."""
+        first = self.samples[0]
+        rest = [a for a in first.args if not isinstance(a, (np.ndarray, np.floating))]
+        kw = first.kwargs if self.kind != "reduce" else {}
+        return (
+            lambda *xs, **k: self.fn(*xs, *rest, **kw, **k),
+            lambda *xs, **k: self.ref(*xs, *rest, **kw, **k),
+        )
 
 
 def _rng(seed: int = 0) -> np.random.Generator:
@@ -97,12 +113,25 @@ def _unary(
         Sample((data((), 3),), note="0-d"),
     ]
     return OpSpec(
-        name, lambda x: getattr(x, method)(), ref, samples, second_order, kinky=bool(kinks)
+        name,
+        lambda x: getattr(x, method)(),
+        ref,
+        samples,
+        second_order,
+        kinky=bool(kinks),
+        kind="unary",
+        domain=("positive" if positive else "real",),
     )
 
 
 def _binary(
-    name: str, fn: Callable, ref: Callable, positive_rhs: bool = False, kinky: bool = False
+    name: str,
+    fn: Callable,
+    ref: Callable,
+    positive_rhs: bool = False,
+    kinky: bool = False,
+    samples: list[Sample] | None = None,
+    domain: tuple[str, str] | None = None,
 ) -> OpSpec:
     r = _rng(11)
 
@@ -110,7 +139,7 @@ def _binary(
         y = r.standard_normal(shape)
         return np.abs(y) + 0.5 if positive_rhs else y
 
-    samples = [
+    samples = samples or [
         Sample((r.standard_normal((3, 4)), rhs((3, 4)))),
         Sample((r.standard_normal((2, 3, 4)), rhs((4,))), note="broadcast, fewer dims"),
         Sample((r.standard_normal((3, 1)), rhs((1, 4))), note="broadcast both"),
@@ -127,7 +156,8 @@ def _binary(
                 y = y + 0.3
             fixed.append(Sample((x, y), note=s.note))
         samples = fixed
-    return OpSpec(name, fn, ref, samples, kinky=kinky)
+    domain = domain or ("real", "positive" if positive_rhs else "real")
+    return OpSpec(name, fn, ref, samples, kinky=kinky, kind="binary", domain=domain)
 
 
 def _softplus_ref(x, beta=1.0, threshold=20.0):
@@ -163,22 +193,46 @@ def _core_specs() -> list[OpSpec]:
         _binary("div", lambda a, b: a / b, np.divide, positive_rhs=True),
         _binary("maximum", lambda a, b: a.maximum(b), np.maximum, kinky=True),
         _binary("minimum", lambda a, b: a.minimum(b), np.minimum, kinky=True),
-        OpSpec(
+        _binary(
             "pow",
             lambda a, b: a**b,
             np.power,
-            [
+            samples=[
                 Sample((np.abs(x34) + 0.5, r.standard_normal((3, 4)))),
                 Sample((np.abs(x234) + 0.5, r.standard_normal((4,))), note="broadcast"),
             ],
+            domain=("positive", "real"),
         ),
         OpSpec(
             "pow_scalar",
             lambda a, p: a**p,
             lambda a, p: a**p,
             [Sample((np.abs(x34) + 0.5, 2.5)), Sample((x34, 3)), Sample((x34, 2))],
+            kind="unary",
+            domain=("positive",),
         ),
-        OpSpec("rpow", lambda a: 2.0**a, lambda a: 2.0**a, [Sample((x34,))]),
+        OpSpec("rpow", lambda a: 2.0**a, lambda a: 2.0**a, [Sample((x34,))], kind="unary"),
+        OpSpec(
+            "rsub_scalar",
+            lambda a: 1.5 - a * 0.5,
+            lambda a: 1.5 - a * 0.5,
+            [Sample((x34,)), Sample((np.asarray(0.7),), note="0-d")],
+            kind="unary",
+        ),
+        OpSpec(
+            "rdiv_scalar",
+            lambda a: 2.0 / a,
+            lambda a: 2.0 / a,
+            [Sample((np.abs(x34) + 0.5,))],
+            kind="unary",
+            domain=("positive",),
+        ),
+        OpSpec(
+            "astype",
+            lambda a: a.astype(np.longdouble).astype(a.dtype),
+            lambda a: a,
+            [Sample((x34,), note="a round trip through extended precision: Cast both ways")],
+        ),
         _unary("neg", "neg", np.negative),
         _unary("exp", "exp", np.exp),
         _unary("log", "log", np.log, positive=True),
@@ -200,6 +254,7 @@ def _core_specs() -> list[OpSpec]:
             lambda x, s: np.where(x > 0, x, s * x),
             [Sample((_away_from(x34), 0.1)), Sample((_away_from(x234), 0.01))],
             kinky=True,
+            kind="unary",
         ),
         OpSpec(
             "clamp",
@@ -207,6 +262,7 @@ def _core_specs() -> list[OpSpec]:
             lambda x: np.clip(x, -0.5, 0.7),
             [Sample((_away_from(x34, (-0.5, 0.7)),))],
             kinky=True,
+            kind="unary",
         ),
         OpSpec(
             "where",
@@ -291,6 +347,7 @@ def _core_specs() -> list[OpSpec]:
                     Sample((_noncontig((3, 4)),), {"dim": -1}, note="non-contiguous"),
                 ],
                 kinky=name in ("max", "min"),
+                kind="reduce",
             )
         )
     specs += [
@@ -335,6 +392,12 @@ def _core_specs() -> list[OpSpec]:
         ),
         OpSpec("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: x[..., None], [Sample((x34,))]),
         OpSpec("flatten", lambda x: x.flatten(1), lambda x: x.reshape(2, -1), [Sample((x234,))]),
+        OpSpec(
+            "flatten_image",
+            lambda x: F.avg_pool2d(x, 1).flatten(1),
+            lambda x: x.reshape(x.shape[0], -1),
+            [Sample((r.standard_normal((3, 2, 2, 2)),), note="a batch-last image, as conv makes")],
+        ),
         OpSpec(
             "unflatten",
             lambda x: x.unflatten(1, (2, 2)),
@@ -448,10 +511,16 @@ def _core_specs() -> list[OpSpec]:
 
 
 def all_specs() -> list[OpSpec]:
-    """Every registered spec: the core ops, then the CNN ops."""
-    from .op_registry_cnn import cnn_specs
+    """Every registered spec: the core ops here, then each ``op_registry_*.py`` module's
+    ``specs()`` in file-name order (adding an op family means adding one such module)."""
+    import importlib
+    import pathlib
 
-    return _core_specs() + cnn_specs()
+    specs = _core_specs()
+    for path in sorted(pathlib.Path(__file__).parent.glob("op_registry_*.py")):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        specs += module.specs()
+    return specs
 
 
 def get_spec(name: str) -> OpSpec:

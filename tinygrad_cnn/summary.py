@@ -20,23 +20,9 @@ import numpy as np
 
 from .autograd import no_grad
 from .nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, _BatchNorm
-from .nn.layers import (
-    ELU,
-    GELU,
-    LeakyReLU,
-    Linear,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-)
+from .nn.layers import Linear, Pointwise
 from .nn.module import Module
 from .tensor import Tensor
-
-_ELEMENTWISE = (ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax)
 
 
 def _pair(v: Any) -> tuple[int, int]:
@@ -70,7 +56,7 @@ def layer_flops(module: Module, inp: Tensor, out: Tensor) -> int:
         return n_out * kh * kw
     if isinstance(module, AdaptiveAvgPool2d):
         return int(inp.data.size)
-    if isinstance(module, _ELEMENTWISE):
+    if isinstance(module, Pointwise):
         return n_out
     return 0
 

@@ -1,9 +1,11 @@
 """Tensor: an array plus, when it came from ops on tensors that require grad, the op that made it.
 
-Primitive ops live in ``ops/``. This file holds the Tensor class: construction, properties,
-autograd methods and operators. Its maths methods (elementwise, reductions, the composites such as
-mean = sum / n and softmax, the CNN ops) are in ``_tensor_math.py`` and its shape and indexing
-methods in ``_tensor_shape.py``: mixins, so each file stays one screenful of one concern.
+Primitive ops live in ``ops/``. This file holds the Tensor class itself (construction,
+properties, autograd methods, dtype casts, in-place fills and copies) and the functions that
+join tensors (cat, stack, split, chunk). Its other methods are grouped by what they do, one
+mixin file each: ``_tensor_pointwise.py`` (operators, maths functions, activations),
+``_tensor_reduce.py`` (sum, mean, max, softmax, ...), ``_tensor_movement.py`` (reshape,
+permute, indexing, ...) and ``_tensor_linalg.py`` (matrix products).
 """
 
 from __future__ import annotations
@@ -14,15 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, graph
-from ._tensor_math import TensorMath
-from ._tensor_shape import TensorShape
-from .ops import elementwise as E
-from .ops import matmul as M
-from .ops import movement as V
+from . import autograd, dtypes, graph
+from ._tensor_linalg import LinalgMethods
+from ._tensor_movement import MovementMethods
+from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
+from ._tensor_reduce import ReduceMethods
+from .ops import elementwise, movement
 from .ops._util import normalize_dims
 
-DEFAULT_FLOAT = np.float32
 _hook_ids = itertools.count()
 
 
@@ -44,7 +45,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         if dtype is not None and arr.dtype.kind in "fiub":
             return arr.astype(np.dtype(dtype), copy=False)
         if arr.dtype == np.float64:
-            arr = arr.astype(DEFAULT_FLOAT)
+            arr = arr.astype(dtypes.get_default_dtype())
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
         elif arr.dtype.kind not in "fb":
@@ -57,7 +58,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(TensorMath, TensorShape):
+class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     >>> import tinygrad_cnn as tg
@@ -331,7 +332,7 @@ class Tensor(TensorMath, TensorShape):
             return self
         if dtype.kind not in "fc":
             return Tensor._wrap(self.data.astype(dtype), False)
-        return E.Cast.apply(self, dtype=dtype)
+        return elementwise.Cast.apply(self, dtype=dtype)
 
     to = astype
 
@@ -375,213 +376,7 @@ class Tensor(TensorMath, TensorShape):
         """
         return self.astype(np.bool_)
 
-    # -- operators ------------------------------------------------------------------------
-    def _coerce(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return other
-        if type(other) is float and self.data.dtype.kind == "f":
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype), False)
-        if isinstance(other, (bool, int, float)):
-            if self.dtype.kind == "f":
-                dt = self.dtype
-            elif isinstance(other, float):
-                dt = DEFAULT_FLOAT
-            else:
-                dt = self.dtype
-            return Tensor._wrap(np.asarray(other, dtype=dt), False)
-        return Tensor(other)
-
-    def _binary(self, fn: type[autograd.Function], other: Any, name: str, rev: bool = False):
-        other = self._coerce(other)
-        a, b = (other, self) if rev else (self, other)
-        try:
-            return fn.apply(a, b)
-        except ValueError as e:
-            if "broadcast" not in str(e):
-                raise
-            raise ValueError(
-                f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together "
-                "(dimensions are compared from the right and must be equal or 1)"
-            ) from None
-
-    def __add__(self, o):
-        return self._binary(E.Add, o, "add")
-
-    def __radd__(self, o):
-        return self._binary(E.Add, o, "add", True)
-
-    def __sub__(self, o):
-        return self._binary(E.Sub, o, "sub")
-
-    def __rsub__(self, o):
-        return self._binary(E.Sub, o, "sub", True)
-
-    def __mul__(self, o):
-        return self._binary(E.Mul, o, "mul")
-
-    def __rmul__(self, o):
-        return self._binary(E.Mul, o, "mul", True)
-
-    def __truediv__(self, o):
-        return self._binary(E.Div, o, "div")
-
-    def __rtruediv__(self, o):
-        return self._binary(E.Div, o, "div", True)
-
-    def __pow__(self, o):
-        if isinstance(o, (int, float)) and not isinstance(o, bool):
-            return E.PowScalar.apply(self, exponent=o)
-        return self._binary(E.Pow, o, "pow")
-
-    def __rpow__(self, o):
-        return self._binary(E.Pow, o, "pow", True)
-
-    def __neg__(self):
-        return E.Neg.apply(self)
-
-    def __pos__(self):
-        return self
-
-    def __matmul__(self, o):
-        return self.matmul(o)
-
-    def __rmatmul__(self, o):
-        return self._coerce(o).matmul(self)
-
-    def _compare(self, op: Any, other: Any) -> Tensor:
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(op(self.data, o)), False)
-
-    def __eq__(self, o):  # type: ignore[override]
-        return self._compare(np.equal, o)
-
-    def __ne__(self, o):  # type: ignore[override]
-        return self._compare(np.not_equal, o)
-
-    def __lt__(self, o):
-        return self._compare(np.less, o)
-
-    def __le__(self, o):
-        return self._compare(np.less_equal, o)
-
-    def __gt__(self, o):
-        return self._compare(np.greater, o)
-
-    def __ge__(self, o):
-        return self._compare(np.greater_equal, o)
-
-    def __invert__(self):
-        return Tensor._wrap(~self.data, False)
-
-    def __and__(self, o):
-        return self._compare(np.logical_and, o)
-
-    def __or__(self, o):
-        return self._compare(np.logical_or, o)
-
-    __hash__ = object.__hash__
-
-    def add(self, o):
-        """Elementwise ``self + o`` with broadcasting.
-
-        >>> tg.Tensor([1.0, 2.0]).add(1).tolist()
-        [2.0, 3.0]
-        """
-        return self + o
-
-    def sub(self, o):
-        """Elementwise ``self - o`` with broadcasting.
-
-        >>> tg.Tensor([1.0, 2.0]).sub(1).tolist()
-        [0.0, 1.0]
-        """
-        return self - o
-
-    def mul(self, o):
-        """Elementwise ``self * o`` with broadcasting.
-
-        >>> tg.Tensor([1.0, 2.0]).mul(3).tolist()
-        [3.0, 6.0]
-        """
-        return self * o
-
-    def div(self, o):
-        """Elementwise ``self / o`` with broadcasting.
-
-        >>> tg.Tensor([1.0, 2.0]).div(2).tolist()
-        [0.5, 1.0]
-        """
-        return self / o
-
-    def pow(self, exponent):
-        """``self ** exponent`` (a number or a tensor)."""
-        return self**exponent
-
-    def matmul(self, other: Any) -> Tensor:
-        """Matrix product with numpy's rules: 1-D on either side, 2-D, batched with broadcast."""
-        other = self._coerce(other)
-        a, b = self, other
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
-                f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
-                f"{b.shape}; use * for scalars"
-            )
-        ka = a.shape[-1]
-        kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
-        if ka != kb:
-            raise ValueError(
-                f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dim of the "
-                f"first ({ka}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} dim "
-                f"of the second ({kb})"
-            )
-        try:
-            if a.ndim > 2 or b.ndim > 2:
-                np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(
-                f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
-            ) from None
-        if a.ndim == 1 and b.ndim == 1:
-            return (a * b).sum()
-        if a.ndim == 1:
-            return M.MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
-        if b.ndim == 1:
-            return M.MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
-        return M.MatMul.apply(a, b)
-
-    # -- drawing --------------------------------------------------------------------------
-    def draw(self, *others: Tensor, **options: Any) -> Any:
-        """The computation graph behind this tensor (and ``others``) as a graphviz.Digraph;
-        options as ``tinygrad_cnn.viz.draw_graph`` (params, collapse, show_grad, ...).
-
-        >>> import tinygrad_cnn as tg
-        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
-        >>> "Mul" in (x * 3).sum().draw().source
-        True
-        """
-        from .viz import draw_graph
-
-        return draw_graph(self, *others, **options)
-
-    # -- misc -----------------------------------------------------------------------------
-    def where(self, condition: Any, other: Any) -> Tensor:
-        """``self`` where ``condition`` holds, else ``other``.
-
-        >>> x = tg.Tensor([1.0, -2.0])
-        >>> x.where(x > 0, 0.0).tolist()
-        [1.0, 0.0]
-        """
-        return where(condition, self, other)
-
-    def masked_fill(self, mask: Any, value: float) -> Tensor:
-        """``value`` where ``mask`` is true, else ``self``.
-
-        >>> x = tg.Tensor([1.0, -2.0])
-        >>> x.masked_fill(x < 0, 9.0).tolist()
-        [1.0, 9.0]
-        """
-        return where(mask, value, self)
-
+    # -- in place and copies ---------------------------------------------------------------
     def zero_(self) -> Tensor:
         """Fill with zeros in place (not recorded) and return self.
 
@@ -642,25 +437,6 @@ class _HookHandle:
 # -- free functions on tensors ---------------------------------------------------------------
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """Elementwise ``x if condition else y``; differentiable in x and y.
-
-    >>> import tinygrad_cnn as tg
-    >>> tg.where(tg.Tensor([True, False]), tg.Tensor([1.0, 2.0]), 0.0).tolist()
-    [1.0, 0.0]
-    """
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    ref = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(x)
-    x = ref._coerce(x)
-    y = ref._coerce(y)
-    try:
-        return E.Where.apply(cond.astype(bool, copy=False), x, y)
-    except ValueError:
-        raise ValueError(
-            f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
-        ) from None
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension.
 
@@ -684,7 +460,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}; all "
                 "dimensions but the joined one must match"
             )
-    return V.Cat.apply(*tensors, dim=d)
+    return movement.Cat.apply(*tensors, dim=d)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

@@ -9,6 +9,7 @@
 """
 
 from . import functional, init, utils
+from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
     AdaptiveAvgPool2d,
@@ -28,6 +29,7 @@ from .layers import (
     LeakyReLU,
     Linear,
     LogSoftmax,
+    Pointwise,
     ReLU,
     Sigmoid,
     SiLU,
@@ -37,8 +39,29 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, Parameter, StateDictError
+from .normalization import (
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+)
+from .sparse import CosineSimilarity, Embedding, PairwiseDistance
 
 __all__ = [
+    "MultiheadAttention",
+    "Embedding",
+    "CosineSimilarity",
+    "PairwiseDistance",
+    "BatchNorm3d",
+    "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LayerNorm",
+    "LocalResponseNorm",
     "functional",
     "init",
     "utils",
@@ -70,6 +93,7 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "Pointwise",
     "Flatten",
     "Identity",
     "CrossEntropyLoss",

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,98 +22,37 @@ from ..ops.loss import NLL
 from ..ops.matmul import Linear
 from ..tensor import Tensor, where
 
-# -- activations -------------------------------------------------------------------------------
+# -- activations: the Tensor methods themselves, taking the tensor as ``input`` ---------------
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0).
+def _tensor_method(method: Callable) -> Callable:
+    """``F.name(input, ...)`` as ``input.name(...)``: one implementation, one docstring."""
 
-    >>> F.relu(tg.Tensor([-1.0, 2.0])).tolist()
-    [0.0, 2.0]
-    """
-    return input.relu()
+    @functools.wraps(method)
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{method.__name__}: input must be a Tensor, got {type(input).__name__}; "
+                "wrap arrays with tg.Tensor(...)"
+            )
+        return method(input, *args, **kwargs)
 
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise.
-
-    >>> F.leaky_relu(tg.Tensor([-10.0, 2.0]), 0.1).tolist()
-    [-1.0, 2.0]
-    """
-    return input.leaky_relu(negative_slope)
-
-
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha * (exp(x) - 1) otherwise.
-
-    >>> round(F.elu(tg.Tensor([-1.0])).item(), 4)
-    -0.6321
-    """
-    return input.elu(alpha)
+    sig = inspect.signature(method)
+    params = list(sig.parameters.values())
+    function.__signature__ = sig.replace(parameters=[params[0].replace(name="input")] + params[1:])
+    return function
 
 
-def gelu(input: Tensor) -> Tensor:
-    """x * Phi(x), with the exact (erf) Gaussian CDF, PyTorch's default.
-
-    >>> round(F.gelu(tg.Tensor([1.0])).item(), 4)
-    0.8413
-    """
-    return input.gelu()
-
-
-def silu(input: Tensor) -> Tensor:
-    """x * sigmoid(x).
-
-    >>> round(F.silu(tg.Tensor([1.0])).item(), 4)
-    0.7311
-    """
-    return input.silu()
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)), finite for any x.
-
-    >>> F.sigmoid(tg.Tensor([0.0, 1000.0, -1000.0])).tolist()
-    [0.5, 1.0, 0.0]
-    """
-    return input.sigmoid()
-
-
-def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent.
-
-    >>> F.tanh(tg.Tensor([0.0])).tolist()
-    [0.0]
-    """
-    return input.tanh()
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, linear above ``threshold`` as PyTorch.
-
-    >>> round(F.softplus(tg.Tensor([0.0])).item(), 4), F.softplus(tg.Tensor([30.0])).item()
-    (0.6931, 30.0)
-    """
-    return input.softplus(beta, threshold)
-
-
-def softmax(input: Tensor, dim: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim, stable for large inputs.
-
-    >>> F.softmax(tg.Tensor([[1000.0, 1000.0]]), dim=1).tolist()
-    [[0.5, 0.5]]
-    """
-    return input.softmax(dim)
-
-
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
-    """x - logsumexp(x) along dim.
-
-    >>> p = F.log_softmax(tg.Tensor([[1.0, 2.0, 3.0]]), dim=1)
-    >>> round(float(p.exp().sum().item()), 5)
-    1.0
-    """
-    return input.log_softmax(dim)
+relu = _tensor_method(Tensor.relu)
+leaky_relu = _tensor_method(Tensor.leaky_relu)
+elu = _tensor_method(Tensor.elu)
+gelu = _tensor_method(Tensor.gelu)
+silu = _tensor_method(Tensor.silu)
+sigmoid = _tensor_method(Tensor.sigmoid)
+tanh = _tensor_method(Tensor.tanh)
+softplus = _tensor_method(Tensor.softplus)
+softmax = _tensor_method(Tensor.softmax)
+log_softmax = _tensor_method(Tensor.log_softmax)
 
 
 @composite("pad")
@@ -430,3 +372,29 @@ from .functional_cnn import (  # noqa: E402
     max_pool2d,
     unfold,
 )
+from .functional_norm import (  # noqa: E402
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    normalize,
+)
+
+__all__ += ["layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize"]
+from .functional_attention import scaled_dot_product_attention  # noqa: E402
+from .functional_embed import (  # noqa: E402
+    cosine_similarity,
+    embedding,
+    one_hot,
+    pairwise_distance,
+    pdist,
+)
+
+__all__ += [
+    "scaled_dot_product_attention",
+    "embedding",
+    "one_hot",
+    "cosine_similarity",
+    "pairwise_distance",
+    "pdist",
+]

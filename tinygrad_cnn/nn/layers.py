@@ -123,16 +123,37 @@ class Dropout(Module):
 # -- activations --------------------------------------------------------------------------------
 
 
-class _Activation(Module):
-    def __init__(self, inplace: bool = False) -> None:
+class Pointwise(Module):
+    """A Module that applies one elementwise function with fixed settings: ``forward(x)`` is
+    ``function(x, **settings)``. Each activation below is one of these: its class names the
+    function and its constructor takes PyTorch's arguments. ``inplace`` is accepted for
+    PyTorch compatibility (results are new tensors) and shown in the repr only when true.
+
+    >>> import tinygrad_cnn as tg
+    >>> isinstance(tg.nn.ReLU(), tg.nn.Pointwise), tg.nn.LeakyReLU(0.2)
+    (True, LeakyReLU(negative_slope=0.2))
+    """
+
+    function: Any = None  # set by each subclass: F.relu, F.leaky_relu, ...
+
+    def __init__(self, **settings: Any) -> None:
         super().__init__()
-        self.inplace = inplace  # accepted for PyTorch compatibility; results are never in place
+        self._settings = tuple(settings)
+        for k, v in settings.items():
+            setattr(self, k, v)
+
+    def forward(self, input: Tensor) -> Tensor:
+        kwargs = {k: getattr(self, k) for k in self._settings if k != "inplace"}
+        return type(self).function(input, **kwargs)
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+        parts = [f"{k}={getattr(self, k)!r}" for k in self._settings if k != "inplace"]
+        if getattr(self, "inplace", False):
+            parts.append("inplace=True")
+        return ", ".join(parts)
 
 
-class ReLU(_Activation):
+class ReLU(Pointwise):
     """max(x, 0).
 
     >>> import tinygrad_cnn as tg
@@ -140,11 +161,13 @@ class ReLU(_Activation):
     [0.0, 2.0]
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+    function = F.relu
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(Pointwise):
     """x for x > 0, negative_slope * x otherwise.
 
     >>> import tinygrad_cnn as tg
@@ -152,19 +175,13 @@ class LeakyReLU(Module):
     [-0.10000000149011612, 2.0]
     """
 
+    function = F.leaky_relu
+
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        super().__init__()
-        self.negative_slope = negative_slope
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        super().__init__(negative_slope=negative_slope, inplace=inplace)
 
 
-class ELU(Module):
+class ELU(Pointwise):
     """x for x > 0, alpha * (exp(x) - 1) otherwise.
 
     >>> import tinygrad_cnn as tg
@@ -172,19 +189,13 @@ class ELU(Module):
     -0.6321
     """
 
+    function = F.elu
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        super().__init__(alpha=alpha, inplace=inplace)
 
 
-class GELU(Module):
+class GELU(Pointwise):
     """x * Phi(x); ``approximate='tanh'`` uses the tanh approximation, as PyTorch.
 
     >>> import tinygrad_cnn as tg
@@ -192,23 +203,15 @@ class GELU(Module):
     0.8413
     """
 
+    function = F.gelu
+
     def __init__(self, approximate: str = "none") -> None:
-        super().__init__()
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.approximate == "none":
-            return F.gelu(input)
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1.0)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
+        super().__init__(approximate=approximate)
 
 
-class SiLU(_Activation):
+class SiLU(Pointwise):
     """x * sigmoid(x) (a.k.a. swish).
 
     >>> import tinygrad_cnn as tg
@@ -216,11 +219,13 @@ class SiLU(_Activation):
     0.7311
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+    function = F.silu
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
 
 
-class Sigmoid(Module):
+class Sigmoid(Pointwise):
     """1 / (1 + exp(-x)).
 
     >>> import tinygrad_cnn as tg
@@ -228,11 +233,10 @@ class Sigmoid(Module):
     [0.5]
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.sigmoid(input)
+    function = F.sigmoid
 
 
-class Tanh(Module):
+class Tanh(Pointwise):
     """Hyperbolic tangent.
 
     >>> import tinygrad_cnn as tg
@@ -240,11 +244,10 @@ class Tanh(Module):
     [0.0]
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.tanh(input)
+    function = F.tanh
 
 
-class Softplus(Module):
+class Softplus(Pointwise):
     """log(1 + exp(beta x)) / beta.
 
     >>> import tinygrad_cnn as tg
@@ -252,22 +255,25 @@ class Softplus(Module):
     0.6931
     """
 
+    function = F.softplus
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        super().__init__()
-        self.beta, self.threshold = beta, threshold
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
+        super().__init__(beta=beta, threshold=threshold)
 
 
 def _legacy_softmax_dim(ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
+def _softmax(input: Tensor, dim: int | None) -> Tensor:
+    return F.softmax(input, _legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
+def _log_softmax(input: Tensor, dim: int | None) -> Tensor:
+    return F.log_softmax(input, _legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
+class Softmax(Pointwise):
     """exp(x) / sum(exp(x)) along ``dim``.
 
     >>> import tinygrad_cnn as tg
@@ -275,19 +281,13 @@ class Softmax(Module):
     [[0.25, 0.25, 0.25, 0.25]]
     """
 
+    function = _softmax
+
     def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        dim = _legacy_softmax_dim(input.ndim) if self.dim is None else self.dim
-        return F.softmax(input, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim=dim)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(Pointwise):
     """log(softmax(x)) along ``dim``, computed stably.
 
     >>> import tinygrad_cnn as tg
@@ -295,16 +295,10 @@ class LogSoftmax(Module):
     [[-0.6931471824645996, -0.6931471824645996]]
     """
 
+    function = _log_softmax
+
     def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        dim = _legacy_softmax_dim(input.ndim) if self.dim is None else self.dim
-        return F.log_softmax(input, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim=dim)
 
 
 def _check_positive(name: str, **values: int) -> None:

@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .ops import movement as V
+from .autograd import composite
+from .ops import movement
 from .ops._util import normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
 
 
-class TensorShape:
+class MovementMethods:
     """Shape and indexing methods of Tensor."""
 
     __slots__ = ()
@@ -33,7 +34,7 @@ class TensorShape:
         target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
-        return V.Reshape.apply(self, shape=target)
+        return movement.Reshape.apply(self, shape=target)
 
     def view(self, *shape: Any) -> Tensor:
         """As ``reshape``.
@@ -43,6 +44,7 @@ class TensorShape:
         """
         return self.reshape(*shape)
 
+    @composite("flatten")
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim`` to ``end_dim`` into one.
 
@@ -83,7 +85,7 @@ class TensorShape:
             )
         if dims == tuple(range(self.ndim)):
             return self
-        return V.Permute.apply(self, dims=dims)
+        return movement.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: int = 0, dim1: int = 1) -> Tensor:
         """Swap two dimensions.
@@ -121,7 +123,7 @@ class TensorShape:
                 f"expand: shape {self.shape} cannot be expanded to {target} (only size-1 "
                 "dimensions can grow)"
             ) from None
-        return V.Expand.apply(self, shape=target)
+        return movement.Expand.apply(self, shape=target)
 
     def expand_as(self, other: Tensor) -> Tensor:
         """``expand`` to ``other``'s shape.
@@ -163,7 +165,7 @@ class TensorShape:
         >>> tg.Tensor([1.0, 2.0, 3.0]).flip(0).tolist()
         [3.0, 2.0, 1.0]
         """
-        return V.Flip.apply(self, dims=normalize_dims(dims, self.ndim, "flip"))
+        return movement.Flip.apply(self, dims=normalize_dims(dims, self.ndim, "flip"))
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dimension (like torch.Tensor.repeat)."""
@@ -190,11 +192,11 @@ class TensorShape:
         width = [(0, 0)] * self.ndim
         for i in range(len(pad) // 2):
             width[self.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-        return V.Pad.apply(self, pad_width=tuple(width), value=value)
+        return movement.Pad.apply(self, pad_width=tuple(width), value=value)
 
     def __getitem__(self, idx: Any) -> Tensor:
         try:
-            return V.GetItem.apply(self, idx=_normalize_index(idx, self.shape))
+            return movement.GetItem.apply(self, idx=_normalize_index(idx, self.shape))
         except IndexError as e:
             raise IndexError(f"index: {e} (indexing a tensor of shape {self.shape})") from None
 
@@ -265,7 +267,7 @@ def _normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple:
         idx = (idx,)
     out = []
     for i in idx:
-        if isinstance(i, TensorShape):  # a Tensor used as an index
+        if isinstance(i, MovementMethods):  # a Tensor used as an index
             i = i.data
         if isinstance(i, list):
             i = np.asarray(i)

@@ -1,0 +1,392 @@
+"""Tensor methods that work element by element: arithmetic operators, comparisons, maths
+functions and activations, with numpy's broadcasting.
+
+A mixin of Tensor (tensor.py); the primitives are in ``ops/elementwise.py``, the composite
+activations (gelu, silu, softplus, ...) are written here from them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .autograd import Function, composite
+from .dtypes import get_default_dtype
+from .ops import elementwise
+from .ops._util import const
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tensor import Tensor
+
+
+class PointwiseMethods:
+    """Elementwise operators, maths functions and activations of Tensor."""
+
+    __slots__ = ()
+
+    def _coerce(self, other: Any) -> Tensor:
+        if isinstance(other, PointwiseMethods):
+            return other
+        if type(other) is float and self.data.dtype.kind == "f":
+            return const(np.asarray(other, dtype=self.data.dtype))
+        if isinstance(other, (bool, int, float)):
+            if self.dtype.kind == "f":
+                dt = self.dtype
+            elif isinstance(other, float):
+                dt = get_default_dtype()
+            else:
+                dt = self.dtype
+            return const(np.asarray(other, dtype=dt))
+        return type(self)(other)
+
+    def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
+        other = self._coerce(other)
+        a, b = (other, self) if rev else (self, other)
+        try:
+            return fn.apply(a, b)
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            raise ValueError(
+                f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together "
+                "(dimensions are compared from the right and must be equal or 1)"
+            ) from None
+
+    def __add__(self, o):
+        return self._binary(elementwise.Add, o, "add")
+
+    def __radd__(self, o):
+        return self._binary(elementwise.Add, o, "add", True)
+
+    def __sub__(self, o):
+        return self._binary(elementwise.Sub, o, "sub")
+
+    def __rsub__(self, o):
+        return self._binary(elementwise.Sub, o, "sub", True)
+
+    def __mul__(self, o):
+        return self._binary(elementwise.Mul, o, "mul")
+
+    def __rmul__(self, o):
+        return self._binary(elementwise.Mul, o, "mul", True)
+
+    def __truediv__(self, o):
+        return self._binary(elementwise.Div, o, "div")
+
+    def __rtruediv__(self, o):
+        return self._binary(elementwise.Div, o, "div", True)
+
+    def __pow__(self, o):
+        if isinstance(o, (int, float)) and not isinstance(o, bool):
+            return elementwise.PowScalar.apply(self, exponent=o)
+        return self._binary(elementwise.Pow, o, "pow")
+
+    def __rpow__(self, o):
+        return self._binary(elementwise.Pow, o, "pow", True)
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def _compare(self, op: Any, other: Any) -> Tensor:
+        o = other.data if isinstance(other, PointwiseMethods) else other
+        return const(np.asarray(op(self.data, o)))
+
+    def __eq__(self, o):  # type: ignore[override]
+        return self._compare(np.equal, o)
+
+    def __ne__(self, o):  # type: ignore[override]
+        return self._compare(np.not_equal, o)
+
+    def __lt__(self, o):
+        return self._compare(np.less, o)
+
+    def __le__(self, o):
+        return self._compare(np.less_equal, o)
+
+    def __gt__(self, o):
+        return self._compare(np.greater, o)
+
+    def __ge__(self, o):
+        return self._compare(np.greater_equal, o)
+
+    def __invert__(self):
+        return const(~self.data)
+
+    def __and__(self, o):
+        return self._compare(np.logical_and, o)
+
+    def __or__(self, o):
+        return self._compare(np.logical_or, o)
+
+    __hash__ = object.__hash__
+
+    def add(self, o):
+        """Elementwise ``self + o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).add(1).tolist()
+        [2.0, 3.0]
+        """
+        return self + o
+
+    def sub(self, o):
+        """Elementwise ``self - o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).sub(1).tolist()
+        [0.0, 1.0]
+        """
+        return self - o
+
+    def mul(self, o):
+        """Elementwise ``self * o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).mul(3).tolist()
+        [3.0, 6.0]
+        """
+        return self * o
+
+    def div(self, o):
+        """Elementwise ``self / o`` with broadcasting.
+
+        >>> tg.Tensor([1.0, 2.0]).div(2).tolist()
+        [0.5, 1.0]
+        """
+        return self / o
+
+    def pow(self, exponent):
+        """``self ** exponent`` (a number or a tensor)."""
+        return self**exponent
+
+    # -- elementwise ----------------------------------------------------------------------
+    def neg(self):
+        """Elementwise ``-self``.
+
+        >>> tg.Tensor([1.0, -2.0]).neg().tolist()
+        [-1.0, 2.0]
+        """
+        return -self
+
+    def exp(self):
+        """Elementwise e**x.
+
+        >>> tg.Tensor([0.0]).exp().tolist()
+        [1.0]
+        """
+        return elementwise.Exp.apply(self)
+
+    def log(self):
+        """Elementwise natural logarithm.
+
+        >>> tg.Tensor([1.0]).log().tolist()
+        [0.0]
+        """
+        return elementwise.Log.apply(self)
+
+    def sqrt(self):
+        """Elementwise square root.
+
+        >>> tg.Tensor([4.0, 9.0]).sqrt().tolist()
+        [2.0, 3.0]
+        """
+        return elementwise.Sqrt.apply(self)
+
+    def abs(self):
+        """Elementwise absolute value.
+
+        >>> tg.Tensor([-1.5, 2.0]).abs().tolist()
+        [1.5, 2.0]
+        """
+        return elementwise.Abs.apply(self)
+
+    def reciprocal(self):
+        """Elementwise ``1 / x``.
+
+        >>> tg.Tensor([2.0, 4.0]).reciprocal().tolist()
+        [0.5, 0.25]
+        """
+        return 1.0 / self
+
+    def square(self):
+        """Elementwise ``x ** 2``.
+
+        >>> tg.Tensor([3.0]).square().tolist()
+        [9.0]
+        """
+        return self * self
+
+    def erf(self):
+        """Elementwise error function.
+
+        >>> tg.Tensor([0.0]).erf().tolist()
+        [0.0]
+        """
+        return elementwise.Erf.apply(self)
+
+    def sign(self):
+        """Elementwise sign (-1, 0 or 1); its gradient is zero.
+
+        >>> tg.Tensor([-2.0, 0.0, 3.0]).sign().tolist()
+        [-1.0, 0.0, 1.0]
+        """
+        return const(np.sign(self.data))
+
+    def maximum(self, other):
+        """Elementwise maximum of two tensors (ties split the gradient).
+
+        >>> tg.Tensor([1.0, 5.0]).maximum(tg.Tensor([3.0, 2.0])).tolist()
+        [3.0, 5.0]
+        """
+        return self._binary(elementwise.Maximum, other, "maximum")
+
+    def minimum(self, other):
+        """Elementwise minimum of two tensors (ties split the gradient).
+
+        >>> tg.Tensor([1.0, 5.0]).minimum(tg.Tensor([3.0, 2.0])).tolist()
+        [1.0, 2.0]
+        """
+        return self._binary(elementwise.Minimum, other, "minimum")
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None); ``clip`` is the same.
+
+        >>> tg.Tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
+        [-1.0, 0.5, 1.0]
+        """
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return elementwise.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    # activations
+    def relu(self):
+        """max(x, 0), elementwise.
+
+        >>> tg.Tensor([-1.0, 2.0]).relu().tolist()
+        [0.0, 2.0]
+        """
+        return elementwise.Relu.apply(self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)), elementwise.
+
+        >>> tg.Tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
+        [0.5, 1.0, 0.0]
+        """
+        return elementwise.Sigmoid.apply(self)
+
+    def tanh(self):
+        """Hyperbolic tangent, elementwise.
+
+        >>> tg.Tensor([0.0]).tanh().tolist()
+        [0.0]
+        """
+        return elementwise.Tanh.apply(self)
+
+    @composite("leaky_relu")
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x where x > 0, else negative_slope * x.
+
+        >>> tg.Tensor([-10.0, 2.0]).leaky_relu(0.1).tolist()
+        [-1.0, 2.0]
+        """
+        return elementwise.Where.apply(self.data > 0, self, self * negative_slope)
+
+    @composite("elu")
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """x where x > 0, else alpha * (exp(x) - 1).
+
+        >>> tg.Tensor([0.0, 2.0]).elu().tolist(), round(tg.Tensor([-1.0]).elu().item(), 4)
+        ([0.0, 2.0], -0.6321)
+        """
+        # NOTE: exp of min(x, 0), so the unused branch never overflows into a NaN gradient
+        neg = (self.minimum(0.0).exp() - 1.0) * alpha
+        return elementwise.Where.apply(self.data > 0, self, neg)
+
+    @composite("gelu")
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """x * Phi(x), with Phi the standard normal CDF: exact (erf form, the default) or, with
+        ``approximate='tanh'``, PyTorch's tanh approximation.
+
+        >>> tg.Tensor([0.0]).gelu().tolist(), round(tg.Tensor([1.0]).gelu().item(), 4)
+        ([0.0], 0.8413)
+        >>> round(tg.Tensor([1.0]).gelu(approximate="tanh").item(), 4)
+        0.8412
+        """
+        if approximate == "tanh":
+            inner = (self + self * self * self * 0.044715) * math.sqrt(2.0 / math.pi)
+            return self * 0.5 * (inner.tanh() + 1.0)
+        if approximate != "none":
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        return self * 0.5 * (1.0 + (self * (1.0 / math.sqrt(2.0))).erf())
+
+    @composite("silu")
+    def silu(self) -> Tensor:
+        """x * sigmoid(x) (swish).
+
+        >>> tg.Tensor([0.0]).silu().tolist()
+        [0.0]
+        """
+        return self * self.sigmoid()
+
+    @composite("softplus")
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + exp(beta x)) / beta, linear above ``threshold`` for stability.
+
+        >>> round(tg.Tensor([0.0]).softplus().item(), 4), tg.Tensor([30.0]).softplus().item()
+        (0.6931, 30.0)
+        """
+        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): finite for any z
+        z = self * beta if beta != 1.0 else self
+        soft = z.relu() + ((-z.abs()).exp() + 1.0).log()
+        out = soft / beta if beta != 1.0 else soft
+        return elementwise.Where.apply(z.data > threshold, self, out)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other``.
+
+        >>> x = tg.Tensor([1.0, -2.0])
+        >>> x.where(x > 0, 0.0).tolist()
+        [1.0, 0.0]
+        """
+        return where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where ``mask`` is true, else ``self``.
+
+        >>> x = tg.Tensor([1.0, -2.0])
+        >>> x.masked_fill(x < 0, 9.0).tolist()
+        [1.0, 9.0]
+        """
+        return where(mask, value, self)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Elementwise ``x if condition else y``; differentiable in x and y.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.where(tg.Tensor([True, False]), tg.Tensor([1.0, 2.0]), 0.0).tolist()
+    [1.0, 0.0]
+    """
+    cond = condition.data if _is_tensor(condition) else np.asarray(condition)
+    if not (_is_tensor(x) or _is_tensor(y)):
+        from .tensor import Tensor
+
+        x = Tensor(x)
+    ref = x if _is_tensor(x) else y
+    x = ref._coerce(x)
+    y = ref._coerce(y)
+    try:
+        return elementwise.Where.apply(cond.astype(bool, copy=False), x, y)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, PointwiseMethods)  # every Tensor is one
