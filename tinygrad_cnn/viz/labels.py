@@ -232,7 +232,7 @@ def call_settings(call: CompositeCall) -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, tuple) and isinstance(b, int) and a and all(_same(x, b) for x in a):
+    if isinstance(a, (tuple, list)) and isinstance(b, int) and a and all(_same(x, b) for x in a):
         return True  # stride=(1, 1) is the default stride=1
     try:
         return bool(a == b)
