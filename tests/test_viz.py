@@ -653,6 +653,9 @@ def test_input_is_the_image_once_whether_expanded_or_not():
         images = [lab for lab, _ in nodes.values() if lab.startswith("input\n(2, 1, 8")]
         assert images == ["input\n(2, 1, 8, 8) float32"], expand
         assert "(9, 72)" not in by_title(nodes)  # never the unrecorded im2col matrix as a node
+        (targets,) = [k for k, (lab, _) in nodes.items() if lab == "input\n(2,) int64"]
+        (user,) = [d for s, d, _ in parse(text)[1] if s == targets]  # into cross_entropy / NLL
+        assert nodes[user][0].split("\n")[0] == ("NLL" if expand else "cross_entropy")
 
 
 def test_buffers_are_named_inside_their_module():

@@ -253,6 +253,7 @@ class _Builder:
         self.exposed: set[int] = set()  # leaves some drawn unit takes as an input
         self.modules: list[Any] = []  # modules that ran, first seen first
         self.consumer_module: dict[int, Any] = {}  # constant leaf -> module of its user
+        self.data_args: dict[int, list[Tensor]] = {}  # id(Function) -> integer data inputs
 
     def follows(self, t: Any) -> bool:
         return isinstance(t, Tensor) and (t.requires_grad or not self.backward)
@@ -280,6 +281,18 @@ class _Builder:
         for kind, obj in self.walk.events:
             if kind == "op" and self.unit[id(obj)] is obj and obj.composite is not None:
                 self._find_aliases(obj, consumed)
+                self._find_data_arguments(obj, consumed)
+
+    def _find_data_arguments(self, ctx: Any, consumed: set[int]) -> None:
+        """In an opened composite call, integer tensors handed to a primitive as plain data
+        (cross_entropy's targets) are drawn going into the primitive that gives the result."""
+        call = ctx.composite
+        if call.output is None or call.output is not ctx.output:
+            return
+        for t in call.inputs:
+            if t._ctx is None and id(t) not in consumed and t.data.dtype.kind in "iub":
+                self.data_args.setdefault(id(ctx), []).append(t)
+                self.exposed.add(id(t))
 
     def _find_aliases(self, ctx: Any, consumed: set[int]) -> None:
         """In an opened composite call, a leaf that the call made without recording (its
@@ -345,6 +358,7 @@ class _Builder:
             if last[id(u)] is not obj:
                 continue
             leaves = self.call_inputs(u) if u is not obj else list(obj.inputs)
+            leaves += self.data_args.get(id(obj), [])
             for t in leaves:
                 if self.follows(t) and t._ctx is None:
                     t = self.alias.get(id(t), t)
@@ -365,7 +379,7 @@ class _Builder:
             u = self.unit[id(ctx)]
             dst = self.index[id(u)]
             if u is ctx:
-                for t in ctx.inputs:
+                for t in [*ctx.inputs, *self.data_args.get(id(ctx), [])]:
                     self.add_edge(t, dst, once=False)
                 continue
             if id(u) not in started:  # the call's arguments, in call order
