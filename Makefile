@@ -41,8 +41,9 @@ test: setup lint
 demo: setup
 	$(BIN)/python -m tinygrad_cnn train
 
-# The benchmark suite against PyTorch CPU; writes docs/performance.md. PyTorch is only needed
-# here (a local CPU build: never plain `pip install torch`, which pulls a multi-GB CUDA build).
+# The benchmark suite against PyTorch CPU, each side in its own fresh process (benchmarks/);
+# writes docs/performance.md. PyTorch is only needed here (a local CPU build: never plain
+# `pip install torch`, which pulls a multi-GB CUDA build). Run it on a quiet machine.
 bench: setup
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m benchmarks --markdown docs/performance.md

@@ -12,6 +12,7 @@ forward FLOPs, traced by running one forward pass on zeros (in eval mode, withou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,19 +20,23 @@ from typing import Any
 import numpy as np
 
 from .autograd import no_grad
-from .nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, _BatchNorm
+from .nn.conv import _BatchNorm, _Conv, _ConvTranspose
 from .nn.layers import Linear, Pointwise
 from .nn.module import Module
+from .nn.normalization import GroupNorm, LayerNorm
+from .nn.pooling import (
+    _AdaptiveAvgPoolNd,
+    _AdaptiveMaxPoolNd,
+    _AvgPoolNd,
+    _LPPoolNd,
+    _MaxPoolNd,
+)
 from .tensor import Tensor
-
-
-def _pair(v: Any) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)  # type: ignore[return-value]
 
 
 def layer_flops(module: Module, inp: Tensor, out: Tensor) -> int:
     """Forward FLOPs of one layer call: a multiply-add counts 2; elementwise ops 1 per output
-    element; pooling one per window element; batch norm (eval) 2 per element.
+    element; pooling one per window element; normalization (eval) 2 per element.
 
     >>> conv = nn.Conv2d(1, 2, 3, bias=False)
     >>> x = tg.zeros(1, 1, 5, 5)
@@ -39,26 +44,29 @@ def layer_flops(module: Module, inp: Tensor, out: Tensor) -> int:
     324
     """
     n_out = int(out.data.size)
-    if isinstance(module, Conv2d):
-        kh, kw = module.kernel_size
-        macs = n_out * (module.in_channels // module.groups) * kh * kw
-        return 2 * macs + (n_out if module.bias is not None else 0)
-    if isinstance(module, ConvTranspose2d):
-        kh, kw = module.kernel_size
-        macs = int(inp.data.size) * (module.out_channels // module.groups) * kh * kw
-        return 2 * macs + (n_out if module.bias is not None else 0)
+    bias = n_out if getattr(module, "bias", None) is not None else 0
+    if isinstance(module, _Conv):
+        macs = n_out * (module.in_channels // module.groups) * math.prod(module.kernel_size)
+        return 2 * macs + bias
+    if isinstance(module, _ConvTranspose):
+        per_input = (module.out_channels // module.groups) * math.prod(module.kernel_size)
+        return 2 * int(inp.data.size) * per_input + bias
     if isinstance(module, Linear):
-        return 2 * n_out * module.in_features + (n_out if module.bias is not None else 0)
-    if isinstance(module, _BatchNorm):
+        return 2 * n_out * module.in_features + bias
+    if isinstance(module, (_BatchNorm, LayerNorm, GroupNorm)):
         return 2 * n_out
-    if isinstance(module, (MaxPool2d, AvgPool2d)):
-        kh, kw = _pair(module.kernel_size)
-        return n_out * kh * kw
-    if isinstance(module, AdaptiveAvgPool2d):
+    if isinstance(module, (_MaxPoolNd, _AvgPoolNd, _LPPoolNd)):
+        k = module.kernel_size
+        return n_out * (k ** _spatial_dims(out) if isinstance(k, int) else math.prod(k))
+    if isinstance(module, (_AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd)):
         return int(inp.data.size)
     if isinstance(module, Pointwise):
         return n_out
     return 0
+
+
+def _spatial_dims(out: Tensor) -> int:
+    return max(out.ndim - 2, 1)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ._tensor_linalg import LinalgMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods
-from .ops import elementwise, movement
+from .ops import elementwise, layout, movement
 from .ops._util import normalize_dims
 
 _hook_ids = itertools.count()
@@ -417,10 +417,13 @@ class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods):
     def contiguous(self) -> Tensor:
         """The same values in a C-contiguous array (a copy only where needed).
 
-        >>> tg.zeros(2, 3).T.contiguous().shape
-        (3, 2)
+        >>> t = tg.zeros(2, 3).T
+        >>> t.numpy().flags.c_contiguous, t.contiguous().numpy().flags.c_contiguous
+        (False, True)
         """
-        return self
+        if self.data.flags.c_contiguous:
+            return self
+        return layout.Contiguous.apply(self)
 
 
 autograd.Tensor = Tensor

@@ -12,13 +12,14 @@ from . import functional, init, utils
 from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
-    AdaptiveAvgPool2d,
-    AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
+    Conv1d,
     Conv2d,
+    Conv3d,
+    ConvTranspose1d,
     ConvTranspose2d,
-    MaxPool2d,
+    ConvTranspose3d,
 )
 from .layers import (
     ELU,
@@ -48,9 +49,48 @@ from .normalization import (
     LayerNorm,
     LocalResponseNorm,
 )
+from .padding import *  # noqa: F403 (the 15 padding Modules)
+from .padding import __all__ as _padding_all
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+)
 from .sparse import CosineSimilarity, Embedding, PairwiseDistance
 
 __all__ = [
+    "Conv1d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose3d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "AvgPool1d",
+    "AvgPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "MaxPool1d",
+    "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "MultiheadAttention",
     "Embedding",
     "CosineSimilarity",
@@ -103,3 +143,5 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
 ]
+
+__all__ += _padding_all

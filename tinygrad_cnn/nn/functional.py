@@ -55,21 +55,6 @@ softmax = _tensor_method(Tensor.softmax)
 log_softmax = _tensor_method(Tensor.log_softmax)
 
 
-@composite("pad")
-def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad with a constant, sizes in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
-
-    >>> F.pad(tg.ones(1, 2), (1, 2), value=0.5).tolist()
-    [[0.5, 1.0, 1.0, 0.5, 0.5]]
-    """
-    if mode != "constant":
-        raise ValueError(
-            f"pad: only mode='constant' is supported, got mode={mode!r} (input shape "
-            f"{input.shape}); pad with a constant value instead"
-        )
-    return input.pad(pad, value=0.0 if value is None else value)
-
-
 @composite("linear")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, with weight of shape (out_features, in_features).
@@ -341,7 +326,6 @@ __all__ = [
     "softplus",
     "softmax",
     "log_softmax",
-    "pad",
     "linear",
     "nll_loss",
     "cross_entropy",
@@ -350,28 +334,12 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "where",
-    "conv2d",
-    "conv_transpose2d",
-    "max_pool2d",
-    "avg_pool2d",
-    "adaptive_avg_pool2d",
-    "batch_norm",
-    "dropout",
-    "unfold",
-    "fold",
 ]
 
-from .functional_cnn import (  # noqa: E402
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    batch_norm,
-    conv2d,
-    conv_transpose2d,
-    dropout,
-    fold,
-    max_pool2d,
-    unfold,
-)
+from . import functional_cnn as _cnn  # noqa: E402
+from .functional_cnn import *  # noqa: E402, F403
+
+__all__ += _cnn.__all__
 from .functional_norm import (  # noqa: E402
     group_norm,
     instance_norm,

@@ -51,7 +51,6 @@ class LayerNorm(Module):
         )
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self._bias = bool(bias)
         if elementwise_affine:
             self.weight = Parameter(creation.ones(*self.normalized_shape))
             if bias:
@@ -68,7 +67,7 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
-            f"elementwise_affine={self.elementwise_affine}, bias={self._bias}"
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
 
 
@@ -97,7 +96,7 @@ class GroupNorm(Module):
                 f"GroupNorm: num_channels {num_channels} must be divisible by num_groups "
                 f"{num_groups}"
             )
-        self.eps, self.affine, self._bias = eps, affine, bool(bias)
+        self.eps, self.affine = eps, affine
         if affine:
             self.weight = Parameter(creation.ones(num_channels))
             if bias:
@@ -114,7 +113,7 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-            f"bias={self._bias}"
+            f"bias={self.bias is not None}"
         )
 
 
@@ -130,8 +129,10 @@ class _InstanceNorm(_BatchNorm):
         momentum: float = 0.1,
         affine: bool = False,
         track_running_stats: bool = False,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
