@@ -542,7 +542,8 @@ def _library_module(m: Module) -> bool:
     """A layer of this library (whose forward takes a Tensor first), not a user's Module."""
     cls = type(m)
     layer = cls.__module__.startswith("tinygrad_cnn.nn.") and cls.forward is not Module.forward
-    return layer and cls.__module__ != "tinygrad_cnn.nn.containers"  # a container passes it on
+    # a container passes its input on; a loss checks its own (naming the functional form)
+    return layer and cls.__module__ not in ("tinygrad_cnn.nn.containers", "tinygrad_cnn.nn.loss")
 
 
 def _name_the_module(e: BaseException, name: str) -> None:
