@@ -131,3 +131,38 @@ __all__ += [
     "CosineEmbeddingLoss",
     "TripletMarginLoss",
 ]
+from .layers import (  # noqa: E402
+    AlphaDropout,
+    ChannelShuffle,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+    Fold,
+    Unflatten,
+    Unfold,
+)
+from .resample import (  # noqa: E402
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+
+__all__ += [
+    "Unflatten",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "ChannelShuffle",
+    "Fold",
+    "Unfold",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+]

@@ -1,0 +1,222 @@
+"""Registry specs of the resampling functions (interpolate in every mode, pixel_shuffle,
+pixel_unshuffle, channel_shuffle, grid_sample, affine_grid). The numpy references compute each
+output element from its definition with explicit loops, independently of the per-axis matrices
+the implementation uses."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .op_registry import OpSpec, Sample, _rng
+
+
+def _source(dst, n_in, n_out, align_corners, clamp):
+    if align_corners:
+        return dst * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    src = (dst + 0.5) * n_in / n_out - 0.5
+    return max(src, 0.0) if clamp else src
+
+
+def _taps_linear(dst, n_in, n_out, align_corners):
+    src = _source(dst, n_in, n_out, align_corners, True)
+    i0 = min(int(math.floor(src)), n_in - 1)
+    lam = src - i0
+    return [(i0, 1 - lam), (min(i0 + 1, n_in - 1), lam)]
+
+
+def _cubic(t, a=-0.75):
+    t = abs(t)
+    if t <= 1:
+        return (a + 2) * t**3 - (a + 3) * t**2 + 1
+    return a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a if t < 2 else 0.0
+
+
+def _taps_cubic(dst, n_in, n_out, align_corners):
+    src = _source(dst, n_in, n_out, align_corners, False)
+    i = math.floor(src)
+    return [(min(max(j, 0), n_in - 1), _cubic(src - j)) for j in range(i - 1, i + 3)]
+
+
+def _taps_nearest(dst, n_in, n_out, exact):
+    return [(min(int(math.floor((dst + 0.5 * exact) * n_in / n_out)), n_in - 1), 1.0)]
+
+
+def _resize_ref(x, size, taps):
+    """Separable resampling: out[..., o1, o2] = sum over taps of w1 w2 x[..., i1, i2]."""
+    spatial = x.shape[2:]
+    out = np.zeros(x.shape[:2] + tuple(size))
+    for o in itertools.product(*[range(s) for s in size]):
+        per_axis = [taps(d, n_in, n_out) for d, n_in, n_out in zip(o, spatial, size)]
+        for combo in itertools.product(*per_axis):
+            idx = tuple(i for i, _ in combo)
+            out[(...,) + o] += np.prod([w for _, w in combo]) * x[(...,) + idx]
+    return out
+
+
+def _interp_ref(x, size, mode, align_corners=None):
+    ac = bool(align_corners)
+    taps = {
+        "nearest": lambda d, i, o: _taps_nearest(d, i, o, False),
+        "nearest-exact": lambda d, i, o: _taps_nearest(d, i, o, True),
+        "bicubic": lambda d, i, o: _taps_cubic(d, i, o, ac),
+    }.get(mode, lambda d, i, o: _taps_linear(d, i, o, ac))
+    return _resize_ref(x, size, taps)
+
+
+def _pixel_shuffle_ref(x, r):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c // (r * r), h * r, w * r))
+    for ch, y, z in itertools.product(range(c), range(h), range(w)):
+        oc, sub = divmod(ch, r * r)
+        out[:, oc, y * r + sub // r, z * r + sub % r] = x[:, ch, y, z]
+    return out
+
+
+def _pixel_unshuffle_ref(x, r):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c * r * r, h // r, w // r))
+    for ch, i, j in itertools.product(range(c), range(r), range(r)):
+        out[:, ch * r * r + i * r + j] = x[:, ch, i::r, j::r]
+    return out
+
+
+def _channel_shuffle_ref(x, g):
+    c = x.shape[1]
+    order = [(i % g) * (c // g) + i // g for i in range(c)]
+    return x[:, order]
+
+
+def _grid_sample_ref(x, grid, mode, align_corners):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c) + grid.shape[1:3])
+    for b, i, j in itertools.product(range(n), *map(range, grid.shape[1:3])):
+        gx, gy = grid[b, i, j]
+        fx = (gx + 1) / 2 * (w - 1) if align_corners else ((gx + 1) * w - 1) / 2
+        fy = (gy + 1) / 2 * (h - 1) if align_corners else ((gy + 1) * h - 1) / 2
+        if mode == "nearest":
+            taps = [(round(fy), round(fx), 1.0)]
+        else:
+            x0, y0 = math.floor(fx), math.floor(fy)
+            taps = [
+                (y0 + dy, x0 + dx, (1 - abs(fy - y0 - dy)) * (1 - abs(fx - x0 - dx)))
+                for dy in (0, 1)
+                for dx in (0, 1)
+            ]
+        for yy, xx, wt in taps:
+            if 0 <= yy < h and 0 <= xx < w:
+                out[b, :, i, j] += wt * x[b, :, yy, xx]
+    return out
+
+
+def _affine_grid_ref(theta, size, align_corners):
+    def coords(k):
+        return np.linspace(-1, 1, k) if align_corners else (np.arange(k) * 2 + 1) / k - 1
+
+    n, _, h, w = size
+    out = np.zeros((n, h, w, 2))
+    for b, i, j in itertools.product(range(n), range(h), range(w)):
+        out[b, i, j] = theta[b] @ np.array([coords(w)[j], coords(h)[i], 1.0])
+    return out
+
+
+def _interp_specs(F, r) -> list[OpSpec]:
+    x1, x2 = r.standard_normal((1, 2, 4)), r.standard_normal((2, 1, 3, 4))
+    x3 = r.standard_normal((1, 1, 2, 3, 2))
+    cases = [
+        (x1, (7,), "linear", False),
+        (x1, (3,), "linear", True),
+        (x1, (6,), "nearest", None),
+        (x2, (5, 3), "bilinear", False),
+        (x2, (2, 6), "bilinear", True),
+        (x2, (5, 7), "bicubic", False),
+        (x2, (4, 5), "bicubic", True),
+        (x2, (5, 6), "nearest-exact", None),
+        (x3, (3, 4, 3), "trilinear", False),
+    ]
+    return [
+        OpSpec(
+            "interpolate",
+            lambda x, size, mode, ac: F.interpolate(x, size, mode=mode, align_corners=ac),
+            _interp_ref,
+            [Sample(c, note=f"{c[2]}, align_corners={c[3]}") for c in cases],
+        ),
+        OpSpec(
+            "interpolate_scale_factor",
+            lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+            lambda x: _interp_ref(x, (6, 8), "bilinear"),
+            [Sample((x2,))],
+        ),
+    ]
+
+
+def _shuffle_specs(F, r) -> list[OpSpec]:
+    x = r.standard_normal((2, 8, 2, 3))
+    return [
+        OpSpec(
+            "pixel_shuffle",
+            lambda x: F.pixel_shuffle(x, 2),
+            lambda x: _pixel_shuffle_ref(x, 2),
+            [Sample((x,))],
+        ),
+        OpSpec(
+            "pixel_unshuffle",
+            lambda x: F.pixel_unshuffle(x, 2),
+            lambda x: _pixel_unshuffle_ref(x, 2),
+            [Sample((r.standard_normal((2, 2, 4, 6)),))],
+        ),
+        OpSpec(
+            "channel_shuffle",
+            lambda x: F.channel_shuffle(x, 4),
+            lambda x: _channel_shuffle_ref(x, 4),
+            [Sample((x,))],
+        ),
+    ]
+
+
+def _off_integer(grid, h, w, align_corners, gap=0.08):
+    """Move normalized grid points whose pixel coordinates fall near an integer (a kink of
+    bilinear sampling) or a half-integer (a jump of nearest sampling) off it."""
+    out = grid.copy()
+    for k, size in ((0, w), (1, h)):
+        g = out[..., k]
+        f = (g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2
+        frac = f * 2 - np.floor(f * 2)
+        f = np.where(frac < gap, f + gap, np.where(frac > 1 - gap, f - gap, f))
+        out[..., k] = f * 2 / (size - 1) - 1 if align_corners else (2 * f + 1) / size - 1
+    return out
+
+
+def _grid_specs(F, r) -> list[OpSpec]:
+    x = r.standard_normal((2, 2, 3, 4))
+    g = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, False)
+    g_ac = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, True)
+    theta = r.standard_normal((2, 2, 3))
+    return [
+        OpSpec(
+            "grid_sample",
+            lambda x, g, mode, ac: F.grid_sample(x, g, mode=mode, align_corners=ac),
+            _grid_sample_ref,
+            [
+                Sample((x, g, "bilinear", False)),
+                Sample((x, g_ac, "bilinear", True)),
+                Sample((x, g, "nearest", False), diff=(True, False, False, False)),
+            ],
+            kinky=True,
+        ),
+        OpSpec(
+            "affine_grid",
+            lambda t, size, ac: F.affine_grid(t, size, align_corners=ac),
+            _affine_grid_ref,
+            [Sample((theta, (2, 1, 3, 4), False)), Sample((theta, (2, 3, 2, 3), True))],
+        ),
+    ]
+
+
+def specs() -> list[OpSpec]:
+    from .nn import functional as F
+
+    r = _rng(51)
+    return _interp_specs(F, r) + _shuffle_specs(F, r) + _grid_specs(F, r)
