@@ -198,3 +198,66 @@ def test_modules_match_pytorch(name, kwargs, arrays):
     ref = theirs(*[torch.tensor(a) for a in arrays])
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, atol=1e-12)
     assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+# -- CTC -----------------------------------------------------------------------------------------
+
+CTC_TARGETS = np.array([[1, 2, 2, 3], [3, 1, 1, 1], [4, 4, 4, 4], [2, 1, 1, 1]])
+CTC_TARGET_LENGTHS = np.array([3, 2, 4, 0])
+CTC_INPUT_LENGTHS = np.array([7, 5, 7, 3])  # 4 4 4 4 needs 7 steps
+
+
+def test_ctc_closed_form_and_errors():
+    # T=2, uniform over {blank, a}: target "a" has paths (a,a), (a,_), (_,a): p = 3/4
+    logp = tg.zeros(2, 1, 2) - np.log(2.0)
+    loss = F.ctc_loss(logp, tg.Tensor([[1]]), [2], [1], reduction="none")
+    np.testing.assert_allclose(loss.numpy(), [-np.log(0.75)], rtol=1e-6)
+    assert F.ctc_loss(logp, tg.Tensor([[1, 1]]), [2], [2], reduction="sum").item() == np.inf
+    assert nn.CTCLoss(zero_infinity=True)(logp, tg.Tensor([[1, 1]]), [2], [2]).item() == 0.0
+    with pytest.raises(RuntimeError, match=r"ctc_loss: input_lengths \[3\] must lie in \[0, 2\]"):
+        F.ctc_loss(logp, tg.Tensor([[1]]), [3], [1])
+    with pytest.raises(ValueError, match="other than blank=0"):
+        F.ctc_loss(logp, tg.Tensor([[0]]), [2], [1])
+    with pytest.raises(TypeError, match="targets must hold integers"):
+        F.ctc_loss(logp, tg.Tensor([[1.0]]), [2], [1])
+    with pytest.raises(ValueError, match=r"log_probs must be \(T, N, C\)"):
+        F.ctc_loss(tg.zeros(2), tg.Tensor([1]), [2], [1])
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_matches_pytorch_through_log_softmax(reduction, concatenated):
+    torch = _torch()
+    x = _x(7, 4, 5, seed=4)
+    targets = CTC_TARGETS
+    if concatenated:
+        targets = np.concatenate([t[:k] for t, k in zip(CTC_TARGETS, CTC_TARGET_LENGTHS)])
+    ours, theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    args = (targets, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS)
+    out = F.ctc_loss(ours.log_softmax(2), *[tg.Tensor(a) for a in args], reduction=reduction)
+    ref = torch.nn.functional.ctc_loss(
+        theirs.log_softmax(2), *[torch.tensor(a) for a in args], reduction=reduction
+    )
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10)
+    g = np.random.default_rng(2).standard_normal(ref.shape)
+    out.backward(tg.Tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_ctc_unbatched_and_zero_infinity_match_pytorch():
+    torch = _torch()
+    lp = _x(5, 1, 4, seed=5)
+    lp = lp - np.log(np.exp(lp).sum(-1, keepdims=True))
+    out = nn.CTCLoss(blank=3)(tg.Tensor(lp[:, 0]), tg.Tensor([1, 0, 0]), [5], [3])
+    ref = torch.nn.CTCLoss(blank=3)(
+        torch.tensor(lp[:, 0]), torch.tensor([1, 0, 0]), torch.tensor([5]), torch.tensor([3])
+    )
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10)
+    targets = tg.Tensor([[1, 1, 1]])  # needs 5 steps, has 3: impossible
+    zi = F.ctc_loss(tg.Tensor(lp[:3]), targets, [3], [3], zero_infinity=True, reduction="none")
+    ref_zi = torch.nn.functional.ctc_loss(
+        torch.tensor(lp[:3]), torch.tensor([[1, 1, 1]]), [3], [3], zero_infinity=True,
+        reduction="none",
+    )  # fmt: skip
+    np.testing.assert_allclose(zi.numpy(), ref_zi.numpy())

@@ -4,6 +4,7 @@ differences away from the kinks (|d| = beta, margins at 0) so finite differences
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -188,8 +189,35 @@ def _specs_margin(F, r) -> list[OpSpec]:
     ]
 
 
+def _ctc_ref(x, targets, input_lengths, target_lengths):
+    """Mean over the batch of -log(sum of the probabilities of every alignment), enumerating
+    all label paths; each loss divided by its target length."""
+    p = np.exp(x - np.log(np.exp(x).sum(-1, keepdims=True)))
+    losses = []
+    for n, (t_n, l_n) in enumerate(zip(input_lengths, target_lengths)):
+        total = 0.0
+        for path in itertools.product(range(x.shape[2]), repeat=int(t_n)):
+            merged = [c for i, c in enumerate(path) if i == 0 or c != path[i - 1]]
+            if [c for c in merged if c != 0] == list(targets[n][:l_n]):
+                total += np.prod([p[t, n, c] for t, c in enumerate(path)])
+        losses.append(-np.log(total) / max(l_n, 1))
+    return np.mean(losses)
+
+
+def _specs_ctc(F, r) -> list[OpSpec]:
+    targets, in_len, tgt_len = np.array([[1, 1], [2, 1]]), [4, 3], [2, 1]
+    return [
+        OpSpec(
+            "ctc_loss",
+            lambda x: F.ctc_loss(x.log_softmax(2), targets, in_len, tgt_len),
+            lambda x: _ctc_ref(x, targets, in_len, tgt_len),
+            [Sample((r.standard_normal((4, 2, 3)),), note="repeated label needs a blank")],
+        )
+    ]
+
+
 def specs() -> list[OpSpec]:
     from .nn import functional as F
 
     r = _rng(41)
-    return _specs_regression(F, r) + _specs_margin(F, r)
+    return _specs_regression(F, r) + _specs_margin(F, r) + _specs_ctc(F, r)

@@ -106,6 +106,7 @@ __all__ = [
 
 from .loss import (  # noqa: E402
     CosineEmbeddingLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -130,6 +131,7 @@ __all__ += [
     "MultiLabelSoftMarginLoss",
     "CosineEmbeddingLoss",
     "TripletMarginLoss",
+    "CTCLoss",
 ]
 from .layers import (  # noqa: E402
     AlphaDropout,

@@ -454,3 +454,6 @@ __all__ += [
     "grid_sample",
     "affine_grid",
 ]
+from .functional_ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]
