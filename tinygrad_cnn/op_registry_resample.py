@@ -89,13 +89,26 @@ def _channel_shuffle_ref(x, g):
     return x[:, order]
 
 
-def _grid_sample_ref(x, grid, mode, align_corners):
+def _fold_into(f, size, align_corners, padding_mode):
+    """A pixel coordinate moved inside the image as padding_mode says ('zeros': unchanged)."""
+    if padding_mode == "reflection":
+        lo, hi = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+        while not lo <= f <= hi:  # mirror at whichever edge it crossed
+            f = 2 * lo - f if f < lo else 2 * hi - f
+    return f if padding_mode == "zeros" else min(max(f, 0.0), size - 1.0)
+
+
+def _grid_sample_ref(x, grid, mode, align_corners, padding_mode="zeros"):
     n, c, h, w = x.shape
     out = np.zeros((n, c) + grid.shape[1:3])
     for b, i, j in itertools.product(range(n), *map(range, grid.shape[1:3])):
         gx, gy = grid[b, i, j]
         fx = (gx + 1) / 2 * (w - 1) if align_corners else ((gx + 1) * w - 1) / 2
         fy = (gy + 1) / 2 * (h - 1) if align_corners else ((gy + 1) * h - 1) / 2
+        fx, fy = (
+            _fold_into(fx, w, align_corners, padding_mode),
+            _fold_into(fy, h, align_corners, padding_mode),
+        )
         if mode == "nearest":
             taps = [(round(fy), round(fx), 1.0)]
         else:
@@ -193,13 +206,18 @@ def _grid_specs(F, r) -> list[OpSpec]:
     x = r.standard_normal((2, 2, 3, 4))
     g = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, False)
     g_ac = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, True)
+    g_far = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), 3, 4, False)
+    g_far_ac = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), 3, 4, True)
     theta = r.standard_normal((2, 2, 3))
     return [
         OpSpec(
             "grid_sample",
-            lambda x, g, mode, ac: F.grid_sample(x, g, mode=mode, align_corners=ac),
+            lambda x, g, mode, ac, **k: F.grid_sample(x, g, mode=mode, align_corners=ac, **k),
             _grid_sample_ref,
             [
+                Sample((x, g_far, "bilinear", False), {"padding_mode": "reflection"}),
+                Sample((x, g_far_ac, "bilinear", True), {"padding_mode": "reflection"}),
+                Sample((x, g_far, "bilinear", True), {"padding_mode": "border"}),
                 Sample((x, g, "bilinear", False)),
                 Sample((x, g_ac, "bilinear", True)),
                 Sample((x, g, "nearest", False), diff=(True, False, False, False)),

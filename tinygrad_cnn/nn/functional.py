@@ -439,6 +439,9 @@ from .functional_resample import (  # noqa: E402
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
 
 __all__ += [
@@ -448,6 +451,9 @@ __all__ += [
     "alpha_dropout",
     "feature_alpha_dropout",
     "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",

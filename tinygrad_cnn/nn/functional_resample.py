@@ -207,6 +207,39 @@ def interpolate(
     return out
 
 
+def upsample(
+    input: Tensor,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """Deprecated alias of ``interpolate`` (kept because PyTorch keeps it).
+
+    >>> F.upsample(tg.ones(1, 1, 2), scale_factor=2).shape
+    (1, 1, 4)
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='nearest')``.
+
+    >>> F.upsample_nearest(tg.ones(1, 1, 2, 2), size=3).shape
+    (1, 1, 3, 3)
+    """
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``.
+
+    >>> F.upsample_bilinear(tg.Tensor([[[[0.0, 1.0]]]]), size=(1, 3)).tolist()
+    [[[[0.0, 0.5, 1.0]]]]
+    """
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 def _shuffle_check(op: str, x: Tensor, factor: Any, name: str) -> int:
     if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor <= 0:
         raise ValueError(f"{op}: {name} must be a positive int, got {factor!r}")
@@ -290,6 +323,22 @@ def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
     return ((coord + 1.0) * size - 1.0) * 0.5
 
 
+def _reflect(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """Mirror coordinates into [0, size - 1] (pixel centres) or [-0.5, size - 0.5] (edges):
+    piecewise a * coord + b with a = +-1, so the gradient flows (with its sign)."""
+    low, span = (0.0, size - 1.0) if align_corners else (-0.5, float(size))
+    c = coord.data
+    if span <= 0:
+        return coord * 0.0
+    dist = np.abs(c - low)
+    flips = np.floor(dist / span)
+    extra = dist - flips * span
+    odd = flips % 2 == 1
+    mirrored = np.where(odd, span - extra, extra) + low
+    a = np.where(c >= low, 1.0, -1.0) * np.where(odd, -1.0, 1.0)
+    return coord * const(a.astype(c.dtype)) + const((mirrored - a * c).astype(c.dtype))
+
+
 def _gather(x: Tensor, iy: np.ndarray, ix: np.ndarray) -> tuple[Tensor, np.ndarray]:
     """x[n, :, iy, ix] as (N, Ho, Wo, C), with out-of-range corners clamped and flagged."""
     n, _, h, w = x.shape
@@ -303,8 +352,10 @@ def _check_grid_args(x: Tensor, g: Tensor, mode: str, padding_mode: str) -> None
     op = "grid_sample"
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
-    if padding_mode not in ("zeros", "border"):
-        raise ValueError(f"{op}: padding_mode must be 'zeros' or 'border', got {padding_mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
+        )
     if x.ndim != 4 or g.ndim != 4 or g.shape[-1] != 2:
         raise ResampleError(
             f"{op}: expected a 4-D input (N, C, H, W) and a grid (N, H_out, W_out, 2), got "
@@ -327,7 +378,8 @@ def grid_sample(
 ) -> Tensor:
     """Sample (N, C, H, W) at the normalized (x, y) locations of ``grid`` (N, H_out, W_out, 2),
     where -1 and 1 are the edges of the image (pixel centres with ``align_corners``);
-    ``padding_mode`` 'zeros' reads zeros outside, 'border' the nearest edge pixel.
+    ``padding_mode`` 'zeros' reads zeros outside, 'border' the nearest edge pixel,
+    'reflection' the image mirrored at its border.
 
     >>> x = tg.Tensor([[[[1.0, 3.0]]]])
     >>> F.grid_sample(x, tg.Tensor([[[[0.0, 0.0]]]]), align_corners=True).tolist()
@@ -338,7 +390,9 @@ def grid_sample(
     h, w = x.shape[2:]
     corners = bool(align_corners)
     gx, gy = _unnormalize(g[..., 0], w, corners), _unnormalize(g[..., 1], h, corners)
-    if padding_mode == "border":
+    if padding_mode == "reflection":
+        gx, gy = _reflect(gx, w, corners), _reflect(gy, h, corners)
+    if padding_mode != "zeros":
         gx, gy = gx.clamp(0, w - 1), gy.clamp(0, h - 1)
     if mode == "nearest":
         picked, valid = _gather(x, np.rint(gy.data).astype(np.int64), np.rint(gx.data).astype(int))
@@ -396,6 +450,9 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
 
 __all__ = [
     "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",
