@@ -78,6 +78,8 @@ def test_grid_sample_identity_and_errors():
         F.grid_sample(x, grid, padding_mode="circular")
     with pytest.raises(RuntimeError, match="same batch size"):
         F.grid_sample(x, grid[:1])
+    with pytest.raises(RuntimeError, match=r"with \(N, D_out, H_out, W_out, 3\); got input"):
+        F.grid_sample(x, tg.zeros(2, 1, 1, 1, 3))
     with pytest.raises(ValueError, match=r"affine_grid: expected a batch of 2-D affine matrices"):
         F.affine_grid(eye, (3, 1, 4, 4))
 
@@ -197,6 +199,19 @@ def test_grid_sample_matches_pytorch(mode, padding_mode, align_corners):
         lambda x, g: F.grid_sample(x, g, **kw),
         lambda x, g: torch.nn.functional.grid_sample(x, g, **kw),
         [_x(2, 3, 4, 5), grid],
+    )
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
+def test_grid_sample_volumes_match_pytorch(mode, padding_mode):
+    torch = _torch()
+    grid = np.random.default_rng(2).uniform(-1.6, 1.6, (2, 2, 3, 2, 3))
+    kw = {"mode": mode, "padding_mode": padding_mode, "align_corners": False}
+    _compare(
+        lambda x, g: F.grid_sample(x, g, **kw),
+        lambda x, g: torch.nn.functional.grid_sample(x, g, **kw),
+        [_x(2, 2, 3, 4, 5), grid],
     )
 
 

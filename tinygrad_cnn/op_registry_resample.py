@@ -99,28 +99,30 @@ def _fold_into(f, size, align_corners, padding_mode):
 
 
 def _grid_sample_ref(x, grid, mode, align_corners, padding_mode="zeros"):
-    n, c, h, w = x.shape
-    out = np.zeros((n, c) + grid.shape[1:3])
-    for b, i, j in itertools.product(range(n), *map(range, grid.shape[1:3])):
-        gx, gy = grid[b, i, j]
-        fx = (gx + 1) / 2 * (w - 1) if align_corners else ((gx + 1) * w - 1) / 2
-        fy = (gy + 1) / 2 * (h - 1) if align_corners else ((gy + 1) * h - 1) / 2
-        fx, fy = (
-            _fold_into(fx, w, align_corners, padding_mode),
-            _fold_into(fy, h, align_corners, padding_mode),
-        )
-        if mode == "nearest":
-            taps = [(round(fy), round(fx), 1.0)]
-        else:
-            x0, y0 = math.floor(fx), math.floor(fy)
-            taps = [
-                (y0 + dy, x0 + dx, (1 - abs(fy - y0 - dy)) * (1 - abs(fx - x0 - dx)))
-                for dy in (0, 1)
-                for dx in (0, 1)
+    sizes = x.shape[2:]
+    k = len(sizes)
+    out = np.zeros(x.shape[:2] + grid.shape[1:-1])
+    for b in range(x.shape[0]):
+        for o in itertools.product(*map(range, grid.shape[1:-1])):
+            g = grid[(b,) + o][::-1]  # the grid lists x, y (, z): reverse to the axes' order
+            f = [
+                (gi + 1) / 2 * (n - 1) if align_corners else ((gi + 1) * n - 1) / 2
+                for gi, n in zip(g, sizes)
             ]
-        for yy, xx, wt in taps:
-            if 0 <= yy < h and 0 <= xx < w:
-                out[b, :, i, j] += wt * x[b, :, yy, xx]
+            f = [_fold_into(fi, n, align_corners, padding_mode) for fi, n in zip(f, sizes)]
+            if mode == "nearest":
+                taps = [(tuple(round(fi) for fi in f), 1.0)]
+            else:
+                taps = [
+                    (
+                        tuple(math.floor(fi) + c for fi, c in zip(f, corner)),
+                        np.prod([1 - abs(fi - math.floor(fi) - c) for fi, c in zip(f, corner)]),
+                    )
+                    for corner in itertools.product((0, 1), repeat=k)
+                ]
+            for idx, wt in taps:
+                if all(0 <= i < n for i, n in zip(idx, sizes)):
+                    out[(b, slice(None)) + o] += wt * x[(b, slice(None)) + idx]
     return out
 
 
@@ -189,11 +191,12 @@ def _shuffle_specs(F, r) -> list[OpSpec]:
     ]
 
 
-def _off_integer(grid, h, w, align_corners, gap=0.08):
+def _off_integer(grid, sizes, align_corners, gap=0.08):
     """Move normalized grid points whose pixel coordinates fall near an integer (a kink of
-    bilinear sampling) or a half-integer (a jump of nearest sampling) off it."""
+    bilinear sampling) or a half-integer (a jump of nearest sampling) off it. ``sizes`` are
+    the image sizes in the grid's order: (W, H) or (W, H, D)."""
     out = grid.copy()
-    for k, size in ((0, w), (1, h)):
+    for k, size in enumerate(sizes):
         g = out[..., k]
         f = (g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2
         frac = f * 2 - np.floor(f * 2)
@@ -204,10 +207,13 @@ def _off_integer(grid, h, w, align_corners, gap=0.08):
 
 def _grid_specs(F, r) -> list[OpSpec]:
     x = r.standard_normal((2, 2, 3, 4))
-    g = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, False)
-    g_ac = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), 3, 4, True)
-    g_far = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), 3, 4, False)
-    g_far_ac = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), 3, 4, True)
+    g = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), (4, 3), False)
+    g_ac = _off_integer(r.uniform(-1.2, 1.2, (2, 3, 2, 2)), (4, 3), True)
+    g_far = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), (4, 3), False)
+    g_far_ac = _off_integer(r.uniform(-3.0, 3.0, (2, 3, 2, 2)), (4, 3), True)
+    vol = r.standard_normal((1, 2, 2, 3, 2))
+    g_vol = r.uniform(-1.2, 1.2, (1, 2, 1, 2, 3))
+    g_vol = _off_integer(g_vol, (2, 3, 2), False)
     theta = r.standard_normal((2, 2, 3))
     return [
         OpSpec(
@@ -218,6 +224,7 @@ def _grid_specs(F, r) -> list[OpSpec]:
                 Sample((x, g_far, "bilinear", False), {"padding_mode": "reflection"}),
                 Sample((x, g_far_ac, "bilinear", True), {"padding_mode": "reflection"}),
                 Sample((x, g_far, "bilinear", True), {"padding_mode": "border"}),
+                Sample((vol, g_vol, "bilinear", False), note="trilinear on a volume"),
                 Sample((x, g, "bilinear", False)),
                 Sample((x, g_ac, "bilinear", True)),
                 Sample((x, g, "nearest", False), diff=(True, False, False, False)),

@@ -16,6 +16,7 @@ grid, so it is differentiable in the input and in the grid.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -339,13 +340,15 @@ def _reflect(coord: Tensor, size: int, align_corners: bool) -> Tensor:
     return coord * const(a.astype(c.dtype)) + const((mirrored - a * c).astype(c.dtype))
 
 
-def _gather(x: Tensor, iy: np.ndarray, ix: np.ndarray) -> tuple[Tensor, np.ndarray]:
-    """x[n, :, iy, ix] as (N, Ho, Wo, C), with out-of-range corners clamped and flagged."""
-    n, _, h, w = x.shape
-    valid = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-    batch = np.arange(n).reshape(n, 1, 1)
-    picked = x[batch, :, np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
-    return picked, valid
+def _gather(x: Tensor, idx: list[np.ndarray]) -> Tensor:
+    """x[n, :, i1, i2, ...] as (N, *out, C); out-of-range corners read 0."""
+    valid = np.ones(idx[0].shape, bool)
+    for i, size in zip(idx, x.shape[2:]):
+        valid &= (i >= 0) & (i < size)
+    batch = np.arange(x.shape[0]).reshape((-1,) + (1,) * (idx[0].ndim - 1))
+    clipped = [np.clip(i, 0, size - 1) for i, size in zip(idx, x.shape[2:])]
+    picked = x[(batch, slice(None), *clipped)]
+    return picked * const(valid[..., None].astype(x.dtype))
 
 
 def _check_grid_args(x: Tensor, g: Tensor, mode: str, padding_mode: str) -> None:
@@ -356,10 +359,11 @@ def _check_grid_args(x: Tensor, g: Tensor, mode: str, padding_mode: str) -> None
         raise ValueError(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
         )
-    if x.ndim != 4 or g.ndim != 4 or g.shape[-1] != 2:
+    if x.ndim not in (4, 5) or g.ndim != x.ndim or g.shape[-1] != x.ndim - 2:
         raise ResampleError(
-            f"{op}: expected a 4-D input (N, C, H, W) and a grid (N, H_out, W_out, 2), got "
-            f"input {x.shape} and grid {g.shape} (5-D volumes are not supported)"
+            f"{op}: expected an input (N, C, H, W) with a grid (N, H_out, W_out, 2), or "
+            f"(N, C, D, H, W) with (N, D_out, H_out, W_out, 3); got input {x.shape} and grid "
+            f"{g.shape}"
         )
     if g.shape[0] != x.shape[0]:
         raise ResampleError(
@@ -376,10 +380,11 @@ def grid_sample(
     padding_mode: str = "zeros",
     align_corners: bool | None = None,
 ) -> Tensor:
-    """Sample (N, C, H, W) at the normalized (x, y) locations of ``grid`` (N, H_out, W_out, 2),
-    where -1 and 1 are the edges of the image (pixel centres with ``align_corners``);
+    """Sample (N, C, H, W) at the normalized (x, y) locations of ``grid`` (N, H_out, W_out, 2)
+    (or a volume (N, C, D, H, W) at (x, y, z) locations (N, D_out, H_out, W_out, 3)), where
+    -1 and 1 are the edges of the image (pixel centres with ``align_corners``);
     ``padding_mode`` 'zeros' reads zeros outside, 'border' the nearest edge pixel,
-    'reflection' the image mirrored at its border.
+    'reflection' the image mirrored at its border. 'bilinear' is trilinear for volumes.
 
     >>> x = tg.Tensor([[[[1.0, 3.0]]]])
     >>> F.grid_sample(x, tg.Tensor([[[[0.0, 0.0]]]]), align_corners=True).tolist()
@@ -387,26 +392,28 @@ def grid_sample(
     """
     x, g = _tensor(input, "input", "grid_sample"), _tensor(grid, "grid", "grid_sample")
     _check_grid_args(x, g, mode, padding_mode)
-    h, w = x.shape[2:]
     corners = bool(align_corners)
-    gx, gy = _unnormalize(g[..., 0], w, corners), _unnormalize(g[..., 1], h, corners)
-    if padding_mode == "reflection":
-        gx, gy = _reflect(gx, w, corners), _reflect(gy, h, corners)
-    if padding_mode != "zeros":
-        gx, gy = gx.clamp(0, w - 1), gy.clamp(0, h - 1)
+    k = x.ndim - 2
+    coords = []  # one per spatial axis (D,) H, W; the grid lists them as x, y (, z)
+    for axis, size in enumerate(x.shape[2:]):
+        c = _unnormalize(g[..., k - 1 - axis], size, corners)
+        if padding_mode == "reflection":
+            c = _reflect(c, size, corners)
+        coords.append(c if padding_mode == "zeros" else c.clamp(0, size - 1))
+    back = (0, k + 1) + tuple(range(1, k + 1))  # (N, *out, C) -> (N, C, *out)
     if mode == "nearest":
-        picked, valid = _gather(x, np.rint(gy.data).astype(np.int64), np.rint(gx.data).astype(int))
-        return (picked * const(valid[..., None].astype(x.dtype))).permute(0, 3, 1, 2)
-    x0, y0 = np.floor(gx.data).astype(np.int64), np.floor(gy.data).astype(np.int64)
-    wx1, wy1 = gx - const(x0.astype(x.dtype)), gy - const(y0.astype(x.dtype))
-    wx0, wy0 = 1.0 - wx1, 1.0 - wy1
+        return _gather(x, [np.rint(c.data).astype(np.int64) for c in coords]).permute(back)
+    lows = [np.floor(c.data).astype(np.int64) for c in coords]
+    highs = [c - const(lo.astype(x.dtype)) for c, lo in zip(coords, lows)]  # weight of lo + 1
     out = None
-    for iy, wy in ((y0, wy0), (y0 + 1, wy1)):
-        for ix, wx in ((x0, wx0), (x0 + 1, wx1)):
-            picked, valid = _gather(x, iy, ix)
-            term = picked * (wy * wx * const(valid.astype(x.dtype))).unsqueeze(-1)
-            out = term if out is None else out + term
-    return out.permute(0, 3, 1, 2)
+    for corner in itertools.product((0, 1), repeat=k):
+        weight = None
+        for bit, hi in zip(corner, highs):
+            w = hi if bit else 1.0 - hi
+            weight = w if weight is None else weight * w
+        term = _gather(x, [lo + bit for lo, bit in zip(lows, corner)]) * weight.unsqueeze(-1)
+        out = term if out is None else out + term
+    return out.permute(back)
 
 
 def _base_coords(n: int, align_corners: bool) -> np.ndarray:
