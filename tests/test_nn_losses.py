@@ -147,6 +147,16 @@ CASES = [
     ("cross_entropy", (_x(2, 3, 4, 2), np.abs(_x(2, 3, 4, 2, seed=3))), {}),
     ("cross_entropy", (_x(2, 3, 4), _x(2, 3, 4, seed=3) ** 2), {"label_smoothing": 0.2}),
     ("cross_entropy", (_x(2, 3, 4, 2), np.array([[[0, 1]] * 4, [[2, 2]] * 4])), {}),
+    (
+        "cross_entropy",
+        (_x(2, 3, 4), np.abs(_x(2, 3, 4, seed=5))),
+        {"weight": W5[:3], "label_smoothing": 0.3, "reduction": "none"},
+    ),
+    (
+        "cross_entropy",
+        (_x(2, 3, 2, 2), np.array([[[0, -100], [2, 1]], [[-100, 1], [1, 0]]])),
+        {"weight": W5[:3], "label_smoothing": 0.1},
+    ),
 ]
 
 
@@ -261,3 +271,31 @@ def test_ctc_unbatched_and_zero_infinity_match_pytorch():
         reduction="none",
     )  # fmt: skip
     np.testing.assert_allclose(zi.numpy(), ref_zi.numpy())
+
+
+LOSS_FUNCTIONS = [
+    "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss", "ctc_loss",
+]  # fmt: skip
+LOSS_MODULES = [
+    "SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "MultiMarginLoss", "MultiLabelSoftMarginLoss",
+    "CosineEmbeddingLoss", "TripletMarginLoss", "CTCLoss",
+]  # fmt: skip
+
+
+def _signature(fn):
+    import inspect
+
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+def test_signatures_match_pytorch():
+    torch = _torch()
+    for name in LOSS_FUNCTIONS:
+        assert _signature(getattr(F, name)) == _signature(getattr(torch.nn.functional, name))
+    for name in LOSS_MODULES:
+        ours, theirs = getattr(nn, name), getattr(torch.nn, name)
+        assert _signature(ours) == _signature(theirs), name
+        assert _signature(ours.forward) == _signature(theirs.forward), name

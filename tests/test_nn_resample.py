@@ -257,3 +257,31 @@ def test_dropout_module_reprs_and_eval_match_pytorch(name):
     assert repr(ours) == repr(theirs)
     shape = {"Dropout1d": (2, 3, 4), "Dropout3d": (1, 2, 2, 2, 2)}.get(name, (2, 3, 2, 2))
     _compare(ours.eval(), theirs.eval(), [_x(*shape)])
+
+
+def _signature(fn):
+    import inspect
+
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+FUNCTIONS = [
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample",
+    "affine_grid", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+    "feature_alpha_dropout",
+]  # fmt: skip
+MODULE_NAMES = [
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "Unflatten", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+    "ChannelShuffle", "Fold", "Unfold",
+]  # fmt: skip
+
+
+def test_signatures_match_pytorch():
+    torch = _torch()
+    for name in FUNCTIONS:
+        assert _signature(getattr(F, name)) == _signature(getattr(torch.nn.functional, name))
+    for name in MODULE_NAMES:
+        ours, theirs = getattr(nn, name), getattr(torch.nn, name)
+        assert _signature(ours) == _signature(theirs), name
+        assert _signature(ours.forward) == _signature(theirs.forward), name
