@@ -50,6 +50,8 @@ def test_interpolate_errors():
         F.interpolate(x, size=2, mode="bilinear", antialias=True)
     with pytest.raises(ValueError, match="mode must be one of"):
         F.interpolate(x, size=2, mode="cubic")
+    with pytest.raises(TypeError, match="mode 'bilinear' needs a floating-point input"):
+        F.interpolate(tg.Tensor(np.ones((1, 1, 2, 2), np.int64)), size=3, mode="bilinear")
     with pytest.raises(NotImplementedError, match=r"input must be 3-D, 4-D or 5-D"):
         F.interpolate(tg.ones(4, 4), size=2)
 

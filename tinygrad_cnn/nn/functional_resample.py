@@ -169,6 +169,11 @@ def _check_interpolate_args(x: Tensor, mode: str, align_corners, antialias: bool
         )
     if antialias:
         raise ValueError("interpolate: antialias=True is not supported; use antialias=False")
+    if x.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
+        raise TypeError(
+            f"interpolate: mode {mode!r} needs a floating-point input, got {x.dtype}; convert "
+            "with .float()"
+        )
 
 
 @composite("interpolate")
@@ -192,7 +197,7 @@ def interpolate(
     _check_interpolate_args(x, mode, align_corners, antialias)
     sizes, factors = _output_geometry(x, size, scale_factor, recompute_scale_factor)
     corners = bool(align_corners)
-    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    dtype = x.dtype
     out = x
     for k, (n_in, n_out, f) in enumerate(zip(x.shape[2:], sizes, factors)):
         axis = k + 2
