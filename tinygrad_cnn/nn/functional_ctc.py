@@ -33,7 +33,7 @@ def _ints(x: Any, name: str) -> np.ndarray:
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: {name} must hold integers, got dtype {arr.dtype}")
-    return arr.astype(np.int64).reshape(-1) if name != "targets" else arr.astype(np.int64)
+    return arr.astype(np.int64)
 
 
 def _padded_targets(targets: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
@@ -110,6 +110,26 @@ def _shift(alpha: Tensor, k: int) -> Tensor:
     return alpha[:, :-k].pad((k, 0), value=_NEG)
 
 
+def _parse(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any, blank: int):
+    """(log_probs as (T, N, C), padded targets (N, S), input and target lengths (N,))."""
+    if not isinstance(log_probs, Tensor):
+        raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
+    unbatched = log_probs.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    if lp.ndim != 3 or lp.shape[0] == 0:
+        raise CTCError(
+            f"ctc_loss: log_probs must be (T, N, C) or (T, C) with T > 0, got {log_probs.shape}"
+        )
+    tgt = _ints(targets, "targets")
+    if unbatched and tgt.ndim == 1:
+        tgt = tgt[None]
+    in_len = _ints(input_lengths, "input_lengths").reshape(-1)
+    tgt_len = _ints(target_lengths, "target_lengths").reshape(-1)
+    tgt = _padded_targets(tgt, tgt_len, lp.shape[1])
+    _check(lp, tgt, in_len, tgt_len, blank)
+    return lp, tgt, in_len, tgt_len
+
+
 @composite("ctc_loss")
 def ctc_loss(
     log_probs: Tensor,
@@ -134,23 +154,11 @@ def ctc_loss(
     >>> F.ctc_loss(logp, tg.Tensor([[1, 1]]), [2], [2], reduction="none").tolist()
     [inf]
     """
-    if not isinstance(log_probs, Tensor):
-        raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"ctc_loss: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+    lp, tgt, in_len, tgt_len = _parse(log_probs, targets, input_lengths, target_lengths, blank)
     unbatched = log_probs.ndim == 2
-    lp = log_probs.unsqueeze(1) if unbatched else log_probs
-    if lp.ndim != 3:
-        raise CTCError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got {log_probs.shape}")
-    tgt_raw = _ints(targets, "targets")
-    if unbatched and tgt_raw.ndim == 1:
-        tgt_raw = tgt_raw[None]
-    in_len, tgt_len = _ints(input_lengths, "input_lengths"), _ints(target_lengths, "target_lengths")
-    tgt = _padded_targets(tgt_raw, tgt_len, lp.shape[1])
-    _check(lp, tgt, in_len, tgt_len, blank)
     n = lp.shape[1]
-    if lp.shape[0] == 0:
-        raise CTCError("ctc_loss: log_probs has no time steps (T = 0)")
     ext, skip = _extended(tgt, blank)
     alphas = _alphas(lp, ext, skip)
     t_last = np.maximum(in_len - 1, 0)
