@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo setup lint graphviz clean bench graph-docs docs figures
+.PHONY: test demo setup lint graphviz clean bench graph-docs docs figures fuzz
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,11 +29,18 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/python -m pytest
 
+# The long, freshly random runs of the fuzzers (nightly-style; `make test` runs short,
+# derandomized profiles of the same tests).
+fuzz: setup
+	FUZZ_PROFILE=nightly $(BIN)/python -m pytest -p no:cacheprovider tests/test_exception_fuzz.py
+	FUZZ_RANDOM=1 FUZZ_OPS_EXAMPLES=2000 $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz_ops.py
+
 demo: setup
 	$(BIN)/python -m tinygrad_cnn train
 
-# The benchmark suite against PyTorch CPU; writes docs/performance.md. PyTorch is only needed
-# here (a local CPU build: never plain `pip install torch`, which pulls a multi-GB CUDA build).
+# The benchmark suite against PyTorch CPU, each side in its own fresh process (benchmarks/);
+# writes docs/performance.md. PyTorch is only needed here (a local CPU build: never plain
+# `pip install torch`, which pulls a multi-GB CUDA build). Run it on a quiet machine.
 bench: setup
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m benchmarks --markdown docs/performance.md

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .autograd import composite
-from .ops import movement
+from .ops import layout, movement
 from .ops._util import normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +34,8 @@ class MovementMethods:
         target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
+        if layout.flattens_batch_last(self.data, target):
+            return layout.FlattenBatchLast.apply(self, shape=target)
         return movement.Reshape.apply(self, shape=target)
 
     def view(self, *shape: Any) -> Tensor:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
@@ -54,8 +55,71 @@ class TrainConfig:
     seed: int = 0
     out: str | None = None
 
+    mirror: str | None = None
+    download_timeout: float = 60.0
+
     def resolved_model(self) -> str:
         return self.model or DEFAULT_MODELS[self.data]
+
+    @classmethod
+    def from_json(cls, text: Any, where: str) -> TrainConfig:
+        """The config a checkpoint stores (JSON text), every field checked; a ValueError
+        naming ``where`` (the file) and the field otherwise.
+
+        >>> TrainConfig.from_json('{"data": "mnist", "epochs": 3}', "ckpt.npz").epochs
+        3
+        >>> TrainConfig.from_json('{"epochs": -3}', "ckpt.npz")
+        Traceback (most recent call last):
+        ...
+        ValueError: ckpt.npz: malformed training config: epochs must be a positive int, got -3
+        """
+        try:
+            raw = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            raw = None
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where}: its training config is not a JSON object")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - fields)
+        if unknown:
+            raise ValueError(f"{where}: malformed training config: unknown fields {unknown}")
+        config = cls(**raw)
+        problem = config.problem()
+        if problem:
+            raise ValueError(f"{where}: malformed training config: {problem}")
+        return config
+
+    def problem(self) -> str:
+        """What is wrong with this config ("" if nothing)."""
+        checks = [
+            ("data", self.data in DEFAULT_MODELS, f"one of {list(DEFAULT_MODELS)}"),
+            ("epochs", _is_int(self.epochs) and self.epochs > 0, "a positive int"),
+            ("batch_size", _is_int(self.batch_size) and self.batch_size > 0, "a positive int"),
+            ("lr", _is_real(self.lr) and math.isfinite(self.lr) and self.lr >= 0, "finite >= 0"),
+            ("optimizer", self.optimizer in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
+            ("seed", _is_int(self.seed) and self.seed >= 0, "a non-negative int"),
+            ("download", isinstance(self.download, bool), "a bool"),
+            (
+                "download_timeout",
+                _is_real(self.download_timeout) and self.download_timeout > 0,
+                "a positive number",
+            ),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                return f"{name} must be {expected}, got {getattr(self, name)!r}"
+        for name in ("data_dir", "model", "out", "mirror"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                return f"{name} must be a string or null, got {getattr(self, name)!r}"
+        return ""
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def make_optimizer(name: str, params: Any, lr: float) -> Any:
@@ -213,10 +277,71 @@ def build(config: TrainConfig) -> tuple[Any, Any, Any]:
         raise ValueError(
             f"unknown dataset {config.data!r}; choose one of {', '.join(DEFAULT_MODELS)}"
         )
-    train_set = get_dataset(config.data, root=config.data_dir, train=True, download=config.download)
-    test_set = get_dataset(config.data, root=config.data_dir, train=False, download=config.download)
+    opts: dict[str, Any] = {"root": config.data_dir, "download": config.download}
+    if config.data != "digits":
+        opts.update(mirror=config.mirror, timeout=config.download_timeout)
+    train_set = get_dataset(config.data, train=True, **opts)
+    test_set = get_dataset(config.data, train=False, **opts)
     model = get_model(config.resolved_model())
     return model, train_set, test_set
+
+
+_RESUME_KEYS = ("model", "optimizer", "epoch", "history", "config", "rng")
+_HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+
+
+def _checked_resume_state(state: Any, path: str) -> dict[str, Any]:
+    if not isinstance(state, dict):
+        raise ValueError(f"--resume {path}: not a checkpoint written by `tinygrad-cnn train`")
+    missing = [k for k in _RESUME_KEYS if k not in state]
+    if missing:
+        raise ValueError(
+            f"--resume {path}: the checkpoint lacks {missing}; only checkpoints written by "
+            "`tinygrad-cnn train` can be resumed"
+        )
+    return state
+
+
+def _parse_json(state: dict[str, Any], key: str) -> Any:
+    try:
+        return json.loads(state[key]) if isinstance(state[key], str) else None
+    except ValueError:
+        return None
+
+
+def _restore(state: dict[str, Any], path: str, model: Any, optimizer: Any) -> tuple[int, list]:
+    """Load a resumed run's state into ``model`` and ``optimizer``; every entry is checked
+    (and a malformed one named) before training starts."""
+    epoch = state["epoch"]
+    if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool) or epoch < 0:
+        raise ValueError(f"--resume {path}: malformed 'epoch' entry {epoch!r}")
+    history = _parse_json(state, "history")
+    rows_ok = isinstance(history, list) and len(history) == int(epoch)
+    if not rows_ok or not all(_history_row_ok(r) for r in history):
+        raise ValueError(
+            f"--resume {path}: malformed 'history' entry (expected a JSON list of {int(epoch)} "
+            f"rows with keys {list(_HISTORY_KEYS)})"
+        )
+    rng = _parse_json(state, "rng")
+    try:
+        np.random.default_rng().bit_generator.state = rng  # a throwaway generator: checks only
+    except (TypeError, ValueError, KeyError):
+        raise ValueError(f"--resume {path}: malformed 'rng' entry") from None
+    for key, target in (("model", model), ("optimizer", optimizer)):
+        try:
+            target.load_state_dict(state[key])
+        except (TypeError, ValueError, KeyError, RuntimeError) as e:
+            why = " ".join(ln.strip() for ln in str(e).splitlines()) or type(e).__name__
+            raise ValueError(f"--resume {path}: malformed {key!r} entry: {why}") from None
+    _random.set_rng_state(rng)
+    return int(epoch), history
+
+
+def _history_row_ok(row: Any) -> bool:
+    return isinstance(row, dict) and all(
+        _is_real(row.get(k))
+        for k in _HISTORY_KEYS  # NOTE: a diverged run logs NaN losses
+    )
 
 
 def fit(
@@ -234,19 +359,15 @@ def fit(
     start_epoch = 0
     state = None
     if resume is not None:
-        state = load(resume)
-        saved = TrainConfig(**json.loads(str(state["config"])))
+        state = _checked_resume_state(load(resume), resume)
+        saved = TrainConfig.from_json(state["config"], resume)
         # the saved run defines everything but how long to train and where to write
         config = dataclasses.replace(saved, epochs=config.epochs, out=config.out or saved.out)
     _random.manual_seed(config.seed)
     model, train_set, test_set = build(config)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        start_epoch = int(state["epoch"])
-        history = json.loads(str(state["history"]))
-        _random.set_rng_state(json.loads(str(state["rng"])))
+        start_epoch, history = _restore(state, resume, model, optimizer)
     out = config.out or _default_out()
     config = dataclasses.replace(config, out=out)
     os.makedirs(out, exist_ok=True)

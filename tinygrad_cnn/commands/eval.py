@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 
 import numpy as np
 
@@ -33,7 +32,12 @@ def run(args: argparse.Namespace) -> int:
     from ..training import TrainConfig, build, evaluate
 
     state = load(args.checkpoint)
-    config = TrainConfig(**json.loads(str(state["config"])))
+    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+        raise ValueError(
+            f"{args.checkpoint} holds no training config and model (eval needs a checkpoint "
+            "written by `tinygrad-cnn train`)"
+        )
+    config = TrainConfig.from_json(state["config"], args.checkpoint)
     if args.data_dir is not None:
         config = dataclasses.replace(config, data_dir=args.data_dir)
     model, _, test_set = build(config)

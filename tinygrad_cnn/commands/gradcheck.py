@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ._args import non_negative_int, positive_int
+
 NAME = "gradcheck"
 HELP = "check gradients of every registry op (or a model) against finite differences, in float64"
 
@@ -32,15 +34,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--num-checks",
-        type=int,
+        type=positive_int,
         default=10,
         metavar="N",
         help="--model: random entries checked per parameter tensor (default 10)",
     )
     p.add_argument(
-        "--batch-size", type=int, default=2, metavar="N", help="--model: batch size (default 2)"
+        "--batch-size",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="--model: batch size (default 2)",
     )
-    p.add_argument("--seed", type=int, default=0, help="--model: seed for weights and data")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="--model: seed for weights and data"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 import numpy as np
+
+from ._args import non_negative_int
 
 NAME = "graph"
 HELP = "draw a model's computation graph with Graphviz (default: LeNet5 -> graph.svg)"
@@ -59,7 +62,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--keep-source", action="store_true", help="keep the .gv DOT source next to the picture"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+
+
+# a dummy batch only needs to show the graph; larger ones would only exhaust memory
+_MAX_DIMS = 8
+_MAX_ELEMENTS = 1 << 22
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -69,6 +77,12 @@ def _parse_shape(text: str) -> tuple[int, ...]:
         raise ValueError(f"--input-shape: expected sizes like 1,1,28,28, got {text!r}") from None
     if not shape or any(s <= 0 for s in shape):
         raise ValueError(f"--input-shape: sizes must be positive integers, got {text!r}")
+    if len(shape) > _MAX_DIMS or math.prod(shape) > _MAX_ELEMENTS:
+        raise ValueError(
+            f"--input-shape: {text!r} is too large for a dummy batch (at most {_MAX_DIMS} "
+            f"dimensions and {_MAX_ELEMENTS:,} elements; got {len(shape)} and "
+            f"{math.prod(shape):,})"
+        )
     return shape
 
 

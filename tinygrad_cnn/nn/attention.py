@@ -50,7 +50,8 @@ class MultiheadAttention(Module):
         batch_first: bool = False,
     ) -> None:
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+        _check_args(embed_dim, num_heads, dropout, kdim, vdim)
+        if embed_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: embed_dim ({embed_dim}) must be a positive multiple of "
                 f"num_heads ({num_heads})"
@@ -203,6 +204,23 @@ class MultiheadAttention(Module):
 
     def extra_repr(self) -> str:
         return ""
+
+
+def _check_args(embed_dim: Any, num_heads: Any, dropout: Any, kdim: Any, vdim: Any) -> None:
+    for name, v in (
+        ("embed_dim", embed_dim),
+        ("num_heads", num_heads),
+        ("kdim", kdim),
+        ("vdim", vdim),
+    ):
+        if v is None and name in ("kdim", "vdim"):
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
+            raise ValueError(f"MultiheadAttention: {name} must be a positive int, got {v!r}")
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
+        raise ValueError(
+            f"MultiheadAttention: dropout must be a probability in [0, 1], got {dropout!r}"
+        )
 
 
 def _pad_last(mask: Any, grow: int) -> Any:

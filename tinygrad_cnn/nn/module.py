@@ -73,6 +73,26 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def _checked_value(value: Any, dtype: np.dtype) -> tuple[Any, str]:
+    """(array, "") for a value load_state_dict can copy into a tensor of ``dtype``, else
+    (None, what is wrong): checked for every key before any is written."""
+    if value is None:
+        return None, "got None, expected a tensor or array"
+    if isinstance(value, (str, bytes)):
+        return None, f"got a {type(value).__name__}, expected a tensor or array"
+    try:
+        arr = _to_numpy(value)
+    except (TypeError, ValueError):
+        return None, f"cannot convert {type(value).__name__} to a numeric array (ragged?)"
+    kind = arr.dtype.kind
+    if kind not in "biuf" or (kind == "f" and dtype.kind in "biu"):
+        return None, (
+            f"got {type(value).__name__} of dtype {arr.dtype}, which cannot be copied into a "
+            f"tensor of dtype {dtype}"
+        )
+    return arr, ""
+
+
 class _HookHandle:
     def __init__(self, hooks: dict, key: int) -> None:
         self.hooks, self.key = hooks, key
@@ -117,10 +137,19 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
+        first = args[0] if args else kwargs.get("input", self)
+        if first is not self and not isinstance(first, Tensor) and _library_module(self):
+            raise TypeError(
+                f"{type(self).__name__}: input must be a Tensor, got {type(first).__name__}; "
+                "wrap arrays with tg.Tensor(...)"
+            )
         stack = _state.module_stack
         stack.append(self)
         try:
             out = self.forward(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as e:
+            _name_the_module(e, type(self).__name__)
+            raise
         finally:
             stack.pop()
         for hook in self._forward_hooks.values():
@@ -443,7 +472,10 @@ class Module:
         for k, target in own.items():
             if k not in state_dict:
                 continue
-            arr = _to_numpy(state_dict[k])
+            arr, problem = _checked_value(state_dict[k], target.data.dtype)
+            if problem:
+                mismatched.append(f"bad value for {k}: {problem}")
+                continue
             if arr.shape != target.data.shape:
                 mismatched.append(
                     f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} "
@@ -504,3 +536,16 @@ def _wrap_container(value: Any) -> Any:
     if value and all(isinstance(v, Parameter) for v in value):
         return ParameterList(value)
     return value
+
+
+def _library_module(m: Module) -> bool:
+    """A layer of this library (whose forward takes a Tensor first), not a user's Module."""
+    cls = type(m)
+    layer = cls.__module__.startswith("tinygrad_cnn.nn.") and cls.forward is not Module.forward
+    return layer and cls.__module__ != "tinygrad_cnn.nn.containers"  # a container passes it on
+
+
+def _name_the_module(e: BaseException, name: str) -> None:
+    """Prefix an error's message with the module that raised it, unless it names it already."""
+    if e.args and isinstance(e.args[0], str) and name not in e.args[0]:
+        e.args = (f"{name}: {e.args[0]}",) + e.args[1:]

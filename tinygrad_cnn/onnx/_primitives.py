@@ -118,7 +118,7 @@ def _pad(cx: Context, fn: Any) -> list[Node]:
     return [Node("Pad", [x, pads, value])]
 
 
-@register(PRIMITIVES, "Reshape")
+@register(PRIMITIVES, "Reshape", "FlattenBatchLast")
 def _reshape(cx: Context, fn: Any) -> list[Node]:
     x, out = fn.inputs[0], fn.output
     shape = list(out.shape)
