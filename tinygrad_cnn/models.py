@@ -297,17 +297,6 @@ def resnet20(num_classes: int = 10, in_channels: int = 3) -> ResNet:
     )
 
 
-class _ReLU6(nn.Module):
-    """min(max(x, 0), 6) (used while nn has no ReLU6 of its own)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.clamp(0.0, 6.0)
-
-
-def _relu6() -> nn.Module:
-    return nn.ReLU6() if hasattr(nn, "ReLU6") else _ReLU6()
-
-
 def _make_divisible(v: float, divisor: int = 8) -> int:
     """Round channels to a multiple of divisor, never more than 10% below v (torchvision)."""
     new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
@@ -317,7 +306,7 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
 def _conv_bn_relu6(cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1):
     pad = (kernel - 1) // 2
     conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=pad, groups=groups, bias=False)
-    return nn.Sequential(conv, nn.BatchNorm2d(cout), _relu6())
+    return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.ReLU6())
 
 
 class InvertedResidual(nn.Module):

@@ -21,6 +21,8 @@ import numpy as np
 from ..autograd import composite
 from ..ops._util import const
 from ..tensor import Tensor, stack
+from . import _argcheck as ac
+from ._argcheck import library_errors
 
 _NEG = -1e30  # log(0) kept finite, so log-sum-exp and its gradients never see inf - inf
 
@@ -30,7 +32,10 @@ class CTCError(ValueError, RuntimeError):
 
 
 def _ints(x: Any, name: str) -> np.ndarray:
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    try:
+        arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    except (TypeError, ValueError):
+        arr = np.asarray(None)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: {name} must hold integers, got dtype {arr.dtype}")
     return arr.astype(np.int64)
@@ -112,8 +117,7 @@ def _shift(alpha: Tensor, k: int) -> Tensor:
 
 def _parse(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any, blank: int):
     """(log_probs as (T, N, C), padded targets (N, S), input and target lengths (N,))."""
-    if not isinstance(log_probs, Tensor):
-        raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
+    ac.floating(log_probs, "log_probs", "ctc_loss")
     unbatched = log_probs.ndim == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     if lp.ndim != 3 or lp.shape[0] == 0:
@@ -131,6 +135,7 @@ def _parse(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any
 
 
 @composite("ctc_loss")
+@library_errors("ctc_loss")
 def ctc_loss(
     log_probs: Tensor,
     targets: Any,
@@ -154,8 +159,9 @@ def ctc_loss(
     >>> F.ctc_loss(logp, tg.Tensor([[1, 1]]), [2], [2], reduction="none").tolist()
     [inf]
     """
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"ctc_loss: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+    ac.reduction("ctc_loss", reduction)
+    blank = ac.integer(blank, "blank", "ctc_loss")
+    zero_infinity = ac.flag(zero_infinity, "zero_infinity", "ctc_loss")
     lp, tgt, in_len, tgt_len = _parse(log_probs, targets, input_lengths, target_lengths, blank)
     unbatched = log_probs.ndim == 2
     n = lp.shape[1]

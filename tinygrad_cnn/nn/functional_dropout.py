@@ -22,16 +22,18 @@ from .. import random as _random
 from ..autograd import composite
 from ..ops._util import const
 from ..tensor import Tensor
+from . import _argcheck as ac
+from ._argcheck import library_errors
 
 _SELU_ALPHA_SCALE = 1.7580993408473766  # SELU's scale * alpha: its negative saturation value
 
 
-def _check(op: str, input: Tensor, p: float) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
-    return input
+def _check(op: str, input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    x = ac.floating(input, "input", op)
+    ac.probability(p, op)
+    ac.flag(training, "training", op)
+    ac.flag(inplace, "inplace", op)
+    return x
 
 
 def _keep_mask(x: Tensor, p: float, lead: int) -> np.ndarray:
@@ -49,6 +51,7 @@ def _channel_dropout(x: Tensor, p: float, training: bool, lead: int) -> Tensor:
 
 
 @composite("dropout1d")
+@library_errors("dropout1d")
 def dropout1d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
@@ -58,7 +61,7 @@ def dropout1d(
     >>> F.dropout1d(tg.ones(2, 3, 4), 0.5, training=False).shape
     (2, 3, 4)
     """
-    x = _check("dropout1d", input, p)
+    x = _check("dropout1d", input, p, training, inplace)
     if x.ndim not in (2, 3):
         raise RuntimeError(
             f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {x.shape}"
@@ -67,6 +70,7 @@ def dropout1d(
 
 
 @composite("dropout2d")
+@library_errors("dropout2d")
 def dropout2d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
@@ -76,7 +80,7 @@ def dropout2d(
     >>> F.dropout2d(tg.ones(2, 3, 4, 4), 0.5, training=False).shape
     (2, 3, 4, 4)
     """
-    x = _check("dropout2d", input, p)
+    x = _check("dropout2d", input, p, training, inplace)
     if x.ndim < 2:
         raise RuntimeError(f"dropout2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     if x.ndim != 4:
@@ -89,6 +93,7 @@ def dropout2d(
 
 
 @composite("dropout3d")
+@library_errors("dropout3d")
 def dropout3d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
@@ -98,7 +103,7 @@ def dropout3d(
     >>> F.dropout3d(tg.ones(3, 2, 2, 2), 0.5, training=False).shape
     (3, 2, 2, 2)
     """
-    x = _check("dropout3d", input, p)
+    x = _check("dropout3d", input, p, training, inplace)
     if x.ndim < 1:
         raise RuntimeError("dropout3d: expected a 5-D input (N, C, D, H, W), got a 0-d tensor")
     if x.ndim not in (4, 5):
@@ -122,6 +127,7 @@ def _alpha_dropout(x: Tensor, p: float, training: bool, lead: int) -> Tensor:
 
 
 @composite("alpha_dropout")
+@library_errors("alpha_dropout")
 def alpha_dropout(
     input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Tensor:
@@ -132,10 +138,12 @@ def alpha_dropout(
     >>> F.alpha_dropout(tg.ones(3), 0.5).tolist()
     [1.0, 1.0, 1.0]
     """
-    return _alpha_dropout(_check("alpha_dropout", input, p), p, training, input.ndim)
+    x = _check("alpha_dropout", input, p, training, inplace)
+    return _alpha_dropout(x, p, training, x.ndim)
 
 
 @composite("feature_alpha_dropout")
+@library_errors("feature_alpha_dropout")
 def feature_alpha_dropout(
     input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Tensor:
@@ -144,7 +152,7 @@ def feature_alpha_dropout(
     >>> F.feature_alpha_dropout(tg.ones(1, 2, 2), 0.5).shape
     (1, 2, 2)
     """
-    x = _check("feature_alpha_dropout", input, p)
+    x = _check("feature_alpha_dropout", input, p, training, inplace)
     if x.ndim < 2:
         raise RuntimeError(f"feature_alpha_dropout: expected (N, C, *) input, got {x.shape}")
     return _alpha_dropout(x, p, training, 2)

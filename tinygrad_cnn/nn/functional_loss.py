@@ -12,6 +12,7 @@ triplet_margin_loss. Each is composed from differentiable Tensor ops, so second 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from typing import Any
 
@@ -20,36 +21,47 @@ import numpy as np
 from ..autograd import composite
 from ..ops._util import const
 from ..tensor import Tensor
+from . import _argcheck as ac
+from ._argcheck import library_errors
 
-_REDUCTIONS = ("none", "mean", "sum")
 
-
-def _reduction(op: str, reduction: str, size_average: Any = None, reduce: Any = None) -> str:
+def _reduction(op: str, reduction: Any, size_average: Any = None, reduce: Any = None) -> str:
     """The reduction string, honouring PyTorch's deprecated size_average/reduce pair."""
+    size_average = ac.optional_flag(size_average, "size_average", op)
+    reduce = ac.optional_flag(reduce, "reduce", op)
     if size_average is not None or reduce is not None:
-        mean = size_average is None or bool(size_average)
-        keep = reduce is None or bool(reduce)
+        mean = size_average is None or size_average
+        keep = reduce is None or reduce
         reduction = ("mean" if mean else "sum") if keep else "none"
         warnings.warn(
             f"{op}: size_average and reduce are deprecated, use reduction={reduction!r}",
             stacklevel=3,
         )
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
-    return reduction
+    return ac.reduction(op, reduction)
 
 
 def _apply(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
+        if loss.data.size == 0:  # the mean of nothing is NaN, as in PyTorch
+            return loss.sum() * math.nan
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss
 
 
 def _tensor(x: Any, name: str, op: str, like: Tensor | None = None) -> Tensor:
+    """A floating-point Tensor argument; with ``like``, numbers and numeric arrays are also
+    taken (in like's dtype)."""
     if isinstance(x, Tensor):
-        return x
-    if like is not None and isinstance(x, (int, float, list, tuple, np.ndarray)):
-        return like._coerce(np.asarray(x, dtype=like.dtype))
+        if x.dtype.kind not in "f" and like is None:
+            raise TypeError(f"{op}: {name} must be floating point, got {x.dtype}; use .float()")
+        return x.astype(like.dtype) if like is not None and x.dtype != like.dtype else x
+    if like is not None and isinstance(x, (numbers.Real, list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(x)
+        except ValueError:
+            arr = np.asarray(None)
+        if arr.dtype.kind in "biuf":
+            return like._coerce(arr.astype(like.dtype))
     raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
 
 
@@ -68,6 +80,7 @@ def _pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
 
 
 @composite("smooth_l1_loss")
+@library_errors("smooth_l1_loss")
 def smooth_l1_loss(
     input: Tensor,
     target: Any,
@@ -84,6 +97,7 @@ def smooth_l1_loss(
     """
     op = "smooth_l1_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    beta = ac.real(beta, "beta", op)
     if beta < 0:
         raise RuntimeError(f"{op}: beta must be non-negative, got {beta}")
     x, t = _pair(op, input, target)
@@ -95,6 +109,7 @@ def smooth_l1_loss(
 
 
 @composite("huber_loss")
+@library_errors("huber_loss")
 def huber_loss(
     input: Tensor,
     target: Any,
@@ -110,6 +125,7 @@ def huber_loss(
     """
     op = "huber_loss"
     reduction = _reduction(op, reduction)
+    delta = ac.real(delta, "delta", op)
     if delta <= 0:
         raise RuntimeError(f"{op}: delta must be positive, got {delta}")
     x, t = _pair(op, input, target)
@@ -124,6 +140,7 @@ def huber_loss(
 
 
 @composite("kl_div")
+@library_errors("kl_div")
 def kl_div(
     input: Tensor,
     target: Any,
@@ -141,8 +158,9 @@ def kl_div(
     0.0
     """
     op = "kl_div"
-    batchmean = reduction == "batchmean"
+    batchmean = isinstance(reduction, str) and reduction == "batchmean"
     reduction = "sum" if batchmean else _reduction(op, reduction, size_average, reduce)
+    log_target = ac.flag(log_target, "log_target", op)
     x = _tensor(input, "input", op)
     t = _tensor(target, "target", op, like=x)
     try:
@@ -164,6 +182,7 @@ def kl_div(
 
 
 @composite("poisson_nll_loss")
+@library_errors("poisson_nll_loss")
 def poisson_nll_loss(
     input: Tensor,
     target: Any,
@@ -183,6 +202,8 @@ def poisson_nll_loss(
     """
     op = "poisson_nll_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    log_input, full = ac.flag(log_input, "log_input", op), ac.flag(full, "full", op)
+    eps = ac.real(eps, "eps", op)
     x, t = _pair(op, input, target)
     loss = x.exp() - t * x if log_input else x - t * (x + eps).log()
     if full:
@@ -215,6 +236,7 @@ def _gaussian_var(op: str, x: Tensor, var: Any) -> Tensor:
 
 
 @composite("gaussian_nll_loss")
+@library_errors("gaussian_nll_loss")
 def gaussian_nll_loss(
     input: Tensor,
     target: Any,
@@ -231,6 +253,7 @@ def gaussian_nll_loss(
     """
     op = "gaussian_nll_loss"
     reduction = _reduction(op, reduction)
+    full, eps = ac.flag(full, "full", op), ac.real(eps, "eps", op)
     x, t = _pair(op, input, target)
     v = _gaussian_var(op, x, var)
     v = v + const(np.maximum(v.data, eps) - v.data)
@@ -248,6 +271,7 @@ def _signs(op: str, target: Any, shape: tuple[int, ...], like: Tensor) -> Tensor
 
 
 @composite("margin_ranking_loss")
+@library_errors("margin_ranking_loss")
 def margin_ranking_loss(
     input1: Tensor,
     input2: Tensor,
@@ -265,6 +289,7 @@ def margin_ranking_loss(
     """
     op = "margin_ranking_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    margin = ac.real(margin, "margin", op)
     a, b = _tensor(input1, "input1", op), _tensor(input2, "input2", op)
     if a.shape != b.shape:
         raise ValueError(f"{op}: input1 shape {a.shape} and input2 shape {b.shape} must match")
@@ -273,6 +298,7 @@ def margin_ranking_loss(
 
 
 @composite("hinge_embedding_loss")
+@library_errors("hinge_embedding_loss")
 def hinge_embedding_loss(
     input: Tensor,
     target: Any,
@@ -289,6 +315,7 @@ def hinge_embedding_loss(
     """
     op = "hinge_embedding_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    margin = ac.real(margin, "margin", op)
     x = _tensor(input, "input", op)
     t = _signs(op, target, x.shape, x)
     margin_part = (margin - x).relu().where(const(t.data != 1), 0.0)
@@ -306,6 +333,7 @@ def _class_weight(op: str, weight: Any, c: int, like: Tensor) -> Tensor | None:
 
 
 @composite("multi_margin_loss")
+@library_errors("multi_margin_loss")
 def multi_margin_loss(
     input: Tensor,
     target: Any,
@@ -324,6 +352,7 @@ def multi_margin_loss(
     """
     op = "multi_margin_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    p, margin = ac.integer(p, "p", op), ac.real(margin, "margin", op)
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p}")
     x = _tensor(input, "input", op)
@@ -331,7 +360,10 @@ def multi_margin_loss(
         raise ValueError(f"{op}: input must be (N, C) or (C,) with C > 0, got shape {x.shape}")
     x2 = x.reshape(-1, x.shape[-1])
     n, c = x2.shape
-    t_in = np.asarray(target.data if isinstance(target, Tensor) else target)
+    try:
+        t_in = np.asarray(target.data if isinstance(target, Tensor) else target)
+    except (TypeError, ValueError):
+        t_in = np.asarray(None)
     t = t_in.reshape(-1)
     if t.dtype.kind not in "iu" or t.shape != (n,) or t_in.ndim > 1:
         raise ValueError(
@@ -358,6 +390,7 @@ def _log_sigmoid(x: Tensor) -> Tensor:
 
 
 @composite("multilabel_soft_margin_loss")
+@library_errors("multilabel_soft_margin_loss")
 def multilabel_soft_margin_loss(
     input: Tensor,
     target: Any,
@@ -384,6 +417,7 @@ def multilabel_soft_margin_loss(
 
 
 @composite("cosine_embedding_loss")
+@library_errors("cosine_embedding_loss")
 def cosine_embedding_loss(
     input1: Tensor,
     input2: Tensor,
@@ -402,6 +436,7 @@ def cosine_embedding_loss(
     """
     op = "cosine_embedding_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    margin = ac.real(margin, "margin", op)
     a, b = _tensor(input1, "input1", op), _tensor(input2, "input2", op)
     if a.shape != b.shape or a.ndim not in (1, 2):
         raise ValueError(
@@ -416,6 +451,7 @@ def cosine_embedding_loss(
 
 
 @composite("triplet_margin_loss")
+@library_errors("triplet_margin_loss")
 def triplet_margin_loss(
     anchor: Tensor,
     positive: Tensor,
@@ -439,6 +475,8 @@ def triplet_margin_loss(
 
     op = "triplet_margin_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
+    margin, p, eps = ac.real(margin, "margin", op), ac.real(p, "p", op), ac.real(eps, "eps", op)
+    swap = ac.flag(swap, "swap", op)
     xs = [_tensor(v, k, op) for v, k in ((anchor, "anchor"), (positive, "positive"))]
     xs.append(_tensor(negative, "negative", op))
     if len({v.ndim for v in xs}) != 1 or xs[0].ndim not in (1, 2):

@@ -26,6 +26,8 @@ import numpy as np
 from ..autograd import composite
 from ..ops._util import const
 from ..tensor import Tensor
+from . import _argcheck as ac
+from ._argcheck import library_errors
 
 
 class ResampleError(ValueError, RuntimeError):
@@ -47,10 +49,7 @@ _MODES = {
 }
 
 
-def _tensor(x: Any, name: str, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
+_tensor = ac.tensor
 
 
 def _per_axis(value: Any, k: int, name: str) -> list:
@@ -71,13 +70,16 @@ def _output_geometry(x: Tensor, size, scale_factor, recompute) -> tuple[list, li
         which = "only one of" if size is not None else "either"
         raise ValueError(f"interpolate: {which} size or scale_factor should be defined")
     if size is not None:
-        sizes = [int(s) for s in _per_axis(size, k, "size")]
+        sizes = [ac.integer(s, "size", "interpolate") for s in _per_axis(size, k, "size")]
         if any(s <= 0 for s in sizes):
             raise ValueError(f"interpolate: output size {tuple(sizes)} must be positive")
         return sizes, [None] * k
-    factors = [float(f) for f in _per_axis(scale_factor, k, "scale_factor")]
+    per_axis = _per_axis(scale_factor, k, "scale_factor")
+    factors = [ac.real(f, "scale_factor", "interpolate") for f in per_axis]
+    if not all(0 < f < math.inf for f in factors):
+        raise ValueError(f"interpolate: scale_factor {tuple(factors)} must be positive and finite")
     sizes = [math.floor(n * f) for n, f in zip(x.shape[2:], factors)]
-    if any(f <= 0 for f in factors) or any(s <= 0 for s in sizes):
+    if any(s <= 0 for s in sizes):
         raise ValueError(
             f"interpolate: scale_factor {tuple(factors)} gives output size {tuple(sizes)} for "
             f"input {x.shape}; every output size must be positive"
@@ -149,7 +151,8 @@ def _along(x: Tensor, axis: int, m: np.ndarray) -> Tensor:
 
 
 def _check_interpolate_args(x: Tensor, mode: str, align_corners, antialias: bool) -> None:
-    if mode not in _MODES:
+    ac.optional_flag(align_corners, "align_corners", "interpolate")
+    if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
     if x.ndim not in (3, 4, 5):
         raise UnsupportedResampleError(
@@ -167,7 +170,7 @@ def _check_interpolate_args(x: Tensor, mode: str, align_corners, antialias: bool
             "interpolate: align_corners can only be set with the interpolating modes linear, "
             f"bilinear, bicubic and trilinear (got mode {mode!r})"
         )
-    if antialias:
+    if ac.flag(antialias, "antialias", "interpolate"):
         raise ValueError("interpolate: antialias=True is not supported; use antialias=False")
     if x.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
         raise TypeError(
@@ -177,6 +180,7 @@ def _check_interpolate_args(x: Tensor, mode: str, align_corners, antialias: bool
 
 
 @composite("interpolate")
+@library_errors("interpolate")
 def interpolate(
     input: Tensor,
     size: int | Sequence[int] | None = None,
@@ -195,6 +199,9 @@ def interpolate(
     """
     x = _tensor(input, "input", "interpolate")
     _check_interpolate_args(x, mode, align_corners, antialias)
+    recompute_scale_factor = ac.optional_flag(
+        recompute_scale_factor, "recompute_scale_factor", "interpolate"
+    )
     sizes, factors = _output_geometry(x, size, scale_factor, recompute_scale_factor)
     corners = bool(align_corners)
     dtype = x.dtype
@@ -213,6 +220,7 @@ def interpolate(
     return out
 
 
+@library_errors("upsample")
 def upsample(
     input: Tensor,
     size: int | Sequence[int] | None = None,
@@ -228,6 +236,7 @@ def upsample(
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+@library_errors("upsample_nearest")
 def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
     """Deprecated: ``interpolate(..., mode='nearest')``.
 
@@ -237,6 +246,7 @@ def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) 
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
+@library_errors("upsample_bilinear")
 def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
     """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``.
 
@@ -257,6 +267,7 @@ def _shuffle_check(op: str, x: Tensor, factor: Any, name: str) -> int:
 
 
 @composite("pixel_shuffle")
+@library_errors("pixel_shuffle")
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """Rearrange (*, C r^2, H, W) into (*, C, H r, W r) (sub-pixel convolution).
 
@@ -279,6 +290,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 @composite("pixel_unshuffle")
+@library_errors("pixel_unshuffle")
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """Rearrange (*, C, H r, W r) into (*, C r^2, H, W), the inverse of ``pixel_shuffle``.
 
@@ -301,6 +313,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 @composite("channel_shuffle")
+@library_errors("channel_shuffle")
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """Split the C channels of (N, C, *) into ``groups`` groups and interleave them
     (channel g*k + i moves to i*groups + g), as in ShuffleNet.
@@ -358,9 +371,9 @@ def _gather(x: Tensor, idx: list[np.ndarray]) -> Tensor:
 
 def _check_grid_args(x: Tensor, g: Tensor, mode: str, padding_mode: str) -> None:
     op = "grid_sample"
-    if mode not in ("bilinear", "nearest"):
+    if not isinstance(mode, str) or mode not in ("bilinear", "nearest"):
         raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
-    if padding_mode not in ("zeros", "border", "reflection"):
+    if not isinstance(padding_mode, str) or padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
         )
@@ -378,6 +391,7 @@ def _check_grid_args(x: Tensor, g: Tensor, mode: str, padding_mode: str) -> None
 
 
 @composite("grid_sample")
+@library_errors("grid_sample")
 def grid_sample(
     input: Tensor,
     grid: Tensor,
@@ -397,7 +411,11 @@ def grid_sample(
     """
     x, g = _tensor(input, "input", "grid_sample"), _tensor(grid, "grid", "grid_sample")
     _check_grid_args(x, g, mode, padding_mode)
-    corners = bool(align_corners)
+    if x.dtype.kind != "f" or g.dtype.kind != "f":
+        raise TypeError(
+            f"grid_sample: input and grid must be floating point, got {x.dtype} and {g.dtype}"
+        )
+    corners = bool(ac.optional_flag(align_corners, "align_corners", "grid_sample"))
     k = x.ndim - 2
     coords = []  # one per spatial axis (D,) H, W; the grid lists them as x, y (, z)
     for axis, size in enumerate(x.shape[2:]):
@@ -428,6 +446,7 @@ def _base_coords(n: int, align_corners: bool) -> np.ndarray:
 
 
 @composite("affine_grid")
+@library_errors("affine_grid")
 def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
     """The sampling grid of a batch of affine maps: theta (N, 2, 3) with size (N, C, H, W)
     gives (N, H, W, 2); theta (N, 3, 4) with size (N, C, D, H, W) gives (N, D, H, W, 3).
@@ -439,7 +458,8 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     """
     op = "affine_grid"
     t = _tensor(theta, "theta", op)
-    size = tuple(int(s) for s in size)
+    size = ac.int_tuple(size, "size", op)
+    align_corners = ac.optional_flag(align_corners, "align_corners", op)
     if len(size) not in (4, 5):
         raise UnsupportedResampleError(
             f"{op}: size must be 4-D (N, C, H, W) or 5-D (N, C, D, H, W), got {size}"

@@ -563,6 +563,15 @@ def _check_positive(name: str, **values: int) -> None:
 
 # -- reshaping, channel dropout and sliding-window modules ---------------------------------------
 
+from . import _argcheck as ac  # noqa: E402
+
+
+def _window_args(name: str, **values: Any) -> None:
+    """Fold/Unfold sizes: an int or a pair of ints each."""
+    for what, v in values.items():
+        if len(ac.int_tuple(v, what, name)) not in (1, 2):
+            raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {v!r}")
+
 
 class Unflatten(Module):
     """Expand dimension ``dim`` into ``unflattened_size`` (the inverse of Flatten).
@@ -585,7 +594,7 @@ class Unflatten(Module):
                     f"Unflatten: unflattened_size must be a tuple of ints, but found element of "
                     f"type {type(s).__name__} at pos {i}"
                 )
-        self.dim = dim
+        self.dim = ac.integer(dim, "dim", "Unflatten")
         self.unflattened_size = tuple(unflattened_size)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -600,12 +609,8 @@ class _DropoutVariant(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(
-                f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got {p}"
-            )
-        self.p = p
-        self.inplace = inplace
+        self.p = ac.probability(p, type(self).__name__)
+        self.inplace = ac.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, input: Tensor) -> Tensor:
         return type(self).function(input, self.p, self.training)
@@ -680,7 +685,7 @@ class ChannelShuffle(Module):
 
     def __init__(self, groups: int) -> None:
         super().__init__()
-        self.groups = groups
+        self.groups = ac.integer(groups, "groups", "ChannelShuffle", 1)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.channel_shuffle(input, self.groups)
@@ -699,6 +704,8 @@ class Unfold(Module):
 
     def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1):
         super().__init__()
+        _window_args("Unfold", kernel_size=kernel_size, dilation=dilation, padding=padding)
+        _window_args("Unfold", stride=stride)
         self.kernel_size, self.dilation = kernel_size, dilation
         self.padding, self.stride = padding, stride
 
@@ -730,6 +737,8 @@ class Fold(Module):
         stride: Any = 1,
     ) -> None:
         super().__init__()
+        _window_args("Fold", output_size=output_size, kernel_size=kernel_size, stride=stride)
+        _window_args("Fold", dilation=dilation, padding=padding)
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 

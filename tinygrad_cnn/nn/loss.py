@@ -163,10 +163,14 @@ class BCEWithLogitsLoss(_WeightedLoss):
 # -- regression, divergence, likelihood and margin losses (functional forms in functional_loss) --
 
 
-def _legacy(name: str, reduction: str, size_average: Any, reduce: Any) -> str:
+from . import _argcheck as ac  # noqa: E402
+
+
+def _legacy(name: str, reduction: Any, size_average: Any, reduce: Any) -> str:
     from .functional_loss import _reduction
 
-    if reduction == "batchmean" and size_average is None and reduce is None:
+    batchmean = isinstance(reduction, str) and reduction == "batchmean"
+    if batchmean and size_average is None and reduce is None:
         return reduction
     return _reduction(name, reduction, size_average, reduce)
 
@@ -181,7 +185,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
         super().__init__(_legacy("SmoothL1Loss", reduction, size_average, reduce))
-        self.beta = beta
+        self.beta = ac.real(beta, "beta", "SmoothL1Loss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -197,7 +201,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        self.delta = delta
+        self.delta = ac.real(delta, "delta", "HuberLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -219,7 +223,7 @@ class KLDivLoss(_Loss):
         reduction = _legacy("KLDivLoss", reduction, size_average, reduce)
         Module.__init__(self)
         self.reduction = reduction
-        self.log_target = log_target
+        self.log_target = ac.flag(log_target, "log_target", "KLDivLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
@@ -242,8 +246,10 @@ class PoissonNLLLoss(_Loss):
         reduce=None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(_legacy("PoissonNLLLoss", reduction, size_average, reduce))
-        self.log_input, self.full, self.eps = log_input, full, eps
+        name = "PoissonNLLLoss"
+        super().__init__(_legacy(name, reduction, size_average, reduce))
+        self.log_input = ac.flag(log_input, "log_input", name)
+        self.full, self.eps = ac.flag(full, "full", name), ac.real(eps, "eps", name)
 
     def forward(self, log_input: Tensor, target: Any) -> Tensor:
         return F.poisson_nll_loss(
@@ -261,7 +267,8 @@ class GaussianNLLLoss(_Loss):
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
         super().__init__(reduction)
-        self.full, self.eps = full, eps
+        name = "GaussianNLLLoss"
+        self.full, self.eps = ac.flag(full, "full", name), ac.real(eps, "eps", name)
 
     def forward(self, input: Tensor, target: Any, var: Any) -> Tensor:
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
@@ -277,7 +284,7 @@ class MarginRankingLoss(_Loss):
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(_legacy("MarginRankingLoss", reduction, size_average, reduce))
-        self.margin = margin
+        self.margin = ac.real(margin, "margin", "MarginRankingLoss")
 
     def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
         return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
@@ -293,7 +300,7 @@ class HingeEmbeddingLoss(_Loss):
 
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(_legacy("HingeEmbeddingLoss", reduction, size_average, reduce))
-        self.margin = margin
+        self.margin = ac.real(margin, "margin", "HingeEmbeddingLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
@@ -316,9 +323,11 @@ class MultiMarginLoss(_WeightedLoss):
         reduce=None,
         reduction: str = "mean",
     ) -> None:
+        name = "MultiMarginLoss"
+        p, margin = ac.integer(p, "p", name), ac.real(margin, "margin", name)
         if p not in (1, 2):
-            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p}")
-        super().__init__(weight, _legacy("MultiMarginLoss", reduction, size_average, reduce))
+            raise ValueError(f"{name}: only p == 1 and p == 2 are supported, got {p}")
+        super().__init__(weight, _legacy(name, reduction, size_average, reduce))
         self.p, self.margin = p, margin
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -355,7 +364,7 @@ class CosineEmbeddingLoss(_Loss):
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(_legacy("CosineEmbeddingLoss", reduction, size_average, reduce))
-        self.margin = margin
+        self.margin = ac.real(margin, "margin", "CosineEmbeddingLoss")
 
     def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
         return F.cosine_embedding_loss(
@@ -382,10 +391,16 @@ class TripletMarginLoss(_Loss):
         reduce=None,
         reduction: str = "mean",
     ) -> None:
+        name = "TripletMarginLoss"
+        margin, p, eps = (
+            ac.real(margin, "margin", name),
+            ac.real(p, "p", name),
+            ac.real(eps, "eps", name),
+        )
         if margin <= 0:
-            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
-        super().__init__(_legacy("TripletMarginLoss", reduction, size_average, reduce))
-        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+            raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+        super().__init__(_legacy(name, reduction, size_average, reduce))
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, ac.flag(swap, "swap", name)
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_loss(
@@ -411,8 +426,8 @@ class CTCLoss(_Loss):
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction)
-        self.blank = blank
-        self.zero_infinity = zero_infinity
+        self.blank = ac.integer(blank, "blank", "CTCLoss", minimum=0)
+        self.zero_infinity = ac.flag(zero_infinity, "zero_infinity", "CTCLoss")
 
     def forward(
         self, log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
+from . import _argcheck as ac
 from . import functional as F
 from .module import Module
 
@@ -34,15 +35,23 @@ class Upsample(Module):
         recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
-        self.name = type(self).__name__
+        name = self.name = type(self).__name__
+        if size is not None:
+            ac.int_tuple(size, "size", name)
         self.size = size
         if isinstance(scale_factor, tuple):
-            self.scale_factor = tuple(float(f) for f in scale_factor)
+            self.scale_factor = tuple(ac.real(f, "scale_factor", name) for f in scale_factor)
+        elif scale_factor is not None:
+            self.scale_factor = ac.real(scale_factor, "scale_factor", name) or None
         else:
-            self.scale_factor = float(scale_factor) if scale_factor else None
+            self.scale_factor = None
+        if not isinstance(mode, str):
+            raise TypeError(f"{name}: mode must be a string, got {type(mode).__name__}")
         self.mode = mode
-        self.align_corners = align_corners
-        self.recompute_scale_factor = recompute_scale_factor
+        self.align_corners = ac.optional_flag(align_corners, "align_corners", name)
+        self.recompute_scale_factor = ac.optional_flag(
+            recompute_scale_factor, "recompute_scale_factor", name
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         return F.interpolate(
@@ -96,7 +105,7 @@ class PixelShuffle(Module):
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
-        self.upscale_factor = upscale_factor
+        self.upscale_factor = ac.integer(upscale_factor, "upscale_factor", "PixelShuffle", 1)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.pixel_shuffle(input, self.upscale_factor)
@@ -115,7 +124,9 @@ class PixelUnshuffle(Module):
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
-        self.downscale_factor = downscale_factor
+        self.downscale_factor = ac.integer(
+            downscale_factor, "downscale_factor", "PixelUnshuffle", 1
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         return F.pixel_unshuffle(input, self.downscale_factor)
