@@ -299,3 +299,32 @@ def test_signatures_match_pytorch():
         ours, theirs = getattr(nn, name), getattr(torch.nn, name)
         assert _signature(ours) == _signature(theirs), name
         assert _signature(ours.forward) == _signature(theirs.forward), name
+
+
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: F.smooth_l1_loss(tg.ones(2), tg.ones(2), beta="1"), "smooth_l1_loss"),
+        (lambda: F.kl_div(tg.ones(2), tg.ones(2), log_target="no"), "kl_div"),
+        (lambda: F.huber_loss(tg.ones(2), ["a", "b"]), "huber_loss"),
+        (lambda: F.multi_margin_loss(tg.ones(2, 3), [[0], [1, 2]]), "multi_margin_loss"),
+        (
+            lambda: F.margin_ranking_loss(tg.ones(2), tg.ones(2), tg.ones(2), reduce=tg.ones(1)),
+            "margin_ranking_loss",
+        ),  # noqa: E501
+        (lambda: F.ctc_loss(tg.zeros(2, 1, 3), tg.Tensor([[1]]), [2], [1], blank=None), "ctc_loss"),  # noqa: E501
+        (lambda: F.ctc_loss(tg.zeros(2, 1, 3), [[1], [2, 3]], [2], [1]), "ctc_loss"),
+        (lambda: F.smooth_l1_loss(tg.ones(2, dtype="int64"), tg.ones(2)), "smooth_l1_loss"),
+        (lambda: nn.HuberLoss(delta=None), "HuberLoss"),
+        (lambda: nn.TripletMarginLoss(swap=1), "TripletMarginLoss"),
+        (lambda: nn.CTCLoss(blank=-1), "CTCLoss"),
+    ],
+)
+def test_wrong_arguments_name_the_function(call, name):
+    with pytest.raises((TypeError, ValueError, IndexError)) as info:
+        call()
+    assert name in str(info.value)
+
+
+def test_mean_of_an_empty_batch_is_nan():
+    assert np.isnan(F.huber_loss(tg.ones(0, 3), tg.ones(0, 3)).item())

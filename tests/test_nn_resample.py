@@ -287,3 +287,27 @@ def test_signatures_match_pytorch():
         ours, theirs = getattr(nn, name), getattr(torch.nn, name)
         assert _signature(ours) == _signature(theirs), name
         assert _signature(ours.forward) == _signature(theirs.forward), name
+
+
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: F.interpolate(tg.ones(1, 1, 2, 2), size="big"), "interpolate"),
+        (lambda: F.interpolate(tg.ones(1, 1, 2, 2), scale_factor=[2, None]), "interpolate"),
+        (lambda: F.interpolate(tg.ones(1, 1, 2), size=3, align_corners="yes"), "interpolate"),
+        (lambda: F.grid_sample(tg.ones(1, 1, 2, 2), tg.ones(1, 1, 1, 2), mode=3), "grid_sample"),
+        (lambda: F.affine_grid(tg.ones(1, 2, 3), (1, "c", 2, 2)), "affine_grid"),
+        (lambda: F.pixel_shuffle([1.0], 2), "pixel_shuffle"),
+        (lambda: F.dropout2d(tg.ones(2, 2, 2, 2), p="half"), "dropout2d"),
+        (lambda: F.alpha_dropout(tg.ones(2), training=None), "alpha_dropout"),
+        (lambda: F.upsample_bilinear(tg.ones(1, 1, 2, 2), size=-1), "upsample_bilinear"),
+        (lambda: nn.Upsample(scale_factor="2"), "Upsample"),
+        (lambda: nn.Dropout1d(p=None), "Dropout1d"),
+        (lambda: nn.ChannelShuffle(0), "ChannelShuffle"),
+        (lambda: nn.Fold(3, (2, 2, 2)), "Fold"),
+    ],
+)
+def test_wrong_arguments_name_the_function(call, name):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    assert name in str(info.value)
