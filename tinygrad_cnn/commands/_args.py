@@ -13,9 +13,12 @@ def positive_int(text: str) -> int:
     >>> positive_int("3")
     3
     """
-    v = _int(text)
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid positive integer: {text!r}") from None
     if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+        raise argparse.ArgumentTypeError(f"invalid positive integer: {text!r} (must be >= 1)")
     return v
 
 

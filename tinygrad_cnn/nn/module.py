@@ -290,6 +290,11 @@ class Module:
             yield from m.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once (depth first).
+
+        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 2), nn.ReLU()).modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, m in self.named_modules():
             yield m
 
@@ -301,6 +306,11 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The modules directly inside this one.
+
+        >>> len(list(nn.Sequential(nn.Linear(2, 2), nn.ReLU()).children()))
+        2
+        """
         for _, m in self.named_children():
             yield m
 
@@ -321,6 +331,11 @@ class Module:
         return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter (of the submodules too unless ``recurse=False``), for an optimizer.
+
+        >>> [tuple(p.shape) for p in nn.Linear(3, 2).parameters()]
+        [(2, 3), (2,)]
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
@@ -328,6 +343,11 @@ class Module:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every registered buffer (state that is saved but not trained, e.g. running_mean).
+
+        >>> [tuple(b.shape) for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -353,6 +373,11 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (False freezes the module); returns self.
+
+        >>> all(not p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters())
+        True
+        """
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
@@ -542,7 +567,8 @@ def _library_module(m: Module) -> bool:
     """A layer of this library (whose forward takes a Tensor first), not a user's Module."""
     cls = type(m)
     layer = cls.__module__.startswith("tinygrad_cnn.nn.") and cls.forward is not Module.forward
-    return layer and cls.__module__ != "tinygrad_cnn.nn.containers"  # a container passes it on
+    # a container passes its input on; a loss checks its own (naming the functional form)
+    return layer and cls.__module__ not in ("tinygrad_cnn.nn.containers", "tinygrad_cnn.nn.loss")
 
 
 def _name_the_module(e: BaseException, name: str) -> None:
