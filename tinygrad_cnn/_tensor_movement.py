@@ -5,6 +5,7 @@ A mixin of Tensor (tensor.py); the primitives are in ``ops/movement.py``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -232,6 +233,387 @@ class MovementMethods:
         n = self.shape[dim % self.ndim]
         return self.split(max(1, -(-n // chunks)), dim)
 
+    # -- shapes in PyTorch's vocabulary (moving, splitting, triangles, diagonals) ----------
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Move dimension(s) ``source`` to position(s) ``destination``, keeping the others'
+        order.
+
+        >>> tg.zeros(2, 3, 4).movedim(0, -1).shape
+        (3, 4, 2)
+        """
+        src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+        if len(src) != len(dst):
+            raise ValueError(
+                f"movedim: source {source} and destination {destination} must name as many dims"
+            )
+        nd = max(self.ndim, 1)
+        src = [_one(d, self.ndim, "movedim") for d in src]
+        dst = [_one(d, self.ndim, "movedim") for d in dst]
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ValueError(f"movedim: repeated dims in {source} or {destination}")
+        if self.ndim == 0:
+            return self
+        order = [d for d in range(nd) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return self.permute(tuple(order))
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        """Alias of ``movedim``.
+
+        >>> tg.zeros(2, 3).moveaxis(1, 0).shape
+        (3, 2)
+        """
+        return self.movedim(source, destination)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Alias of ``transpose``.
+
+        >>> tg.zeros(2, 3).swapaxes(0, 1).shape
+        (3, 2)
+        """
+        return self.transpose(
+            _one(axis0, self.ndim, "swapaxes"), _one(axis1, self.ndim, "swapaxes")
+        )
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """Alias of ``transpose``.
+
+        >>> tg.zeros(2, 3).swapdims(-1, 0).shape
+        (3, 2)
+        """
+        return self.transpose(_one(dim0, self.ndim, "swapdims"), _one(dim1, self.ndim, "swapdims"))
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-D tensors come back as they are).
+
+        >>> tg.zeros(2, 3).t().shape
+        (3, 2)
+        """
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}; "
+                "use .mT or .transpose(dim0, dim1)"
+            )
+        return self.transpose(0, 1)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of transposed matrices).
+
+        >>> tg.zeros(5, 2, 3).mT.shape
+        (5, 3, 2)
+        """
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: expects a tensor with >= 2 dimensions, got {self.shape}")
+        return self.transpose(self.ndim - 2, self.ndim - 1)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dimensions (``mT`` for real tensors).
+
+        >>> tg.zeros(2, 3).mH.shape
+        (3, 2)
+        """
+        return self.mT
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view`` in ``other``'s shape.
+
+        >>> tg.zeros(6).view_as(tg.zeros(2, 3)).shape
+        (2, 3)
+        """
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape`` to ``other``'s shape.
+
+        >>> tg.zeros(6).reshape_as(tg.zeros(3, 2)).shape
+        (3, 2)
+        """
+        return self.reshape(other.shape)
+
+    def broadcast_to(self, size: Any) -> Tensor:
+        """``expand`` to ``size`` (numpy's broadcasting rules).
+
+        >>> tg.zeros(3).broadcast_to((2, 3)).shape
+        (2, 3)
+        """
+        return self.expand(tuple(size))
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """The ``length`` entries from ``start`` along ``dim`` (a view in PyTorch).
+
+        >>> tg.arange(5).narrow(0, 1, 3).tolist()
+        [1, 2, 3]
+        """
+        d = _one(dim, self.ndim, "narrow")
+        n = self.shape[d] if self.ndim else 1
+        start = int(start)
+        s = start + n if start < 0 else start
+        if not 0 <= s <= n or length < 0 or s + length > n:
+            raise IndexError(
+                f"narrow: start ({start}) + length ({length}) exceeds dimension {dim} of size {n} "
+                f"(tensor shape {self.shape})"
+            )
+        return self[(slice(None),) * d + (slice(s, s + length),)]
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, with that dimension removed.
+
+        >>> tg.zeros(2, 3).select(1, 0).shape
+        (2,)
+        """
+        d = _one(dim, self.ndim, "select")
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(
+                f"select: index {index} is out of range for dimension {dim} of size {n}"
+            )
+        return self[(slice(None),) * d + (int(index),)]
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, as a tuple.
+
+        >>> [t.tolist() for t in tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).unbind(1)]
+        [[1.0, 3.0], [2.0, 4.0]]
+        """
+        d = _one(dim, self.ndim, "unbind")
+        return tuple(self.select(d, i) for i in range(self.shape[d]))
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``n`` nearly equal parts (an int; the first parts get one more), or at
+        the given indices (a list).
+
+        >>> [t.tolist() for t in tg.arange(5).tensor_split(2)]
+        [[0, 1, 2], [3, 4]]
+        """
+        d = _one(dim, self.ndim, "tensor_split")
+        n = self.shape[d]
+        sec = indices_or_sections
+        if hasattr(sec, "requires_grad"):
+            sec = sec.data.tolist()
+        if isinstance(sec, (int, np.integer)):
+            if sec <= 0:
+                raise RuntimeError(f"tensor_split: number of sections must be > 0, got {sec}")
+            q, r = divmod(n, int(sec))
+            sizes = [q + 1] * r + [q] * (int(sec) - r)
+            points = list(itertools.accumulate(sizes))[:-1]
+        else:
+            points = [int(p) for p in sec]
+        bounds = [0] + points + [n]
+        lead = (slice(None),) * d
+        return tuple(self[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:]))
+
+    def tile(self, dims: Any) -> Tensor:
+        """Repeat the tensor ``dims`` times along each dimension (missing leading ones are 1).
+
+        >>> tg.Tensor([1, 2]).tile((2,)).tolist()
+        [1, 2, 1, 2]
+        """
+        dims = _shape_arg((dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
+        dims = (1,) * (self.ndim - len(dims)) + dims
+        return self.repeat(dims)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size=None):
+        """Repeat each element ``repeats`` times (an int or one count per element) along
+        ``dim`` (of the flattened tensor when dim is None).
+
+        >>> tg.Tensor([1, 2]).repeat_interleave(2).tolist()
+        [1, 1, 2, 2]
+        """
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else _one(dim, self.ndim, "repeat_interleave")
+        n = x.shape[d] if x.ndim else 1
+        reps = repeats.data if hasattr(repeats, "requires_grad") else np.asarray(repeats)
+        if reps.ndim and reps.shape != (n,) and reps.size != 1:
+            raise RuntimeError(
+                f"repeat_interleave: repeats must have shape ({n},) to match dimension {d} of "
+                f"size {n}, got shape {reps.shape}"
+            )
+        if (reps < 0).any():
+            raise RuntimeError("repeat_interleave: repeats must be non-negative")
+        index = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
+        if x.ndim == 0:
+            x = x.reshape(1)
+        return x[(slice(None),) * d + (index,)]
+
+    def fliplr(self) -> Tensor:
+        """Reverse the columns (dimension 1) of a tensor with at least 2 dimensions.
+
+        >>> tg.Tensor([[1, 2]]).fliplr().tolist()
+        [[2, 1]]
+        """
+        if self.ndim < 2:
+            raise RuntimeError(f"fliplr: input must be at least 2-D, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Reverse the rows (dimension 0) of a tensor with at least 1 dimension.
+
+        >>> tg.Tensor([1, 2]).flipud().tolist()
+        [2, 1]
+        """
+        if self.ndim < 1:
+            raise RuntimeError("flipud: input must be at least 1-D, got a 0-d tensor")
+        return self.flip(0)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first axis
+        towards the second.
+
+        >>> tg.Tensor([[1, 2], [3, 4]]).rot90().tolist()
+        [[2, 4], [1, 3]]
+        """
+        if len(dims) != 2 or self.ndim < 2:
+            raise RuntimeError(
+                f"rot90: expects two dims and a tensor of >= 2 dims, got dims {tuple(dims)} "
+                f"and shape {self.shape}"
+            )
+        d0, d1 = (_one(d, self.ndim, "rot90") for d in dims)
+        if d0 == d1:
+            raise RuntimeError(f"rot90: the two dims must differ, got {tuple(dims)}")
+        k %= 4
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        if k == 2:
+            return self.flip((d0, d1))
+        if k == 3:
+            return self.flip(d0).transpose(d0, d1)
+        return self
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift entries cyclically by ``shifts`` along ``dims`` (of the flattened tensor when
+        dims is None).
+
+        >>> tg.Tensor([1, 2, 3]).roll(1).tolist()
+        [3, 1, 2]
+        """
+        if dims is None:
+            return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+        out = self
+        for s, dim in zip(shifts, dims):
+            d = _one(dim, self.ndim, "roll")
+            n = self.shape[d]
+            if n:
+                out = out[(slice(None),) * d + ((np.arange(n) - int(s)) % n,)]
+        return out
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Every window of ``size`` entries, ``step`` apart, along ``dimension``; windows go to
+        a new last dimension (PyTorch's Tensor.unfold; images use F.unfold).
+
+        >>> tg.arange(5).unfold(0, 2, 2).tolist()
+        [[0, 1], [2, 3]]
+        """
+        d = _one(dimension, self.ndim, "unfold")
+        n = self.shape[d] if self.ndim else 1
+        if size < 0 or size > n or step <= 0:
+            raise RuntimeError(
+                f"unfold: size ({size}) must be in [0, {n}] and step ({step}) > 0 for "
+                f"dimension {dimension} of size {n}"
+            )
+        count = (n - size) // step + 1
+        index = np.arange(count)[:, None] * step + np.arange(size)[None, :]
+        x = self.reshape(1) if self.ndim == 0 else self
+        windows = x[(slice(None),) * d + (index,)]
+        out = windows.movedim(d + 1, -1)
+        return out.reshape(size) if self.ndim == 0 else out
+
+    # -- triangles and diagonals ------------------------------------------------------------
+    def _triangle(self, keep: Any, name: str) -> Tensor:
+        from .ops._util import const
+        from .ops.elementwise import Where
+
+        if self.ndim < 2:
+            raise RuntimeError(f"{name}: input must be at least 2-D, got shape {self.shape}")
+        rows, cols = self.shape[-2:]
+        mask = keep(np.arange(cols)[None, :] - np.arange(rows)[:, None])
+        return Where.apply(mask, self, const(np.zeros((), dtype=self.dtype)))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dimensions (entries j - i <= diagonal), zeros
+        elsewhere.
+
+        >>> tg.ones(2, 2).tril().tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+        """
+        return self._triangle(lambda off: off <= diagonal, "tril")
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dimensions (entries j - i >= diagonal).
+
+        >>> tg.ones(2, 2).triu(1).tolist()
+        [[0.0, 1.0], [0.0, 0.0]]
+        """
+        return self._triangle(lambda off: off >= diagonal, "triu")
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the (dim1, dim2) planes, as a new last dimension.
+
+        >>> tg.Tensor([[1, 2], [3, 4]]).diagonal().tolist()
+        [1, 4]
+        """
+        if self.ndim < 2:
+            raise RuntimeError(f"diagonal: input must be at least 2-D, got shape {self.shape}")
+        a, b = _one(dim1, self.ndim, "diagonal"), _one(dim2, self.ndim, "diagonal")
+        if a == b:
+            raise RuntimeError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+        x = self.movedim((a, b), (-2, -1))
+        rows, cols = x.shape[-2:]
+        k = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+        r = np.arange(k) - min(offset, 0)
+        c = np.arange(k) + max(offset, 0)
+        return x[(slice(None),) * (x.ndim - 2) + (r, c)]
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """Matrices whose (dim1, dim2) diagonal holds the last dimension's entries.
+
+        >>> tg.Tensor([1.0, 2.0]).diag_embed().tolist()
+        [[1.0, 0.0], [0.0, 2.0]]
+        """
+        if self.ndim < 1:
+            raise RuntimeError("diag_embed: input must be at least 1-D, got a 0-d tensor")
+        n = self.shape[-1]
+        m = n + abs(offset)
+        r = np.arange(n) - min(offset, 0)
+        c = np.arange(n) + max(offset, 0)
+        lead = self.shape[:-1]
+        idx = (slice(None),) * len(lead) + (r, c)
+        out = movement.IndexAdd.apply(self, idx=idx, shape=lead + (m, m))
+        nd = out.ndim
+        a, b = _one(dim1, nd, "diag_embed"), _one(dim2, nd, "diag_embed")
+        if a == b:
+            raise RuntimeError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
+        return out.movedim((nd - 2, nd - 1), (a, b))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-D tensor's entries on a matrix diagonal, or a matrix's diagonal as 1-D.
+
+        >>> tg.Tensor([[1, 2], [3, 4]]).diag().tolist()
+        [1, 4]
+        """
+        if self.ndim == 1:
+            return self.diag_embed(diagonal)
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's diagonal.
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
+        5.0
+        """
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expects a matrix (2-D), got shape {self.shape}")
+        return self.diagonal().sum()
+
 
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -275,3 +657,8 @@ def _normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple:
             )
         out.append(i)
     return tuple(out)
+
+
+def _one(dim: Any, ndim: int, name: str) -> int:
+    (d,) = normalize_dims(dim, ndim, name)
+    return d

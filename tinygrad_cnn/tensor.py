@@ -17,11 +17,14 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, graph
+from ._tensor_dtype import DtypeMethods
+from ._tensor_index import IndexMethods
 from ._tensor_linalg import LinalgMethods
 from ._tensor_movement import MovementMethods
+from ._tensor_order import OrderMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods
-from .ops import elementwise, movement
+from .ops import movement
 from .ops._util import normalize_dims
 
 _hook_ids = itertools.count()
@@ -58,7 +61,15 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods):
+class Tensor(
+    PointwiseMethods,
+    ReduceMethods,
+    MovementMethods,
+    LinalgMethods,
+    DtypeMethods,
+    OrderMethods,
+    IndexMethods,
+):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     >>> import tinygrad_cnn as tg
@@ -316,65 +327,6 @@ class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods):
             )
         g = graph.default_grad(self, gradient, "backward")
         graph.run_backward([self], [g], retain_graph or create_graph, create_graph)
-
-    # -- dtype ----------------------------------------------------------------------------
-    def astype(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype``; float-to-float casts are differentiable.
-
-        >>> tg.Tensor([1.7]).astype('float64').dtype
-        dtype('float64')
-        """
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
-        if dtype == self.dtype:
-            return self
-        if dtype.kind not in "fc":
-            return Tensor._wrap(self.data.astype(dtype), False)
-        return elementwise.Cast.apply(self, dtype=dtype)
-
-    to = astype
-
-    def float(self) -> Tensor:
-        """Cast to float32.
-
-        >>> tg.Tensor([1, 2]).float().dtype
-        dtype('float32')
-        """
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        """Cast to float64 (what gradient checking uses).
-
-        >>> tg.ones(2).double().dtype
-        dtype('float64')
-        """
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        """Cast to int64 (class labels).
-
-        >>> tg.Tensor([1.9, 2.2]).long().tolist()
-        [1, 2]
-        """
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        """Cast to int32.
-
-        >>> tg.Tensor([1.9]).int().dtype
-        dtype('int32')
-        """
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        """Cast to bool.
-
-        >>> tg.Tensor([0.0, 2.0]).bool().tolist()
-        [False, True]
-        """
-        return self.astype(np.bool_)
 
     # -- in place and copies ---------------------------------------------------------------
     def zero_(self) -> Tensor:

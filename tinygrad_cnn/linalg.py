@@ -1,0 +1,126 @@
+"""``tg.linalg``: norms, determinant, inverse and solve, as ``torch.linalg``; each is
+differentiable to every order (the primitives are in ``ops/linalg.py``).
+
+>>> import tinygrad_cnn as tg
+>>> a = tg.Tensor([[2.0, 1.0], [1.0, 3.0]])
+>>> tg.linalg.solve(a, tg.Tensor([3.0, 5.0])).tolist()
+[0.8, 1.4]
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from ._tensor_linalg import _square
+from .ops.linalg import Solve
+from .tensor import Tensor
+
+__all__ = ["vector_norm", "matrix_norm", "norm", "det", "inv", "solve", "matmul", "multi_dot"]
+
+
+def vector_norm(
+    x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """The vector ``ord``-norm of ``x`` over ``dim`` (all elements by default): ord = 2, 1,
+    inf, -inf, 0 or any number.
+
+    >>> tg.linalg.vector_norm(tg.Tensor([3.0, -4.0]), ord=1).item()
+    7.0
+    """
+    return x.vector_norm(ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False):
+    """The Frobenius norm of the matrices in ``dim`` (the only ``ord`` supported: "fro").
+
+    >>> tg.linalg.matrix_norm(tg.ones(2, 2)).item()
+    2.0
+    """
+    if ord != "fro":
+        raise ValueError(f"linalg.matrix_norm: only ord='fro' is supported, got {ord!r}")
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.matrix_norm: A must be at least 2-D, got shape {A.shape}")
+    return A.vector_norm(2, dim, keepdim)
+
+
+def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``vector_norm`` for a vector ``ord`` or 1-D input, ``matrix_norm`` for "fro".
+
+    >>> tg.linalg.norm(tg.Tensor([3.0, 4.0])).item()
+    5.0
+    """
+    if ord == "fro":
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim)
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of a (batch of) square matrices.
+
+    >>> tg.linalg.det(tg.Tensor([[2.0, 1.0], [1.0, 3.0]])).item()
+    5.0...
+    """
+    return A.det()
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse of a (batch of) square matrices; a singular matrix raises RuntimeError.
+
+    >>> tg.linalg.inv(tg.Tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    return A.inverse()
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A @ X = B (``left=False``: X @ A = B); B is a vector when it has one dimension
+    fewer than A and matches A's batch shape.
+
+    >>> tg.linalg.solve(tg.eye(2) * 2, tg.Tensor([[2.0], [4.0]])).tolist()
+    [[1.0], [2.0]]
+    """
+    A = _square(A, "linalg.solve")
+    B = B if isinstance(B, Tensor) else Tensor(B)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    b = B.unsqueeze(-1) if vector else B
+    if b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: A {tuple(A.shape)} and B {tuple(B.shape)} do not match: B needs "
+            f"{A.shape[-1]} rows"
+        )
+    try:
+        batch = tuple(np.broadcast_shapes(A.shape[:-2], b.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.solve: batch shapes of A {tuple(A.shape)} and B {tuple(B.shape)} cannot "
+            "be broadcast"
+        ) from None
+    a = A.expand(batch + A.shape[-2:])
+    b = b.expand(batch + b.shape[-2:])
+    x = Solve.apply(a, b)
+    return x.squeeze(-1) if vector else x
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """The matrix product (as ``tg.matmul``).
+
+    >>> tg.linalg.matmul(tg.ones(2, 3), tg.ones(3)).tolist()
+    [3.0, 3.0]
+    """
+    return input.matmul(other)
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """The product of a chain of matrices (the first and last may be vectors).
+
+    >>> tg.linalg.multi_dot([tg.ones(2, 3), tg.ones(3, 4), tg.ones(4)]).tolist()
+    [12.0, 12.0]
+    """
+    if len(tensors) < 2:
+        raise RuntimeError(f"linalg.multi_dot: expects at least 2 tensors, got {len(tensors)}")
+    return functools.reduce(lambda a, b: a.matmul(b), tensors)

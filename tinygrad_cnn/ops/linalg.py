@@ -1,0 +1,94 @@
+"""Linear-algebra primitives: einsum (normalized equations only), inverse, determinant, solve.
+
+Each backward is written with the same ops, so every order of derivative is available: the
+gradient of an einsum is an einsum of the output gradient with the other operands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Einsum(Function):
+    # for operand k: dL/dx_k = einsum(dy, the other operands -> x_k's subscripts); letters
+    # only x_k has are broadcast back, repeated letters (a diagonal) are scattered back
+    def forward(self, *xs, inputs=(), output="", sizes=None):
+        self.subs, self.out_sub, self.sizes = inputs, output, sizes
+        return np.asarray(np.einsum(",".join(inputs) + "->" + output, *xs, optimize=True))
+
+    def backward(self, g):
+        return tuple(
+            self._grad(k, g) if need else None for k, need in enumerate(self.needs_input_grad)
+        )
+
+    def _grad(self, k, g):
+        from .movement import IndexAdd
+
+        sub = self.subs[k]
+        uniq = "".join(dict.fromkeys(sub))
+        others = [self.out_sub] + [s for j, s in enumerate(self.subs) if j != k]
+        tensors = [g] + [t for j, t in enumerate(self.inputs) if j != k]
+        seen = set("".join(others))
+        kept = "".join(c for c in uniq if c in seen)
+        gk = Einsum.apply(*tensors, inputs=tuple(others), output=kept, sizes=self.sizes)
+        if kept != uniq:  # letters summed inside x_k alone: every element got the same dy
+            gk = gk.reshape(tuple(self.sizes[c] if c in kept else 1 for c in uniq))
+            gk = gk.expand(tuple(self.sizes[c] for c in uniq))
+        if uniq == sub:
+            return gk
+        # a repeated letter reads a diagonal: scatter the gradient back onto it
+        grid = [np.arange(self.sizes[c]) for c in uniq]
+        axes = {c: i for i, c in enumerate(uniq)}
+        idx = tuple(
+            grid[axes[c]].reshape([-1 if i == axes[c] else 1 for i in range(len(uniq))])
+            for c in sub
+        )
+        return IndexAdd.apply(gk, idx=idx, shape=tuple(self.sizes[c] for c in sub))
+
+    def extra_repr(self):
+        return f"equation={','.join(self.subs)}->{self.out_sub}"
+
+
+class Inverse(Function):
+    # d inv(A) = -inv(A) dA inv(A): dL/dA = -inv(A)^T dY inv(A)^T
+    def forward(self, a):
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                f"linalg.inv: the input matrix of shape {a.shape} is singular (not invertible)"
+            ) from None
+
+    def backward(self, g):
+        y = self.output.mT
+        return -(y @ g @ y)
+
+
+class Det(Function):
+    # d det(A) / dA = det(A) inv(A)^T
+    def forward(self, a):
+        return np.asarray(np.linalg.det(a))
+
+    def backward(self, g):
+        a = self.inputs[0]
+        scale = (g * self.output).unsqueeze(-1).unsqueeze(-1)
+        return scale * Inverse.apply(a).mT
+
+
+class Solve(Function):
+    # X = inv(A) B: dL/dB = solve(A^T, dX), dL/dA = -dL/dB X^T
+    def forward(self, a, b):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                f"linalg.solve: the matrix A of shape {a.shape} is singular (not invertible)"
+            ) from None
+
+    def backward(self, g):
+        a = self.inputs[0]
+        gb = Solve.apply(a.mT, g)
+        ga = -(gb @ self.output.mT) if self.needs_input_grad[0] else None
+        return ga, gb if self.needs_input_grad[1] else None
