@@ -227,7 +227,8 @@ def _square(a: Tensor, name: str) -> Tensor:
 def _scaled_sum(base: Tensor, prod: Tensor, beta: float, alpha: float) -> Tensor:
     prod = prod * alpha if alpha != 1 else prod
     if beta == 0:  # PyTorch ignores self (even NaN in it) when beta is 0
-        return prod + 0.0 * base.detach()
+        shape = np.broadcast_shapes(base.shape, prod.shape)
+        return prod if shape == prod.shape else prod.expand(shape)
     return (base * beta if beta != 1 else base) + prod
 
 

@@ -1,0 +1,247 @@
+"""Behaviour of the shape, order, reduction and index ops beyond the registry's numeric checks:
+named tuples, dtypes, ties, non-differentiable outputs, errors, and parity with live PyTorch
+(forward and gradient; those tests skip without torch)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+
+R = np.random.default_rng(0)
+X34 = R.standard_normal((3, 4))
+TIES = np.array([[1.0, 3.0, 3.0, 2.0], [0.0, 0.0, 5.0, 0.0], [2.0, 2.0, 2.0, 2.0]])
+TIES_INT = TIES.astype(np.int64)
+WITH_ZEROS = np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 0.5], [0.5, -2.0, 1.0, 3.0]])
+IDX = np.array([[2, 0, 1, 2], [0, 0, 2, 1]])
+
+
+def _tensors(lib, arrays):
+    out = []
+    for a in arrays:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            out.append(lib.tensor(a.copy(), requires_grad=True))
+        elif isinstance(a, np.ndarray):
+            out.append(lib.tensor(a.copy()))
+        else:
+            out.append(a)
+    return out
+
+
+def _first(out):
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _run(lib, fn, arrays):
+    args = _tensors(lib, arrays)
+    out = fn(lib, *args)
+    outs = out if isinstance(out, tuple) else (out,)
+    values = [o.detach().numpy() if hasattr(o, "detach") else np.asarray(o) for o in outs]
+    diff = [a for a in args if hasattr(a, "requires_grad") and a.requires_grad]
+    grads = []
+    first = _first(out)
+    if diff and first.requires_grad:
+        weight = np.arange(1, first.numel() + 1, dtype=np.float64).reshape(tuple(first.shape))
+        (first * lib.tensor(weight)).sum().backward()
+        grads = [None if a.grad is None else a.grad.numpy() for a in diff]
+    return values, grads
+
+
+PARITY = {
+    # scans and order statistics, with ties and zeros where PyTorch defines the result
+    "cumsum": (lambda m, x: m.cumsum(x, 1), [X34]),
+    "cumsum_int": (lambda m, x: m.cumsum(x, 0), [np.array([1, 2, 3], dtype=np.int32)]),
+    "cumprod_zeros": (lambda m, x: m.cumprod(x, 1), [WITH_ZEROS]),
+    "cumprod_zeros_dim0": (lambda m, x: m.cumprod(x, 0), [WITH_ZEROS]),
+    "logcumsumexp": (lambda m, x: m.logcumsumexp(x, 1), [X34]),
+    "cummax_ties": (lambda m, x: m.cummax(x, 1), [TIES]),
+    "cummin_ties": (lambda m, x: m.cummin(x, 0), [TIES]),
+    "sort_ties": (lambda m, x: m.sort(x, dim=1, stable=True), [TIES]),
+    "sort_desc_ties": (lambda m, x: m.sort(x, dim=1, descending=True, stable=True), [TIES]),
+    "argsort": (lambda m, x: m.argsort(x, dim=0, stable=True), [X34]),
+    "topk": (lambda m, x: m.topk(x, 2, dim=1), [X34]),
+    "topk_smallest": (lambda m, x: m.topk(x, 2, dim=0, largest=False), [X34]),
+    "kthvalue": (lambda m, x: m.kthvalue(x, 2, 1), [X34]),
+    "kthvalue_keepdim": (lambda m, x: m.kthvalue(x, 1, 0, keepdim=True), [X34]),
+    "median_all": (lambda m, x: m.median(x), [X34]),
+    "median_dim_ties": (lambda m, x: m.median(x, 1), [TIES]),
+    "mode_ties": (lambda m, x: m.mode(x, 1), [TIES]),
+    "unique": (lambda m, x: m.unique(x, return_inverse=True, return_counts=True), [TIES_INT]),
+    "unique_dim": (lambda m, x: m.unique(x, dim=0), [np.array([[1, 2], [0, 1], [1, 2]])]),
+    # reductions
+    "amax_ties": (lambda m, x: m.amax(x, (0, 1)), [TIES]),
+    "amin_dim_ties": (lambda m, x: m.amin(x, 1, keepdim=True), [TIES]),
+    "norm_zero_row": (lambda m, x: m.linalg.vector_norm(x, dim=1), [WITH_ZEROS * [[1], [0], [1]]]),
+    "norm_inf": (lambda m, x: m.linalg.vector_norm(x, ord=float("inf"), dim=0), [X34]),
+    "norm_fro": (lambda m, x: m.norm(x, p="fro"), [X34]),
+    "var_mean": (lambda m, x: m.var_mean(x, 1, correction=0), [X34]),
+    "std_mean": (lambda m, x: m.std_mean(x, (0, 1), keepdim=True), [X34]),
+    "count_nonzero": (lambda m, x: m.count_nonzero(x, dim=(0, 1)), [WITH_ZEROS]),
+    "all_dim": (lambda m, x: m.all(x, dim=1), [WITH_ZEROS]),
+    "any_keepdim": (lambda m, x: m.any(x, dim=0, keepdim=True), [WITH_ZEROS * 0]),
+    "argmax_keepdim": (lambda m, x: m.argmax(x, 1, keepdim=True), [X34]),
+    "sum_dtype": (lambda m, x: m.sum(x, dtype=m.float64), [np.array([1, 2], dtype=np.int32)]),
+    "prod_dtype": (lambda m, x: m.prod(x, 0, dtype=m.float32), [np.array([3, 2])]),
+    "logsumexp_tuple": (lambda m, x: m.logsumexp(x, (0, 1)), [X34]),
+    # gathering and scattering
+    "gather": (lambda m, x, i: m.gather(x, 0, i), [X34, IDX]),
+    "scatter_add": (lambda m, x, i, s: x.scatter_add(0, i, s), [X34, IDX, X34[:2] + 1]),
+    "index_add": (
+        lambda m, x, s: x.index_add(1, m.tensor([0, 0, 3]), s, alpha=2),
+        [X34, X34[:, :3]],
+    ),
+    "take": (lambda m, x: m.take(x, m.tensor([[0, 11], [5, 5]])), [X34]),
+    "take_along_dim": (lambda m, x: m.take_along_dim(x, m.argsort(x, 1), 1), [X34]),
+    "masked_select": (lambda m, x: m.masked_select(x, m.tensor([True, False, True, True])), [X34]),
+    "nonzero": (lambda m, x: m.nonzero(x), [WITH_ZEROS]),
+    "nonzero_tuple": (lambda m, x: m.nonzero(x, as_tuple=True), [WITH_ZEROS]),
+    "where_one_arg": (lambda m, x: m.where(x > 0), [WITH_ZEROS]),
+    "searchsorted": (
+        lambda m, s, v: m.searchsorted(s, v, right=True),
+        [np.array([1, 3, 3, 5]), np.array([[3, 0], [6, 5]])],
+    ),
+    "searchsorted_rows": (
+        lambda m, s, v: m.searchsorted(s, v),
+        [np.array([[1, 3], [2, 4]]), np.array([[3], [1]])],
+    ),
+    "bucketize": (
+        lambda m, v, b: m.bucketize(v, b),
+        [np.array([1.0, 5.0, 9.0, 3.0]), np.array([1.0, 5.0])],
+    ),
+    # shapes
+    "tril": (lambda m, x: m.tril(x, -1), [X34]),
+    "triu": (lambda m, x: x.triu(1), [X34]),
+    "diag_embed": (lambda m, x: m.diag_embed(x, 1, 0, 2), [X34]),
+    "diagonal": (lambda m, x: m.diagonal(x, -1), [X34]),
+    "roll": (lambda m, x: m.roll(x, (1, -1), (0, 1)), [X34]),
+    "rot90": (lambda m, x: m.rot90(x, 3, (1, 0)), [X34]),
+    "repeat_interleave": (lambda m, x: m.repeat_interleave(x, m.tensor([2, 0, 1]), dim=0), [X34]),
+    "tensor_split": (lambda m, x: m.tensor_split(x, 3, dim=1), [X34]),
+    "tensor_split_idx": (lambda m, x: x.tensor_split([1, 5], dim=1), [X34]),
+    "unfold": (lambda m, x: x.unfold(1, 2, 1), [X34]),
+    "meshgrid_xy": (lambda m, a, b: m.meshgrid(a, b, indexing="xy"), [X34[0], X34[1, :3]]),
+    "movedim": (lambda m, x: m.movedim(x, (0, 1), (1, 0)), [X34]),
+    "unbind": (lambda m, x: m.unbind(x, 1), [X34]),
+    "kron": (lambda m, a, b: m.kron(a, b), [X34[:2, :2], X34[1:, 2:]]),
+    "trace": (lambda m, x: m.trace(x), [X34]),
+    "einsum_ellipsis": (
+        lambda m, a, b: m.einsum("...ij,...jk", a, b),
+        [R.standard_normal((2, 2, 3)), X34],
+    ),
+    "tensordot": (lambda m, a, b: m.tensordot(a, b, dims=([0], [0])), [X34, X34]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARITY))
+def test_matches_pytorch(name):
+    torch = pytest.importorskip("torch")
+    fn, arrays = PARITY[name]
+    ours, our_grads = _run(tg, fn, arrays)
+    theirs, their_grads = _run(torch, fn, arrays)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape and a.dtype == b.dtype, (a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert len(our_grads) == len(their_grads)
+    for a, b in zip(our_grads, their_grads):
+        if a is None or b is None:  # an input the first output does not use
+            assert a is None or not a.any()
+            assert b is None or not b.any()
+            continue
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_order_ops_return_named_tuples_whose_indices_carry_no_gradient():
+    x = tg.tensor(X34, requires_grad=True)
+    for name, result in [
+        ("sort", x.sort()),
+        ("topk", x.topk(2)),
+        ("kthvalue", x.kthvalue(1)),
+        ("median", x.median(0)),
+        ("mode", x.mode()),
+        ("cummax", x.cummax(1)),
+        ("cummin", x.cummin(1)),
+    ]:
+        assert type(result).__name__ == name and result._fields == ("values", "indices")
+        values, indices = result
+        assert values.requires_grad and not indices.requires_grad
+        assert indices.dtype == np.int64
+    assert not x.argsort().requires_grad
+    assert not x.unique().requires_grad and not x.nonzero().requires_grad
+
+
+def test_order_values_route_the_gradient_to_the_chosen_elements():
+    x = tg.tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+    x.topk(2).values.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 1.0]]
+
+
+def test_cumprod_second_derivative_at_a_zero():
+    x = tg.tensor([2.0, 0.0, 3.0], dtype=tg.float64, requires_grad=True)
+    assert tg.gradgradcheck(lambda t: t.cumprod(0), [x])
+
+
+def test_integer_and_empty_inputs():
+    assert tg.tensor([True, True]).cumsum(0).dtype == np.int64
+    assert tg.zeros(0).cumsum(0).shape == (0,)
+    assert tg.zeros(2, 0).sort(1).values.shape == (2, 0)
+    assert tg.zeros(0, 3).amax(1).shape == (0,)
+    assert tg.zeros(0).nonzero().shape == (0, 1)
+    assert tg.tensor(3.0).nonzero().shape == (1, 0)
+    assert tg.tensor(5.0).sort().values.item() == 5.0
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda x: x.topk(5), RuntimeError, "topk: k (5)"),
+        (lambda x: x.kthvalue(0), RuntimeError, "kthvalue: k (0)"),
+        (lambda x: x.gather(0, tg.tensor([[0.5]])), TypeError, "gather: index must be an integer"),
+        (lambda x: x.gather(0, tg.tensor([[3]])), IndexError, "gather: index values"),
+        (lambda x: x.gather(0, tg.tensor([0])), RuntimeError, "as many dimensions"),
+        (lambda x: x.scatter_reduce(0, tg.tensor([[0]]), x, "max"), ValueError, "amax"),
+        (lambda x: x.index_select(0, tg.tensor([[0]])), IndexError, "0-d or 1-D"),
+        (lambda x: x.masked_select(tg.tensor([1.0])), TypeError, "bool tensor"),
+        (lambda x: x.narrow(1, 3, 2), IndexError, "narrow: start (3) + length (2)"),
+        (lambda x: x.unfold(1, 5, 1), RuntimeError, "unfold: size (5)"),
+        (lambda x: x.roll((1, 2), 0), RuntimeError, "roll: shifts"),
+        (lambda x: x.rot90(1, (0, 0)), RuntimeError, "rot90: the two dims"),
+        (lambda x: x.movedim((0, 1), 1), ValueError, "movedim"),
+        (lambda x: x.t().unsqueeze(0).t(), RuntimeError, "t: expects a tensor with <= 2"),
+        (lambda x: x.cumsum(2), IndexError, "cumsum: dim 2 is out of range"),
+        (lambda x: x.repeat_interleave(tg.tensor([1, 2])), RuntimeError, "repeats must have"),
+        (lambda x: x.vector_norm().long().vector_norm(), TypeError, "floating-point"),
+        (lambda x: x.diag_embed(0, 1, 1), RuntimeError, "dim1 and dim2 must differ"),
+    ],
+)
+def test_errors_name_the_op_and_the_argument(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call(tg.tensor(X34))
+
+
+def test_function_forms_mirror_the_methods_and_reject_non_tensors():
+    x = tg.tensor(X34)
+    assert tg.sum(x, 1).tolist() == x.sum(1).tolist()
+    assert tg.flatten(x).shape == (12,) and tg.argmax(x).item() == int(np.argmax(X34))
+    assert tg.clamp(x, 0, 1).numpy().max() <= 1
+    assert tg.max(x, tg.zeros(3, 4)).tolist() == np.maximum(X34, 0).tolist()
+    assert list(tg.sum.__signature__.parameters)[0] == "input"
+    with pytest.raises(TypeError, match="sum: input must be a Tensor"):
+        tg.sum([1.0, 2.0])
+
+
+def test_inference_mode_records_nothing_as_context_and_decorator():
+    w = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (w * 2).requires_grad
+    with tg.inference_mode(False):
+        assert (w * 2).requires_grad
+
+    @tg.inference_mode()
+    def step(t):
+        return t * 2
+
+    assert not step(w).requires_grad and tg.is_grad_enabled()
