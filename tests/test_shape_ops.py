@@ -85,6 +85,7 @@ PARITY = {
     "argmax_keepdim": (lambda m, x: m.argmax(x, 1, keepdim=True), [X34]),
     "sum_dtype": (lambda m, x: m.sum(x, dtype=m.float64), [np.array([1, 2], dtype=np.int32)]),
     "prod_dtype": (lambda m, x: m.prod(x, 0, dtype=m.float32), [np.array([3, 2])]),
+    "logsumexp_int": (lambda m, x: m.logsumexp(x, 0), [np.array([1, 2])]),
     "logsumexp_tuple": (lambda m, x: m.logsumexp(x, (0, 1)), [X34]),
     # gathering and scattering
     "gather": (lambda m, x, i: m.gather(x, 0, i), [X34, IDX]),
@@ -119,6 +120,7 @@ PARITY = {
     "roll": (lambda m, x: m.roll(x, (1, -1), (0, 1)), [X34]),
     "rot90": (lambda m, x: m.rot90(x, 3, (1, 0)), [X34]),
     "repeat_interleave": (lambda m, x: m.repeat_interleave(x, m.tensor([2, 0, 1]), dim=0), [X34]),
+    "repeat_interleave_counts": (lambda m, x: m.repeat_interleave(x), [np.array([2, 0, 1])]),
     "tensor_split": (lambda m, x: m.tensor_split(x, 3, dim=1), [X34]),
     "tensor_split_idx": (lambda m, x: x.tensor_split([1, 5], dim=1), [X34]),
     "unfold": (lambda m, x: x.unfold(1, 2, 1), [X34]),

@@ -416,13 +416,19 @@ class MovementMethods:
         dims = (1,) * (self.ndim - len(dims)) + dims
         return self.repeat(dims)
 
-    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size=None):
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *, output_size=None):
         """Repeat each element ``repeats`` times (an int or one count per element) along
-        ``dim`` (of the flattened tensor when dim is None).
+        ``dim`` (of the flattened tensor when dim is None); with no ``repeats``, self holds the
+        counts and the result repeats their indices.
 
         >>> tg.Tensor([1, 2]).repeat_interleave(2).tolist()
         [1, 1, 2, 2]
+        >>> tg.tensor([2, 1]).repeat_interleave().tolist()
+        [0, 0, 1]
         """
+        if repeats is None:
+            counts = type(self)(np.arange(self.numel()))
+            return counts.repeat_interleave(self.reshape(-1))
         x = self.reshape(-1) if dim is None else self
         d = 0 if dim is None else _one(dim, self.ndim, "repeat_interleave")
         n = x.shape[d] if x.ndim else 1

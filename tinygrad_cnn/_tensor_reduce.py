@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .autograd import composite
+from .dtypes import get_default_dtype
 from .ops import loss, reduce
 from .ops._util import const, normalize_dims
 
@@ -130,7 +131,14 @@ class ReduceMethods:
 
     @composite("logsumexp")
     def logsumexp(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """log(sum(exp(x))) computed stably: the max is subtracted first."""
+        """log(sum(exp(x))) computed stably: the max is subtracted first; integer inputs give
+        the default float dtype.
+
+        >>> round(tg.Tensor([[0.0, 0.0]]).logsumexp((0, 1)).item(), 4)
+        0.6931
+        """
+        if self.dtype.kind != "f":
+            return self.to(get_default_dtype()).logsumexp(dim, keepdim, axis=axis)
         dims = self._dims(dim, axis, "logsumexp")
         m = const(self.data.max(axis=dims, keepdims=True))
         m = const(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
