@@ -121,6 +121,12 @@ PARITY = {
     "rot90": (lambda m, x: m.rot90(x, 3, (1, 0)), [X34]),
     "repeat_interleave": (lambda m, x: m.repeat_interleave(x, m.tensor([2, 0, 1]), dim=0), [X34]),
     "repeat_interleave_counts": (lambda m, x: m.repeat_interleave(x), [np.array([2, 0, 1])]),
+    "diff": (lambda m, x: m.diff(x, 2, 0, append=m.zeros(1, 4, dtype=m.float64)), [X34]),
+    "hstack": (lambda m, a, b: m.hstack([a, b]), [X34, X34[:, :1]]),
+    "vstack": (lambda m, a, b: m.vstack([a, b]), [X34[0], X34[1]]),
+    "dstack": (lambda m, a, b: m.dstack([a, b]), [X34, X34]),
+    "column_stack": (lambda m, a, b: m.column_stack([a, b]), [X34[0], X34[:2].T]),
+    "atleast_3d": (lambda m, a: m.atleast_3d(a), [X34[0]]),
     "tensor_split": (lambda m, x: m.tensor_split(x, 3, dim=1), [X34]),
     "tensor_split_idx": (lambda m, x: x.tensor_split([1, 5], dim=1), [X34]),
     "unfold": (lambda m, x: x.unfold(1, 2, 1), [X34]),
@@ -247,3 +253,16 @@ def test_inference_mode_records_nothing_as_context_and_decorator():
         return t * 2
 
     assert not step(w).requires_grad and tg.is_grad_enabled()
+
+
+def test_new_tensors_take_this_ones_dtype_and_factories_accept_the_cpu_device():
+    x = tg.arange(3)
+    assert x.new_zeros(2, 2).dtype == np.int64 and x.new_ones((2,)).tolist() == [1, 1]
+    assert x.new_full((2,), 7).tolist() == [7, 7] and x.new_empty(4).shape == (4,)
+    w = tg.zeros(1).new_tensor([1.0, 2.0], requires_grad=True)
+    assert w.dtype == np.float32 and w.requires_grad and w.is_leaf
+    assert tg.zeros(2, device="cpu").shape == (2,) and tg.arange(2, device=tg.device("cpu")).shape
+    with pytest.raises(RuntimeError, match="only the 'cpu' device"):
+        tg.randn(2, device="cuda:0")
+    assert tg.randint(10, (3,)).shape == (3,)
+    assert tg.finfo(tg.float32).eps == np.finfo(np.float32).eps and tg.iinfo(tg.int8).max == 127

@@ -16,11 +16,13 @@ from ._tensor_dtype import (
     bool,  # noqa: A004 (PyTorch's names)
     device,
     double,
+    finfo,
     float,  # noqa: A004
     float16,
     float32,
     float64,
     half,
+    iinfo,
     int,  # noqa: A004
     int8,
     int16,
@@ -140,6 +142,8 @@ __all__ = [
     "__version__",
     "linalg",
     "device",
+    "finfo",
+    "iinfo",
     "tensor",
     "as_tensor",
     "from_numpy",

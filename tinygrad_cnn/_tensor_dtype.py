@@ -28,6 +28,9 @@ int32 = int = np.dtype(np.int32)  # noqa: A001
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)  # noqa: A001
 
+finfo = np.finfo  # tg.finfo(tg.float32).eps, .max, .tiny, .bits, as torch.finfo
+iinfo = np.iinfo
+
 _TYPE_NAMES = {
     "float16": "HalfTensor",
     "float32": "FloatTensor",
@@ -277,3 +280,87 @@ class DtypeMethods:
         [False, True]
         """
         return self.astype(bool)
+
+    # -- new tensors with this one's dtype (PyTorch's new_* methods) -------------------------
+    def _new(self, arr: np.ndarray, dtype: Any, requires_grad: builtins.bool, device: Any):
+        if device is not None:
+            Device(device)
+        dt = self.dtype if dtype is None else as_dtype(dtype, "new_tensor")
+        out = type(self)(arr.astype(dt))
+        return out.requires_grad_() if requires_grad else out
+
+    def new_tensor(
+        self, data: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype (or ``dtype``).
+
+        >>> tg.zeros(1, dtype=tg.float64).new_tensor([1, 2]).dtype
+        dtype('float64')
+        """
+        arr = np.array(data.data if hasattr(data, "requires_grad") else data)
+        return self._new(arr, dtype, requires_grad, device)
+
+    def new_zeros(
+        self,
+        *size: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype.
+
+        >>> tg.arange(3).new_zeros(2, 2).dtype
+        dtype('int64')
+        """
+        return self._new(np.zeros(_sizes(size)), dtype, requires_grad, device)
+
+    def new_ones(
+        self,
+        *size: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype.
+
+        >>> tg.zeros(1).new_ones((2,)).tolist()
+        [1.0, 1.0]
+        """
+        return self._new(np.ones(_sizes(size)), dtype, requires_grad, device)
+
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
+        """``fill_value`` in ``size`` with this tensor's dtype.
+
+        >>> tg.zeros(1).new_full((2,), 3).tolist()
+        [3.0, 3.0]
+        """
+        return self._new(np.full(_sizes((size,)), fill_value), dtype, requires_grad, device)
+
+    def new_empty(
+        self,
+        *size: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
+        """An (in fact zero-filled) tensor of ``size`` with this tensor's dtype.
+
+        >>> tg.zeros(1).new_empty(3).shape
+        (3,)
+        """
+        return self._new(np.zeros(_sizes(size)), dtype, requires_grad, device)
+
+
+def _sizes(size: tuple) -> tuple[builtins.int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(n, (builtins.int, np.integer)) and n >= 0 for n in size):
+        raise TypeError(f"new_*: sizes must be non-negative ints, got {size}")
+    return tuple(builtins.int(n) for n in size)

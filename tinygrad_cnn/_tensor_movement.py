@@ -531,6 +531,29 @@ class MovementMethods:
         out = windows.movedim(d + 1, -1)
         return out.reshape(size) if self.ndim == 0 else out
 
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None):
+        """The ``n``-th forward difference along ``dim`` (out[i] = x[i + 1] - x[i]), after
+        joining ``prepend`` and ``append`` to the ends.
+
+        >>> tg.Tensor([1.0, 4.0, 9.0]).diff().tolist()
+        [3.0, 5.0]
+        """
+        from .tensor import cat
+
+        d = _one(dim, self.ndim, "diff")
+        parts = [
+            p if hasattr(p, "requires_grad") else type(self)(p) for p in (prepend,) if p is not None
+        ]
+        parts += [self] + [
+            a if hasattr(a, "requires_grad") else type(self)(a) for a in (append,) if a is not None
+        ]
+        x = cat(parts, d) if len(parts) > 1 else self
+        for _ in range(n):
+            k = x.shape[d]
+            lead = (slice(None),) * d
+            x = x[lead + (slice(1, k),)] - x[lead + (slice(0, max(k - 1, 0)),)]
+        return x
+
     # -- triangles and diagonals ------------------------------------------------------------
     def _triangle(self, keep: Any, name: str) -> Tensor:
         from .ops._util import const

@@ -3,12 +3,14 @@ draws from the manual_seed generator."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import numpy as np
 
 from . import random as _random
-from ._tensor_dtype import as_dtype
+from ._tensor_dtype import Device, as_dtype
 from .dtypes import get_default_dtype
 from .tensor import Tensor, _to_array
 
@@ -27,10 +29,30 @@ def _size(shape: tuple, op: str) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
+def _accepts_device(fn: Any) -> Any:
+    """Let a factory take PyTorch's ``device=`` keyword: "cpu" (or None) is accepted, any other
+    device raises."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, device: Any = None, **kwargs: Any) -> Tensor:
+        if device is not None:
+            Device(device)
+        return fn(*args, **kwargs)
+
+    sig = inspect.signature(fn)
+    extra = inspect.Parameter("device", inspect.Parameter.KEYWORD_ONLY, default=None)
+    params = list(sig.parameters.values())
+    at = next((i for i, q in enumerate(params) if q.kind == q.VAR_KEYWORD), len(params))
+    call.__signature__ = sig.replace(parameters=params[:at] + [extra] + params[at:])
+    del call.__wrapped__
+    return call
+
+
 def _make(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor(arr, requires_grad=requires_grad)
 
 
+@_accepts_device
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros. ``zeros(2, 3)`` and ``zeros((2, 3))`` are the same.
 
@@ -41,6 +63,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     return _make(np.zeros(_size(shape, "zeros"), _dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
@@ -51,6 +74,7 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.ones(_size(shape, "ones"), _dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``.
 
@@ -67,6 +91,7 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     return _make(np.full(shape, fill_value, _dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def arange(
     start: float,
     end: float | None = None,
@@ -89,6 +114,7 @@ def arange(
     return _make(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
+@_accepts_device
 def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -102,6 +128,7 @@ def linspace(
     return _make(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def logspace(
     start: float,
     end: float,
@@ -141,6 +168,7 @@ def _check_range(start: Any, end: Any, step: Any) -> None:
         )
 
 
+@_accepts_device
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix.
 
@@ -151,6 +179,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _make(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1).
 
@@ -162,6 +191,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples.
 
@@ -173,6 +203,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def uniform(
     *shape: Any, low: float = 0.0, high: float = 1.0, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -186,6 +217,7 @@ def uniform(
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def normal(
     *shape: Any, mean: float = 0.0, std: float = 1.0, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -199,6 +231,7 @@ def normal(
     return _make(arr.astype(_dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64) -> Tensor:
     """Random integers in [low, high) (``randint(high, size=...)`` also works).
 
@@ -206,6 +239,8 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.i
     >>> bool((tg.randint(0, 3, size=(10,)) < 3).all())
     True
     """
+    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     size = (size,) if isinstance(size, int) else tuple(size)
@@ -216,6 +251,7 @@ def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, **kw: Any) -> Ten
     return fn(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad, **kw)
 
 
+@_accepts_device
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of t's shape and dtype.
 
@@ -225,6 +261,7 @@ def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
     return _like(zeros, t, dtype, requires_grad)
 
 
+@_accepts_device
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of t's shape and dtype.
 
@@ -234,6 +271,7 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
     return _like(ones, t, dtype, requires_grad)
 
 
+@_accepts_device
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False):
     """``fill_value`` in t's shape and dtype.
 
@@ -245,6 +283,7 @@ def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bo
     )
 
 
+@_accepts_device
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples in t's shape.
 
@@ -255,6 +294,7 @@ def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
     return _like(rand, t, dtype, requires_grad)
 
 
+@_accepts_device
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples in t's shape.
 
@@ -314,6 +354,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._wrap(ndarray, False)
 
 
+@_accepts_device
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialized tensor in PyTorch; here filled with zeros, so results are repeatable.
 
@@ -324,6 +365,7 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.zeros(_size(size, "empty"), _dt(dtype)), requires_grad)
 
 
+@_accepts_device
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``empty`` in t's shape and dtype.
 
@@ -339,6 +381,7 @@ def _triangle_indices(row: int, col: int, offset: int, keep: Any) -> Tensor:
     return Tensor(np.stack([r[sel], c[sel]]).astype(np.int64))
 
 
+@_accepts_device
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) -> Tensor:
     """The (2, N) row and column indices of the lower triangle of a row x col matrix.
 
@@ -349,6 +392,7 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) 
     return _triangle_indices(row, col, offset, lambda d, o: d <= o).to(dtype)
 
 
+@_accepts_device
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) -> Tensor:
     """The (2, N) row and column indices of the upper triangle of a row x col matrix.
 
@@ -362,6 +406,7 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) 
 # -- random --------------------------------------------------------------------------------------
 
 
+@_accepts_device
 def randperm(n: int, *, dtype: Any = np.int64, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1.
 

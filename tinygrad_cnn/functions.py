@@ -22,7 +22,7 @@ from ._tensor_linalg import einsum, tensordot
 from ._tensor_pointwise import where as _where3
 from .autograd import no_grad
 from .ops._util import const
-from .tensor import Tensor
+from .tensor import Tensor, cat
 
 __all__ = ["einsum", "tensordot"]
 
@@ -63,7 +63,7 @@ reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims 
 t narrow select unbind tensor_split chunk split tile repeat_interleave flip fliplr flipud rot90
 roll broadcast_to tril triu diag diagonal diag_embed trace
 matmul mm bmm mv dot inner outer ger addmm baddbmm addmv kron det inverse
-clone detach clamp unique
+clone detach clamp unique diff
 """.split()
 
 for _name in _METHODS:
@@ -107,6 +107,99 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     if input is None or other is None:
         raise TypeError("where: give both input and other, or only the condition")
     return _where3(condition, input, other)
+
+
+def concat(tensors: Any, dim: int = 0) -> Tensor:
+    """Alias of ``cat``.
+
+    >>> tg.concat([tg.zeros(1, 2), tg.ones(1, 2)]).shape
+    (2, 2)
+    """
+    return cat(tensors, dim)
+
+
+concatenate = concat
+
+
+def atleast_1d(*tensors: Tensor) -> Any:
+    """Each tensor with at least 1 dimension (one tensor in, one out).
+
+    >>> tg.atleast_1d(tg.tensor(3.0)).shape
+    (1,)
+    """
+    return _at_least(tensors, 1, lambda t: t.reshape(1))
+
+
+def atleast_2d(*tensors: Tensor) -> Any:
+    """Each tensor with at least 2 dimensions (a 1-D one becomes a row).
+
+    >>> tg.atleast_2d(tg.ones(3)).shape
+    (1, 3)
+    """
+    return _at_least(tensors, 2, lambda t: t.reshape(1, -1))
+
+
+def atleast_3d(*tensors: Tensor) -> Any:
+    """Each tensor with at least 3 dimensions ((n,) -> (1, n, 1), (m, n) -> (m, n, 1)).
+
+    >>> tg.atleast_3d(tg.ones(2, 3)).shape
+    (2, 3, 1)
+    """
+
+    def up(t: Tensor) -> Tensor:
+        return t.reshape(1, -1, 1) if t.ndim < 2 else t.unsqueeze(-1)
+
+    return _at_least(tensors, 3, up)
+
+
+def _at_least(tensors: tuple, n: int, up: Callable) -> Any:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    out = tuple(t if t.ndim >= n else up(t) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def hstack(tensors: Any) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors).
+
+    >>> tg.hstack([tg.ones(2), tg.zeros(3)]).shape
+    (5,)
+    """
+    ts = atleast_1d(*tensors)
+    ts = ts if isinstance(ts, tuple) else (ts,)
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    """Join along dim 0, 1-D tensors as rows.
+
+    >>> tg.vstack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
+    ts = atleast_2d(*tensors)
+    return cat(ts if isinstance(ts, tuple) else (ts,), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Any) -> Tensor:
+    """Join along dim 2 (depth), after ``atleast_3d``.
+
+    >>> tg.dstack([tg.ones(2, 2), tg.zeros(2, 2)]).shape
+    (2, 2, 2)
+    """
+    ts = atleast_3d(*tensors)
+    return cat(ts if isinstance(ts, tuple) else (ts,), 2)
+
+
+def column_stack(tensors: Any) -> Tensor:
+    """Join as columns: 1-D tensors become (n, 1) columns.
+
+    >>> tg.column_stack([tg.ones(3), tg.zeros(3, 2)]).shape
+    (3, 3)
+    """
+    return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
 
 
 def numel(input: Tensor) -> int:
@@ -276,6 +369,16 @@ class inference_mode(no_grad):  # noqa: N801 (PyTorch's name)
 
 
 __all__ += [
+    "concat",
+    "concatenate",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "hstack",
+    "vstack",
+    "row_stack",
+    "dstack",
+    "column_stack",
     "max",
     "min",
     "where",

@@ -79,6 +79,12 @@ def _shape_specs(x34, x234) -> list[OpSpec]:
                 Sample((x34, np.array([1, 0, 2])), {"dim": 0}, note="per-row counts, a zero"),
             ],
         ),
+        _op(
+            "diff",
+            lambda x, **k: x.diff(**k),
+            lambda x, n=1, dim=-1: np.diff(x, n, dim),
+            [Sample((x34,)), Sample((x234,), {"n": 2, "dim": 1})],
+        ),
         _op("tile", lambda x: x.tile((2, 1, 2)), lambda x: np.tile(x, (2, 1, 2)), [Sample((x34,))]),
         _op("fliplr", lambda x: x.fliplr(), np.fliplr, [Sample((x34,))]),
         _op("flipud", lambda x: x.flipud(), np.flipud, [Sample((x234,))]),
