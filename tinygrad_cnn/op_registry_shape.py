@@ -29,9 +29,7 @@ def _unfold_ref(x, dim, size, step):
     return np.moveaxis(np.stack(wins, axis=dim), dim + 1, -1)
 
 
-def _shape_specs(x34, x234) -> list[OpSpec]:
-    from .functions import broadcast_tensors, meshgrid
-
+def _matrix_specs(x34, x234) -> list[OpSpec]:
     return [
         _op(
             "tril",
@@ -64,6 +62,13 @@ def _shape_specs(x34, x234) -> list[OpSpec]:
             [Sample((x34,)), Sample((x34,), {"offset": -1})],
         ),
         _op("trace", lambda x: x.trace(), np.trace, [Sample((x34,))]),
+    ]
+
+
+def _shape_specs(x34, x234) -> list[OpSpec]:
+    from .functions import broadcast_tensors, meshgrid
+
+    return [
         _op(
             "roll",
             lambda x, s, d: x.roll(s, d),
@@ -278,4 +283,4 @@ def specs() -> list[OpSpec]:
     r = _rng(33)
     x34 = r.standard_normal((3, 4))
     x234 = r.standard_normal((2, 3, 4))
-    return _shape_specs(x34, x234) + _index_specs(x34, x234)
+    return _matrix_specs(x34, x234) + _shape_specs(x34, x234) + _index_specs(x34, x234)

@@ -5,7 +5,9 @@ properties, autograd methods, dtype casts, in-place fills and copies) and the fu
 join tensors (cat, stack, split, chunk). Its other methods are grouped by what they do, one
 mixin file each: ``_tensor_pointwise.py`` (operators, maths functions, activations),
 ``_tensor_reduce.py`` (sum, mean, max, softmax, ...), ``_tensor_movement.py`` (reshape,
-permute, indexing, ...) and ``_tensor_linalg.py`` (matrix products).
+permute, indexing, ...), ``_tensor_linalg.py`` (matrix products), ``_tensor_dtype.py`` (to,
+half, ...), ``_tensor_diagonal.py`` (tril, diagonal, ...), ``_tensor_order.py`` (cumsum, sort,
+topk, ...) and ``_tensor_index.py`` (gather, scatter, ...).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, graph
+from ._tensor_diagonal import DiagonalMethods
 from ._tensor_dtype import DtypeMethods
 from ._tensor_index import IndexMethods
 from ._tensor_linalg import LinalgMethods
@@ -67,6 +70,7 @@ class Tensor(
     MovementMethods,
     LinalgMethods,
     DtypeMethods,
+    DiagonalMethods,
     OrderMethods,
     IndexMethods,
 ):
