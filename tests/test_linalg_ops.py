@@ -139,3 +139,15 @@ def test_linalg_namespace_and_methods_agree():
     np.testing.assert_allclose((a @ x).numpy(), B, atol=1e-12)
     y = tg.linalg.solve(a, tg.tensor(B.T), left=False)
     np.testing.assert_allclose((y @ a).numpy(), B.T, atol=1e-12)
+
+
+def test_float16_matrices_are_computed_in_float32_and_stored_as_float16():
+    a = tg.tensor(A, dtype=tg.float16, requires_grad=True)
+    inv = tg.linalg.inv(a)
+    inv.float().sum().backward()
+    assert inv.dtype == np.float16 and a.grad.dtype == np.float16
+    np.testing.assert_allclose(
+        inv.numpy(), np.linalg.inv(A.astype(np.float16).astype(np.float32)), rtol=2e-3
+    )
+    assert tg.linalg.det(a).dtype == np.float16
+    assert tg.linalg.solve(a, tg.ones(3, dtype=tg.float16)).dtype == np.float16

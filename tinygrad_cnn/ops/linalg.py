@@ -51,15 +51,24 @@ class Einsum(Function):
         return f"equation={','.join(self.subs)}->{self.out_sub}"
 
 
+def _lapack(fn, *arrays, name: str = ""):
+    """Run a numpy.linalg routine; float16 (which LAPACK lacks) is computed in float32 and
+    stored back as float16. A singular matrix raises RuntimeError naming the op."""
+    dtype = arrays[0].dtype
+    wide = [a.astype(np.float32) if a.dtype == np.float16 else a for a in arrays]
+    try:
+        out = np.asarray(fn(*wide))
+    except np.linalg.LinAlgError:
+        raise RuntimeError(
+            f"{name}: the matrix of shape {arrays[0].shape} is singular (not invertible)"
+        ) from None
+    return out.astype(dtype, copy=False)
+
+
 class Inverse(Function):
     # d inv(A) = -inv(A) dA inv(A): dL/dA = -inv(A)^T dY inv(A)^T
     def forward(self, a):
-        try:
-            return np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise RuntimeError(
-                f"linalg.inv: the input matrix of shape {a.shape} is singular (not invertible)"
-            ) from None
+        return _lapack(np.linalg.inv, a, name="linalg.inv")
 
     def backward(self, g):
         y = self.output.mT
@@ -69,7 +78,7 @@ class Inverse(Function):
 class Det(Function):
     # d det(A) / dA = det(A) inv(A)^T
     def forward(self, a):
-        return np.asarray(np.linalg.det(a))
+        return _lapack(np.linalg.det, a, name="linalg.det")
 
     def backward(self, g):
         a = self.inputs[0]
@@ -80,12 +89,7 @@ class Det(Function):
 class Solve(Function):
     # X = inv(A) B: dL/dB = solve(A^T, dX), dL/dA = -dL/dB X^T
     def forward(self, a, b):
-        try:
-            return np.linalg.solve(a, b)
-        except np.linalg.LinAlgError:
-            raise RuntimeError(
-                f"linalg.solve: the matrix A of shape {a.shape} is singular (not invertible)"
-            ) from None
+        return _lapack(np.linalg.solve, a, b, name="linalg.solve")
 
     def backward(self, g):
         a = self.inputs[0]
