@@ -117,7 +117,17 @@ def _linalg_specs() -> list[OpSpec]:
     batch = _well_conditioned((2, 2, 2), 2)
     r = _rng(3)
     return [
-        OpSpec("det", linalg.det, np.linalg.det, [Sample((a,)), Sample((batch,), note="batch")]),
+        OpSpec(
+            "det",
+            linalg.det,
+            np.linalg.det,
+            [
+                Sample((a,)),
+                Sample((batch,), note="batch"),
+                Sample((np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]),), note="singular"),
+                Sample((np.array([[1.0, 2], [2, 4]]),), note="rank 1: the cofactors"),
+            ],
+        ),
         OpSpec("inv", linalg.inv, np.linalg.inv, [Sample((a,)), Sample((batch,), note="batch")]),
         OpSpec(
             "solve",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ._util import const
 
 
 class Einsum(Function):
@@ -76,14 +77,32 @@ class Inverse(Function):
 
 
 class Det(Function):
-    # d det(A) / dA = det(A) inv(A)^T
+    # d det(A) / dA = cofactor matrix of A = det(A) inv(A)^T where A is invertible
     def forward(self, a):
         return _lapack(np.linalg.det, a, name="linalg.det")
 
     def backward(self, g):
         a = self.inputs[0]
-        scale = (g * self.output).unsqueeze(-1).unsqueeze(-1)
-        return scale * Inverse.apply(a).mT
+        g2 = g.unsqueeze(-1).unsqueeze(-1)
+        wide = a.data.astype(np.float32) if a.dtype == np.float16 else a.data
+        if a.shape[-1] > 1 and (np.linalg.cond(wide) < 1e8).all():
+            return g2 * self.output.unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
+        # NOTE: (nearly) singular: the cofactors, each the determinant of a minor, are exact
+        # and differentiable again (through this same backward)
+        return g2 * _cofactors(a)
+
+
+def _cofactors(a):
+    """C_ij = (-1)^(i+j) det(A without row i and column j), for a (batch of) n x n matrices."""
+    n = a.shape[-1]
+    if n == 1:
+        return const(np.ones(a.shape, dtype=a.dtype))
+    keep = [[k for k in range(n) if k != i] for i in range(n)]
+    rows = np.asarray(keep)[:, None, :, None]  # (i, 1, n-1, 1)
+    cols = np.asarray(keep)[None, :, None, :]  # (1, j, 1, n-1)
+    minors = a[(slice(None),) * (a.ndim - 2) + (rows, cols)]  # (..., n, n, n-1, n-1)
+    sign = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return Det.apply(minors) * const(sign.astype(a.dtype))
 
 
 class Solve(Function):
