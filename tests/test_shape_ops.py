@@ -16,6 +16,13 @@ X34 = R.standard_normal((3, 4))
 TIES = np.array([[1.0, 3.0, 3.0, 2.0], [0.0, 0.0, 5.0, 0.0], [2.0, 2.0, 2.0, 2.0]])
 TIES_INT = TIES.astype(np.int64)
 WITH_ZEROS = np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 0.5], [0.5, -2.0, 1.0, 3.0]])
+Z3, S2, T3, S3 = (
+    np.zeros(3),
+    np.array([3.0, 4.0]),
+    np.array([2.0, 1.0, 5.0]),
+    np.array([2.0, 2.0, 0.5]),
+)
+J = [0, 0, 1]  # scatter targets: two writes to 0, one to 1
 IDX = np.array([[2, 0, 1, 2], [0, 0, 2, 1]])
 
 
@@ -67,6 +74,7 @@ PARITY = {
     "kthvalue": (lambda m, x: m.kthvalue(x, 2, 1), [X34]),
     "kthvalue_keepdim": (lambda m, x: m.kthvalue(x, 1, 0, keepdim=True), [X34]),
     "median_all": (lambda m, x: m.median(x), [X34]),
+    "median_all_ties": (lambda m, x: m.median(x), [np.array([2.0, 1.0, 2.0, 2.0])]),
     "median_dim_ties": (lambda m, x: m.median(x, 1), [TIES]),
     "mode_ties": (lambda m, x: m.mode(x, 1), [TIES]),
     "unique": (lambda m, x: m.unique(x, return_inverse=True, return_counts=True), [TIES_INT]),
@@ -89,6 +97,19 @@ PARITY = {
     "logsumexp_tuple": (lambda m, x: m.logsumexp(x, (0, 1)), [X34]),
     # gathering and scattering
     "gather": (lambda m, x, i: m.gather(x, 0, i), [X34, IDX]),
+    "scatter_repeated": (lambda m, x, s: x.scatter(0, m.tensor([1, 1]), s), [Z3, S2]),
+    "scatter_reduce_amax_ties": (
+        lambda m, x, s: x.scatter_reduce(0, m.tensor(J), s, "amax"),
+        [T3, S3],
+    ),
+    "scatter_reduce_prod_zeros": (
+        lambda m, x, s: x.scatter_reduce(0, m.tensor(J), s, "prod"),
+        [T3, S3 * [0, 1, 1]],
+    ),
+    "scatter_reduce_mean": (
+        lambda m, x, s: x.scatter_reduce(0, m.tensor(J), s, "mean", include_self=False),
+        [T3, S3],
+    ),
     "scatter_add": (lambda m, x, i, s: x.scatter_add(0, i, s), [X34, IDX, X34[:2] + 1]),
     "index_add": (
         lambda m, x, s: x.index_add(1, m.tensor([0, 0, 3]), s, alpha=2),

@@ -118,11 +118,19 @@ class IndexMethods:
             return self.scatter_reduce(dim, index, self._scatter_src(src, index), mode)
         flat = self._targets(dim, index, src, "scatter")
         vals = self._src_values(src, np.shape(_index_array(index, "scatter")), "scatter")
-        # NOTE: repeated targets keep the last write (PyTorch leaves the choice unspecified)
-        last = len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]
-        vals = GetItem.apply(vals, idx=(last,))
         n = max(self.numel(), 1)
-        written = IndexAdd.apply(vals, idx=(flat[last],), shape=(n,)).reshape(self.shape)
+        written = IndexAdd.apply(vals, idx=(flat,), shape=(n,))
+        # NOTE: a repeated target keeps the last write (PyTorch leaves the choice unspecified);
+        # as in PyTorch every src entry still gets the gradient at its target (a gather), so
+        # the sum of the earlier writes is taken back out as a constant
+        last = len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]
+        if len(last) < len(flat):
+            earlier = np.ones(len(flat), dtype=bool)
+            earlier[last] = False
+            extra = np.zeros(n, dtype=self.dtype)
+            np.add.at(extra, flat[earlier], vals.data[earlier])
+            written = written - const(extra)
+        written = written.reshape(self.shape)
         hit = np.zeros(n, dtype=bool)
         hit[flat] = True
         return elementwise.Where.apply(hit.reshape(self.shape), written, self)

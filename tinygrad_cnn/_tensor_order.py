@@ -208,7 +208,12 @@ class OrderMethods:
             flat = self.reshape(-1)
             if flat.numel() == 0:
                 return const(np.asarray(np.nan, dtype=self.dtype))
-            return flat.median(0).values
+            value = flat.data[flat._order(0, False)[(flat.numel() - 1) // 2]]
+            # as PyTorch: every element equal to the median shares its gradient evenly
+            ties = flat.data == value
+            if ties.sum() == 1 or self.dtype.kind != "f":
+                return flat[int(np.flatnonzero(ties)[0]) if ties.any() else 0]
+            return flat[ties].amax()
         d = self._one_dim(dim, "median")
         n = self.shape[d] if self.ndim else 1
         if n == 0:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .autograd import composite
 from .dtypes import get_default_dtype
-from .ops import loss, reduce
+from .ops import elementwise, loss, reduce
 from .ops._util import const, normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -234,8 +234,12 @@ class ReduceMethods:
             return x.abs().amax(dims, keepdim)
         if ord == -math.inf:
             return x.abs().amin(dims, keepdim)
-        if ord == 0:
-            return (x != 0).to(x.dtype).sum(dims, keepdim)
+        if ord == 0:  # a count: attached to the graph with a zero gradient, as PyTorch
+            count = const(np.count_nonzero(x.data, axis=dims, keepdims=keepdim).astype(x.dtype))
+            none = np.zeros(x.shape, dtype=bool)
+            return count + elementwise.Where.apply(none, x, const(np.zeros((), x.dtype))).sum(
+                dims, keepdim
+            )
         if ord == 1:
             return x.abs().sum(dims, keepdim)
         total = (x * x).sum(dims, keepdim) if ord == 2 else (x.abs() ** ord).sum(dims, keepdim)
