@@ -23,6 +23,7 @@ Z3, S2, T3, S3 = (
     np.array([2.0, 2.0, 0.5]),
 )
 J = [0, 0, 1]  # scatter targets: two writes to 0, one to 1
+HOLES = np.where(np.eye(3, 4) > 0, np.nan, X34)
 IDX = np.array([[2, 0, 1, 2], [0, 0, 2, 1]])
 
 
@@ -148,6 +149,26 @@ PARITY = {
     "dstack": (lambda m, a, b: m.dstack([a, b]), [X34, X34]),
     "column_stack": (lambda m, a, b: m.column_stack([a, b]), [X34[0], X34[:2].T]),
     "atleast_3d": (lambda m, a: m.atleast_3d(a), [X34[0]]),
+    "aminmax": (lambda m, x: m.aminmax(x, dim=0), [TIES]),
+    "nansum": (lambda m, x: m.nansum(x, 1), [HOLES]),
+    "nanmean": (lambda m, x: m.nanmean(x, 0, keepdim=True), [HOLES]),
+    "bincount": (lambda m, i: m.bincount(i, minlength=6), [np.array([0, 3, 3, 1])]),
+    "bincount_weights": (lambda m: m.bincount(m.tensor([0, 2, 2]), m.tensor(X34[0, :3])), []),
+    "unique_consecutive": (
+        lambda m, x: m.unique_consecutive(x, return_inverse=True, return_counts=True),
+        [np.array([1, 1, 2, 2, 3, 1, 1])],
+    ),
+    "unique_consecutive_dim": (
+        lambda m, x: m.unique_consecutive(x, dim=0),
+        [np.array([[1, 2], [1, 2], [0, 2], [1, 2]])],
+    ),
+    "index_fill": (lambda m, x: x.index_fill(1, m.tensor([0, 3]), -1.0), [X34]),
+    "index_copy": (lambda m, x, s: x.index_copy(0, m.tensor([2, 0]), s), [X34, X34[:2] * 2]),
+    "hsplit": (lambda m, x: m.hsplit(x, 2), [X34]),
+    "vsplit": (lambda m, x: m.vsplit(x, [1]), [X34]),
+    "ravel": (lambda m, x: m.ravel(x.t()), [X34]),
+    "block_diag": (lambda m, a, b: m.block_diag(a, b), [X34[:2], X34[2]]),
+    "cartesian_prod": (lambda m, a, b: m.cartesian_prod(a, b), [X34[0], X34[1, :2]]),
     "tensor_split": (lambda m, x: m.tensor_split(x, 3, dim=1), [X34]),
     "tensor_split_idx": (lambda m, x: x.tensor_split([1, 5], dim=1), [X34]),
     "unfold": (lambda m, x: x.unfold(1, 2, 1), [X34]),

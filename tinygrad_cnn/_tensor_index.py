@@ -307,6 +307,58 @@ class IndexMethods:
         """
         return self.nonzero()
 
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each value of a 1-D non-negative int tensor occurs (or the sum of
+        ``weights`` per value, differentiable in the weights).
+
+        >>> tg.tensor([0, 2, 2]).bincount().tolist()
+        [1, 0, 2]
+        """
+        x = self.data
+        if self.ndim != 1 or x.dtype.kind not in "iu" or (x.size and x.min() < 0):
+            raise RuntimeError(
+                f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
+                f"{self.shape} and dtype {self.dtype}"
+            )
+        n = max(int(x.max()) + 1 if x.size else 0, minlength)
+        if weights is None:
+            return const(np.bincount(x, minlength=n).astype(np.int64))
+        w = self._coerce(weights)
+        return IndexAdd.apply(w.reshape(-1), idx=(x,), shape=(n,))
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """A copy with ``value`` at ``index`` (1-D) along ``dim``.
+
+        >>> tg.zeros(3).index_fill(0, tg.tensor([0, 2]), 1.0).tolist()
+        [1.0, 0.0, 1.0]
+        """
+        idx = _index_array(index, "index_fill").reshape(-1)
+        (d,) = normalize_dims(dim, self.ndim, "index_fill")
+        mask = np.zeros(self.shape or (1,), dtype=bool)
+        mask[(slice(None),) * d + (idx,)] = True
+        return elementwise.Where.apply(mask.reshape(self.shape), self._coerce(value), self)
+
+    @composite("index_copy")
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        """A copy with ``source``'s slices written at ``index`` (1-D) along ``dim``.
+
+        >>> tg.zeros(3).index_copy(0, tg.tensor([2]), tg.tensor([5.0])).tolist()
+        [0.0, 0.0, 5.0]
+        """
+        idx = _index_array(index, "index_copy").reshape(-1)
+        (d,) = normalize_dims(dim, self.ndim, "index_copy")
+        mask = np.zeros(self.shape, dtype=bool)
+        mask[(slice(None),) * d + (idx,)] = True
+        source = self._coerce(source)
+        want = self.shape[:d] + (len(idx),) + self.shape[d + 1 :]
+        if source.shape != want:
+            raise RuntimeError(
+                f"index_copy: source shape {source.shape} must be {want} for input shape "
+                f"{self.shape}, dim {dim} and {len(idx)} indices"
+            )
+        placed = IndexAdd.apply(source, idx=(slice(None),) * d + (idx,), shape=self.shape)
+        return elementwise.Where.apply(mask, placed, self)
+
 
 def _cat_columns(a: Tensor, b: Tensor) -> Tensor:
     from .ops.movement import Cat

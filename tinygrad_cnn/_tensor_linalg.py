@@ -8,13 +8,17 @@ A mixin of Tensor (tensor.py); the primitives are ``ops/matmul.py``'s MatMul and
 from __future__ import annotations
 
 import string
+from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .autograd import composite
+from .ops._util import const
 from .ops.linalg import Det, Einsum, Inverse
 from .ops.matmul import MatMul
+
+slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
@@ -212,6 +216,92 @@ class LinalgMethods:
         [[0.5, 0.0], [0.0, 0.25]]
         """
         return Inverse.apply(_square(self, "linalg.inv"))
+
+    def vdot(self, other: Any) -> Tensor:
+        """Inner product of two 1-D tensors (``dot`` for real tensors).
+
+        >>> tg.Tensor([1.0, 2.0]).vdot(tg.Tensor([3.0, 4.0])).item()
+        11.0
+        """
+        return self.dot(other)
+
+    @composite("addr")
+    def addr(self, vec1: Any, vec2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """``beta * self + alpha * outer(vec1, vec2)``.
+
+        >>> tg.zeros(2, 2).addr(tg.ones(2), tg.ones(2)).tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
+        """
+        return _scaled_sum(self, self._coerce(vec1).outer(vec2), beta, alpha)
+
+    @composite("addbmm")
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """``beta * self + alpha * sum_b(batch1[b] @ batch2[b])``.
+
+        >>> tg.zeros(2, 2).addbmm(tg.ones(3, 2, 4), tg.ones(3, 4, 2)).tolist()
+        [[12.0, 12.0], [12.0, 12.0]]
+        """
+        return _scaled_sum(self, self._coerce(batch1).bmm(batch2).sum(0), beta, alpha)
+
+    @composite("cross")
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        """The 3-D cross product along ``dim`` (the first dim of size 3 when None).
+
+        >>> tg.Tensor([1.0, 0.0, 0.0]).cross(tg.Tensor([0.0, 1.0, 0.0])).tolist()
+        [0.0, 0.0, 1.0]
+        """
+        other = self._coerce(other)
+        shape = np.broadcast_shapes(self.shape, other.shape)
+        a, b = self.expand(shape), other.expand(shape)
+        if dim is None:
+            dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None or shape[dim] != 3:
+            raise RuntimeError(
+                f"cross: dimension {dim} must have size 3, got shapes {self.shape} and "
+                f"{other.shape}"
+            )
+        a0, a1, a2 = a.unbind(dim)
+        b0, b1, b2 = b.unbind(dim)
+        from .tensor import stack
+
+        return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """The matrix (batch) multiplied by itself ``n`` times; n = 0 gives the identity and
+        negative n powers of the inverse.
+
+        >>> tg.Tensor([[2.0, 0.0], [0.0, 3.0]]).matrix_power(2).tolist()
+        [[4.0, 0.0], [0.0, 9.0]]
+        """
+        if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
+            raise RuntimeError(
+                f"matrix_power: expects a (batch of) square matrices, got shape {self.shape}"
+            )
+        if n == 0:
+            eye = np.broadcast_to(np.eye(self.shape[-1], dtype=self.dtype), self.shape)
+            return type(self)(eye.copy())
+        base = self.inverse() if n < 0 else self
+        out = base
+        for _ in range(abs(int(n)) - 1):
+            out = out @ base
+        return out
+
+    def slogdet(self):
+        """``(sign, logabsdet)`` of the determinant, a named tuple.
+
+        >>> tg.Tensor([[-2.0, 0.0], [0.0, 3.0]]).slogdet().sign.item()
+        -1.0
+        """
+        d = self.det()
+        return slogdet_result(const(np.sign(d.data)), d.abs().log())
+
+    def logdet(self) -> Tensor:
+        """log(det), NaN for a negative determinant.
+
+        >>> round(tg.Tensor([[2.0, 0.0], [0.0, 3.0]]).logdet().item(), 4)
+        1.7918
+        """
+        return self.det().log()
 
 
 def _square(a: Tensor, name: str) -> Tensor:

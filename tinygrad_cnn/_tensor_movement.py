@@ -555,6 +555,50 @@ class MovementMethods:
             x = x[lead + (slice(1, k),)] - x[lead + (slice(0, max(k - 1, 0)),)]
         return x
 
+    def ravel(self) -> Tensor:
+        """The elements as a 1-D tensor.
+
+        >>> tg.zeros(2, 3).ravel().shape
+        (6,)
+        """
+        return self.reshape(-1)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 1 (dim 0 for a 1-D tensor).
+
+        >>> [t.shape for t in tg.zeros(2, 4).hsplit(2)]
+        [(2, 2), (2, 2)]
+        """
+        return self._split_even(sections, 0 if self.ndim == 1 else 1, "hsplit", 1)
+
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 0 of a tensor with at least 2 dimensions.
+
+        >>> [t.shape for t in tg.zeros(4, 2).vsplit([1])]
+        [(1, 2), (3, 2)]
+        """
+        return self._split_even(sections, 0, "vsplit", 2)
+
+    def dsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 2 of a tensor with at least 3 dimensions.
+
+        >>> len(tg.zeros(1, 1, 4).dsplit(2))
+        2
+        """
+        return self._split_even(sections, 2, "dsplit", 3)
+
+    def _split_even(self, sections: Any, dim: int, name: str, min_dims: int):
+        if self.ndim < min_dims:
+            raise RuntimeError(
+                f"{name}: needs a tensor with at least {min_dims} dimensions, got {self.shape}"
+            )
+        if isinstance(sections, (int, np.integer)) and self.shape[dim] % sections:
+            raise RuntimeError(
+                f"{name}: dimension {dim} of size {self.shape[dim]} is not divisible by "
+                f"{sections} sections"
+            )
+        return self.tensor_split(sections, dim)
+
 
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

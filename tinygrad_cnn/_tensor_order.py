@@ -268,3 +268,33 @@ class OrderMethods:
         if return_counts:
             out.append(const(counts.astype(np.int64)))
         return out[0] if len(out) == 1 else tuple(out)
+
+    def unique_consecutive(
+        self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+    ):
+        """Each run of equal consecutive values collapsed to one (along ``dim``, or of the
+        flattened tensor), with the inverse map and run lengths if asked; not differentiable.
+
+        >>> tg.tensor([1, 1, 2, 1]).unique_consecutive().tolist()
+        [1, 2, 1]
+        """
+        if dim is None:
+            x = self.data.reshape(-1)
+            new = np.concatenate([[True], x[1:] != x[:-1]]) if x.size else np.zeros(0, bool)
+            values = x[new]
+        else:
+            d = self._one_dim(dim, "unique_consecutive")
+            x = np.moveaxis(self.data, d, 0)
+            flat = x.reshape(len(x), -1)
+            changed = (flat[1:] != flat[:-1]).any(axis=1)
+            new = np.concatenate([[True], changed]) if len(x) else np.zeros(0, bool)
+            values = np.moveaxis(x[new], 0, d)
+        inverse = np.cumsum(new) - 1
+        counts = np.diff(np.append(np.flatnonzero(new), len(new)))
+        out = [const(values)]
+        if return_inverse:
+            shape = self.shape if dim is None else (len(new),)
+            out.append(const(inverse.astype(np.int64).reshape(shape)))
+        if return_counts:
+            out.append(const(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)

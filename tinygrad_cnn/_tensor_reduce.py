@@ -7,6 +7,7 @@ the composites (mean = sum / n, var, logsumexp, softmax, ...) are written here.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from .autograd import composite
 from .dtypes import get_default_dtype
 from .ops import elementwise, loss, reduce
 from .ops._util import const, normalize_dims
+
+aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
@@ -277,6 +280,43 @@ class ReduceMethods:
             dim, unbiased = None, dim
         s = self.std(dim, keepdim, correction=correction, unbiased=unbiased)
         return s, self.mean(dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim: bool = False):
+        """``(min, max)`` over ``dim`` (all elements by default), a named tuple.
+
+        >>> tg.Tensor([1.0, 5.0, 3.0]).aminmax().max.item()
+        5.0
+        """
+        lo = self.amin(() if dim is None else dim, keepdim)
+        return aminmax_result(lo, self.amax(() if dim is None else dim, keepdim))
+
+    @composite("nansum")
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """Sum over ``dim`` treating NaN as zero.
+
+        >>> tg.Tensor([1.0, float("nan"), 2.0]).nansum().item()
+        3.0
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            return x.sum(dim, keepdim)
+        nan = np.isnan(x.data)
+        zero = const(np.zeros((), dtype=x.dtype))
+        return elementwise.Where.apply(nan, zero, x).sum(dim, keepdim)
+
+    @composite("nanmean")
+    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """Mean over ``dim`` of the entries that are not NaN.
+
+        >>> tg.Tensor([1.0, float("nan"), 2.0]).nanmean().item()
+        1.5
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            raise TypeError(f"nanmean: expected a floating-point tensor, got {x.dtype}")
+        dims = x._dims(dim, None, "nanmean")
+        count = (~np.isnan(x.data)).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+        return x.nansum(dims, keepdim) / const(count)
 
 
 def _safe_root(total: Tensor, ord: float) -> Tensor:

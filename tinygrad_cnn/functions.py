@@ -11,6 +11,7 @@ function forms in ``functions_pointwise.py``.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 from collections.abc import Callable
@@ -53,6 +54,7 @@ def _from_method(name: str, method: Callable | None = None) -> Callable:
     return fn
 
 
+# NOTE: the loop below defines sum, any, all, max, min, ... in this module: use builtins.X here
 _METHODS = """
 sum mean prod amax amin argmax argmin var std var_mean std_mean logsumexp norm count_nonzero
 all any softmax log_softmax
@@ -64,6 +66,8 @@ t narrow select unbind tensor_split chunk split tile repeat_interleave flip flip
 roll broadcast_to tril triu diag diagonal diag_embed trace
 matmul mm bmm mv dot inner outer ger addmm baddbmm addmv kron det inverse
 clone detach clamp unique diff
+aminmax nansum nanmean ravel hsplit vsplit dsplit bincount index_fill index_copy
+unique_consecutive vdot addr addbmm cross matrix_power slogdet logdet
 """.split()
 
 for _name in _METHODS:
@@ -200,6 +204,38 @@ def column_stack(tensors: Any) -> Tensor:
     (3, 3)
     """
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """A block-diagonal matrix of the given (0-D, 1-D or 2-D) tensors (differentiable).
+
+    >>> tg.block_diag(tg.ones(1, 2), tg.tensor(5.0)).tolist()
+    [[1.0, 1.0, 0.0], [0.0, 0.0, 5.0]]
+    """
+    mats = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
+    if builtins.any(m.ndim != 2 for m in mats):
+        raise RuntimeError(
+            f"block_diag: expects 0-D, 1-D or 2-D tensors, got {[t.shape for t in tensors]}"
+        )
+    width = builtins.sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        rows.append(m.pad((left, width - left - m.shape[1])))
+        left += m.shape[1]
+    return cat(rows, 0) if rows else Tensor(np.zeros((0, 0)))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, one per row (differentiable).
+
+    >>> tg.cartesian_prod(tg.tensor([1, 2]), tg.tensor([3, 4])).tolist()
+    [[1, 3], [1, 4], [2, 3], [2, 4]]
+    """
+    if len(tensors) == 1:
+        return tensors[0]
+    from .tensor import stack
+
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
 def numel(input: Tensor) -> int:
@@ -379,6 +415,8 @@ __all__ += [
     "row_stack",
     "dstack",
     "column_stack",
+    "block_diag",
+    "cartesian_prod",
     "max",
     "min",
     "where",

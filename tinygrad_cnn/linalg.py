@@ -18,7 +18,20 @@ from ._tensor_linalg import _square
 from .ops.linalg import Solve
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "det", "inv", "solve", "matmul", "multi_dot"]
+__all__ = [
+    "vector_norm",
+    "matrix_norm",
+    "norm",
+    "det",
+    "slogdet",
+    "inv",
+    "solve",
+    "matmul",
+    "multi_dot",
+    "matrix_power",
+    "cross",
+    "vecdot",
+]
 
 
 def vector_norm(
@@ -124,3 +137,40 @@ def multi_dot(tensors: Any) -> Tensor:
     if len(tensors) < 2:
         raise RuntimeError(f"linalg.multi_dot: expects at least 2 tensors, got {len(tensors)}")
     return functools.reduce(lambda a, b: a.matmul(b), tensors)
+
+
+def slogdet(A: Tensor):
+    """``(sign, logabsdet)`` of the determinant, a named tuple.
+
+    >>> tg.linalg.slogdet(tg.Tensor([[-2.0, 0.0], [0.0, 3.0]])).sign.item()
+    -1.0
+    """
+    return A.slogdet()
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A (batch of) square matrices to the integer power ``n`` (negative: of the inverse).
+
+    >>> tg.linalg.matrix_power(tg.Tensor([[2.0, 0.0], [0.0, 1.0]]), -1).tolist()
+    [[0.5, 0.0], [0.0, 1.0]]
+    """
+    return A.matrix_power(n)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The 3-D cross product along ``dim`` (the last by default).
+
+    >>> tg.linalg.cross(tg.Tensor([0.0, 1.0, 0.0]), tg.Tensor([0.0, 0.0, 1.0])).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    shape = np.broadcast_shapes(input.shape, other.shape)
+    return input.cross(other, dim % len(shape))
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along ``dim``, broadcasting the rest.
+
+    >>> tg.linalg.vecdot(tg.ones(2, 3), tg.ones(3)).tolist()
+    [3.0, 3.0]
+    """
+    return (x * y).sum(dim)

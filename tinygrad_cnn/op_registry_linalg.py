@@ -53,6 +53,28 @@ def _product_specs(r) -> list[OpSpec]:
             lambda c, a, v, beta=1, alpha=1: beta * c + alpha * (a @ v),
             [Sample((v3, b34, v4), {"beta": 2.0})],
         ),
+        OpSpec("vdot", lambda a, b: a.vdot(b), np.vdot, [Sample((v3, r.standard_normal(3)))]),
+        OpSpec(
+            "addr",
+            lambda c, a, b, **k: c.addr(a, b, **k),
+            lambda c, a, b, beta=1, alpha=1: beta * c + alpha * np.outer(a, b),
+            [Sample((r.standard_normal((3, 4)), v3, v4), {"alpha": 0.5})],
+        ),
+        OpSpec(
+            "addbmm",
+            lambda c, a, b: c.addbmm(a, b),
+            lambda c, a, b: c + (a @ b).sum(0),
+            [Sample((r.standard_normal((2, 4)), b223, b234))],
+        ),
+        OpSpec(
+            "cross",
+            lambda a, b, **k: a.cross(b, **k),
+            lambda a, b, dim=None: np.cross(*np.broadcast_arrays(a, b), axis=dim or 0),
+            [
+                Sample((r.standard_normal((3, 2)), r.standard_normal((3, 2)))),
+                Sample((r.standard_normal((2, 3)), r.standard_normal(3)), {"dim": 1}),
+            ],
+        ),
         OpSpec(
             "kron",
             lambda a, b: a.kron(b),
@@ -141,6 +163,19 @@ def _linalg_specs() -> list[OpSpec]:
                 Sample((batch, r.standard_normal((2, 1))), note="B broadcast over A's batch"),
             ],
         ),
+        OpSpec(
+            "matrix_power",
+            lambda a, n: linalg.matrix_power(a, n),
+            lambda a, n: np.linalg.matrix_power(a, n),
+            [Sample((a, 3)), Sample((batch, -2), note="powers of the inverse"), Sample((a, 1))],
+        ),
+        OpSpec(
+            "slogdet",
+            lambda a: linalg.slogdet(a).logabsdet,
+            lambda a: np.linalg.slogdet(a)[1],
+            [Sample((a * np.array([[-1.0], [1], [1]]),), note="negative determinant")],
+        ),
+        OpSpec("logdet", lambda a: a.logdet(), lambda a: np.log(np.linalg.det(a)), [Sample((a,))]),
         OpSpec(
             "multi_dot",
             lambda a, b, c: linalg.multi_dot([a, b, c]),

@@ -98,6 +98,34 @@ def _reduction_specs(x234, x34) -> list[OpSpec]:
     ]
 
 
+def _nan_specs(x34) -> list[OpSpec]:
+    holes = x34.copy()
+    holes[0, 1] = holes[2, 3] = np.nan
+    return [
+        OpSpec(
+            "aminmax",
+            lambda x, **k: _stack(x.aminmax(**k)),
+            lambda x, dim=None, keepdim=False: np.stack(
+                [x.min(axis=dim, keepdims=keepdim), x.max(axis=dim, keepdims=keepdim)]
+            ),
+            [Sample((x34,)), Sample((x34,), {"dim": 1, "keepdim": True})],
+            kinky=True,
+        ),
+        OpSpec(
+            "nansum",
+            lambda x, **k: x.nansum(**k),
+            lambda x, dim=None, keepdim=False: np.nansum(x, axis=dim, keepdims=keepdim),
+            [Sample((holes,), {"dim": 1}), Sample((holes,))],
+        ),
+        OpSpec(
+            "nanmean",
+            lambda x, **k: x.nanmean(**k),
+            lambda x, dim=None, keepdim=False: np.nanmean(x, axis=dim, keepdims=keepdim),
+            [Sample((holes,), {"dim": 0, "keepdim": True}), Sample((holes,))],
+        ),
+    ]
+
+
 def _stack(pair):
     from .tensor import stack
 
@@ -206,4 +234,5 @@ def specs() -> list[OpSpec]:
     r = _rng(31)
     x234 = r.standard_normal((2, 3, 4))
     x34 = r.standard_normal((3, 4))
-    return _reduction_specs(x234, x34) + _scan_specs(x234, x34) + _order_specs()
+    specs = _reduction_specs(x234, x34) + _nan_specs(x34)
+    return specs + _scan_specs(x234, x34) + _order_specs()

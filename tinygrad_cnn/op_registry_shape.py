@@ -65,8 +65,17 @@ def _matrix_specs(x34, x234) -> list[OpSpec]:
     ]
 
 
+def _block_diag_ref(mats):
+    out = np.zeros((sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)))
+    r = c = 0
+    for m in mats:
+        out[r : r + m.shape[0], c : c + m.shape[1]] = m
+        r, c = r + m.shape[0], c + m.shape[1]
+    return out
+
+
 def _shape_specs(x34, x234) -> list[OpSpec]:
-    from .functions import broadcast_tensors, meshgrid
+    from .functions import block_diag, broadcast_tensors, cartesian_prod, meshgrid
 
     return [
         _op(
@@ -129,6 +138,24 @@ def _shape_specs(x34, x234) -> list[OpSpec]:
             lambda x, d, size, step: x.unfold(d, size, step),
             _unfold_ref,
             [Sample((x34, 1, 2, 1)), Sample((x234, 2, 2, 2)), Sample((x34, 0, 3, 1))],
+        ),
+        _op(
+            "block_diag",
+            lambda a, b, c: block_diag(a, b, c),
+            lambda a, b, c: _block_diag_ref([a, b.reshape(1, -1), c.reshape(1, 1)]),
+            [Sample((x34[:2], x34[2], np.asarray(0.5)))],
+        ),
+        _op(
+            "cartesian_prod",
+            lambda a, b: cartesian_prod(a, b),
+            lambda a, b: np.stack([g.reshape(-1) for g in np.meshgrid(a, b, indexing="ij")], 1),
+            [Sample((x34[0, :2], x34[1, :3]))],
+        ),
+        _op(
+            "hsplit",
+            lambda x: x.hsplit([1, 3])[1],
+            lambda x: np.hsplit(x, [1, 3])[1],
+            [Sample((x34,))],
         ),
         _op(
             "meshgrid",
@@ -240,6 +267,24 @@ def _index_specs(x34, x234) -> list[OpSpec]:
             ],
         ),
         _op(
+            "index_fill",
+            lambda x, d, i: x.index_fill(d, i, -0.5),
+            lambda x, d, i: _index_fill_ref(x, d, i),
+            [Sample((x34, 1, np.array([0, 2, 0])))],
+        ),
+        _op(
+            "index_copy",
+            lambda x, d, i, s: x.index_copy(d, i, s),
+            lambda x, d, i, s: _index_copy_ref(x, d, i, s),
+            [Sample((x34, 0, np.array([2, 0]), r.standard_normal((2, 4))))],
+        ),
+        _op(
+            "bincount_weights",
+            lambda i, w: i.bincount(w, minlength=5),
+            lambda i, w: np.bincount(i, w, minlength=5),
+            [Sample((np.array([0, 3, 3, 1]), r.standard_normal(4)), note="repeats add")],
+        ),
+        _op(
             "take",
             lambda x, i: x.take(i),
             lambda x, i: np.take(x, i),
@@ -271,6 +316,18 @@ def _index_specs(x34, x234) -> list[OpSpec]:
             [Sample((x34, mask), note="a broadcast mask")],
         ),
     ]
+
+
+def _index_fill_ref(x, d, i):
+    out = x.copy()
+    np.moveaxis(out, d, 0)[i] = -0.5
+    return out
+
+
+def _index_copy_ref(x, d, i, s):
+    out = x.copy()
+    np.moveaxis(out, d, 0)[i] = np.moveaxis(s, d, 0)
+    return out
 
 
 def _index_add_ref(x, d, i, s):
