@@ -308,3 +308,82 @@ def test_new_tensors_take_this_ones_dtype_and_factories_accept_the_cpu_device():
         tg.randn(2, device="cuda:0")
     assert tg.randint(10, (3,)).shape == (3,)
     assert tg.finfo(tg.float32).eps == np.finfo(np.float32).eps and tg.iinfo(tg.int8).max == 127
+
+
+E03, E20 = np.zeros((0, 3)), np.zeros((2, 0))
+EDGE = {
+    "cumsum": (lambda m, x: m.cumsum(x, 0), [E03]),
+    "cumprod": (lambda m, x: m.cumprod(x, 1), [E20]),
+    "logcumsumexp": (lambda m, x: m.logcumsumexp(x, 1), [E20]),
+    "cummax": (lambda m, x: m.cummax(x, 0).values, [E03]),
+    "sort": (lambda m, x: m.sort(x, 1).values, [E20]),
+    "topk0": (lambda m, x: m.topk(x, 0).values, [np.ones(3)]),
+    "amax": (lambda m, x: m.amax(x, 1), [E03]),
+    "logsumexp_empty": (lambda m, x: m.logsumexp(x, 1), [E03]),
+    "gather": (lambda m, x: m.gather(x, 1, m.zeros(2, 0, dtype=m.int64)), [np.ones((2, 3))]),
+    "index_select": (
+        lambda m, x: m.index_select(x, 0, m.zeros(0, dtype=m.int64)),
+        [np.ones((2, 3))],
+    ),
+    "scatter_add": (
+        lambda m, x: x.scatter_add(0, m.zeros(0, 3, dtype=m.int64), m.zeros(0, 3, dtype=m.float64)),
+        [np.ones((2, 3))],
+    ),
+    "scatter_reduce": (
+        lambda m, x: x.scatter_reduce(
+            0, m.zeros(0, 3, dtype=m.int64), m.zeros(0, 3, dtype=m.float64), "amax"
+        ),
+        [np.ones((2, 3))],
+    ),
+    "tril": (lambda m, x: m.tril(x), [E03]),
+    "diagonal": (lambda m, x: m.diagonal(x), [E03]),
+    "diag_embed": (lambda m, x: m.diag_embed(x), [E03]),
+    "roll": (lambda m, x: m.roll(x, 1, 0), [E03]),
+    "flip": (lambda m, x: m.flip(x, (0,)), [E03]),
+    "einsum": (lambda m, a, b: m.einsum("ij,jk->ik", a, b), [E20, np.zeros((0, 2))]),
+    "mm": (lambda m, a, b: m.mm(a, b), [E20, np.zeros((0, 2))]),
+    "kron": (lambda m, a, b: m.kron(a, b), [E03, np.ones((2, 2))]),
+    "unfold": (lambda m, x: x.unfold(0, 0, 1), [np.ones(3)]),
+    "take": (lambda m, x: m.take(x, m.zeros(0, dtype=m.int64)), [np.ones(3)]),
+    "masked_select": (lambda m, x: m.masked_select(x, x > 5), [np.ones(3)]),
+    "repeat_interleave": (lambda m, x: m.repeat_interleave(x, 0), [np.ones(3)]),
+    "tensor_split": (lambda m, x: m.tensor_split(x, 3)[2], [np.ones(2)]),
+    "vector_norm": (lambda m, x: m.linalg.vector_norm(x, dim=1), [E03]),
+    "nonzero": (lambda m, x: m.nonzero(x), [E03]),
+    "det_0x0": (lambda m, x: m.linalg.det(x), [np.zeros((0, 0))]),
+    "cross_empty": (lambda m, a, b: m.cross(a, b, dim=1), [E03, E03]),
+    "searchsorted": (lambda m, a, b: m.searchsorted(a, b), [np.zeros(0), np.ones(2)]),
+    "block_diag0": (lambda m: m.block_diag(m.zeros(0, 2)), []),
+    "cumsum_0d": (lambda m, x: m.cumsum(x, -1), [np.array(2.0)]),
+    "gather_0d": (lambda m, x: m.gather(x, 0, m.tensor(0)), [np.array(2.0)]),
+    "sort_0d": (lambda m, x: m.sort(x, -1).indices, [np.array(2.0)]),
+    "movedim_0d": (lambda m, x: m.movedim(x, 0, 0), [np.array(2.0)]),
+    "diff_0": (lambda m, x: m.diff(x, n=0), [np.ones(3)]),
+    "amax_0d_neg": (lambda m, x: m.amax(x, -1), [np.array(2.0)]),
+    "count_nonzero_0d": (lambda m, x: m.count_nonzero(x), [np.array(2.0)]),
+    "roll_0d": (lambda m, x: m.roll(x, 1), [np.array(2.0)]),
+    "narrow_0": (lambda m, x: m.narrow(x, 0, 3, 0), [np.ones(3)]),
+    "take_along_dim_0d": (lambda m, x: m.take_along_dim(x, m.tensor(0)), [np.array(2.0)]),
+    "kthvalue_0d": (lambda m, x: m.kthvalue(x, 1).values, [np.array(2.0)]),
+    "mode_0d": (lambda m, x: m.mode(x).values, [np.array(2.0)]),
+    "median_0d_dim": (lambda m, x: m.median(x, 0).values, [np.array(2.0)]),
+    "cummax_0d": (lambda m, x: m.cummax(x, 0).values, [np.array(2.0)]),
+    "logcumsumexp_0d": (lambda m, x: m.logcumsumexp(x, 0), [np.array(2.0)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_empty_and_0d_inputs_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    fn, arrays = EDGE[name]
+    results = []
+    for lib in (tg, torch):
+        args = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(lib, *args)
+        shapes = None
+        if out.requires_grad:
+            out.sum().backward()
+            shapes = [None if a.grad is None else tuple(a.grad.shape) for a in args]
+        value = np.asarray(out.detach().numpy())
+        results.append((tuple(out.shape), str(out.dtype).split(".")[-1], value.tolist(), shapes))
+    assert results[0] == results[1]

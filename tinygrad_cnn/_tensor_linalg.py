@@ -393,12 +393,13 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     sizes: dict[str, int] = {}
     for s, o in zip(subs, ops):
         for c, n in zip(s, o.shape):
-            if sizes.get(c, 1) not in (1, n) and n != 1:
+            if c not in sizes or sizes[c] == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
                 raise ValueError(
                     f"einsum: subscript {c!r} has size {sizes[c]} in one operand and {n} in "
                     f"another ({equation!r} with shapes {[tuple(o.shape) for o in ops]})"
                 )
-            sizes[c] = max(sizes.get(c, 1), n)
     # size-1 dimensions broadcast: expand them first, so the primitive sees consistent sizes
     ops = [_expand_to(o, s, sizes) for s, o in zip(subs, ops)]
     return Einsum.apply(*ops, inputs=tuple(subs), output=out, sizes=sizes)

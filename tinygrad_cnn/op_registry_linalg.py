@@ -103,6 +103,7 @@ def _einsum_specs(r) -> list[OpSpec]:
         ("b...i,...i->b...", (r.standard_normal((2, 3, 2)), r.standard_normal(2))),
         ("iji->j", (r.standard_normal((2, 3, 2)),)),
         ("ij,ij->i", (a23, r.standard_normal((1, 3)))),
+        ("ij,jk->ik", (np.zeros((2, 0)), np.zeros((0, 3)))),
     ]
     return [
         OpSpec(

@@ -46,6 +46,7 @@ def _reduction_specs(x234, x34) -> list[OpSpec]:
                 Sample((x234,), {"dim": -1, "keepdim": True}),
                 Sample((x34,), {"dim": (0, 1)}),
                 Sample((np.asarray(0.7),), {"dim": 0}, note="0-d"),
+                Sample((np.zeros((0, 3)),), {"dim": 1}, note="empty"),
             ],
             kinky=True,
             kind="reduce",
@@ -147,6 +148,7 @@ def _scan_specs(x234, x34) -> list[OpSpec]:
                 Sample((x34, -1)),
                 Sample((_noncontig((3, 4)), 0)),
                 Sample((np.asarray(0.3), 0), note="0-d"),
+                Sample((np.zeros((0, 3)), 0), note="empty"),
             ],
         ),
         OpSpec(
@@ -199,6 +201,7 @@ def _order_specs() -> list[OpSpec]:
                 Sample((d34,)),
                 Sample((d234,), {"dim": 1, "descending": True}),
                 Sample((np.asarray(0.5),), note="0-d"),
+                Sample((np.zeros((2, 0)),), note="empty"),
             ],
         ),
         OpSpec(

@@ -35,7 +35,7 @@ def _matrix_specs(x34, x234) -> list[OpSpec]:
             "tril",
             lambda x, k: x.tril(k),
             lambda x, k: np.tril(x, k),
-            [Sample((x34, 0)), Sample((x234, -1)), Sample((x34, 2))],
+            [Sample((x34, 0)), Sample((x234, -1)), Sample((x34, 2)), Sample((np.zeros((0, 3)), 0))],
         ),
         _op(
             "triu",
@@ -230,6 +230,7 @@ def _index_specs(x34, x234) -> list[OpSpec]:
                 Sample((x34, 0, idx_g), note="repeated indices"),
                 Sample((x34, 1, idx_g[:, :2].T), note="index smaller than input"),
                 Sample((_noncontig((3, 4)), -1, idx_g[:, :3]), note="non-contiguous"),
+                Sample((x34, 1, np.zeros((3, 0), dtype=np.int64)), note="empty index"),
             ],
         ),
         _op(
