@@ -265,6 +265,17 @@ def test_integer_and_empty_inputs():
         (lambda x: x.repeat_interleave(tg.tensor([1, 2])), RuntimeError, "repeats must have"),
         (lambda x: x.vector_norm().long().vector_norm(), TypeError, "floating-point"),
         (lambda x: x.diag_embed(0, 1, 1), RuntimeError, "dim1 and dim2 must differ"),
+        (lambda x: x.vector_norm("fro"), TypeError, "ord must be a number"),
+        (lambda x: x.index_select(0, tg.tensor([7])), IndexError, "index_select: index values"),
+        (lambda x: x.index_add(0, tg.tensor([7]), x[:1]), IndexError, "index_add: index values"),
+        (lambda x: x.index_fill(1, tg.tensor([-5]), 0.0), IndexError, "index_fill: index values"),
+        (lambda x: x.index_copy(0, tg.tensor([0]), x), RuntimeError, "index_copy: source shape"),
+        (lambda x: tg.tensor([1]).bincount(tg.ones(2)), RuntimeError, "bincount: weights"),
+        (lambda x: x.cross(tg.ones(2, 4)), RuntimeError, "cross: shapes"),
+        (lambda x: x.diff(-1), RuntimeError, "diff: order n must be non-negative"),
+        (lambda x: x.mm(x), RuntimeError, "mm: shapes (3, 4) and (3, 4) cannot be multiplied"),
+        (lambda x: x.hsplit(3), RuntimeError, "hsplit: dimension 1 of size 4 is not divisible"),
+        (lambda x: tg.tril_indices(-1, 2), RuntimeError, "row (-1) and col (2)"),
     ],
 )
 def test_errors_name_the_op_and_the_argument(call, error, words):

@@ -30,6 +30,14 @@ def _index_array(index: Any, name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def _check_range(idx: np.ndarray, n: int, name: str, dim: int) -> None:
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(
+            f"{name}: index values must lie in [{-n}, {n - 1}] for dimension {dim} of size {n}, "
+            f"got values from {idx.min()} to {idx.max()}"
+        )
+
+
 def _along(index: np.ndarray, d: int) -> tuple[np.ndarray, ...]:
     """The advanced index reading position ``index[i]`` along dim ``d`` and ``i`` elsewhere."""
     nd = index.ndim
@@ -199,6 +207,7 @@ class IndexMethods:
         if idx.ndim > 1:
             raise IndexError(f"index_select: index must be 0-d or 1-D, got shape {idx.shape}")
         (d,) = normalize_dims(dim, self.ndim, "index_select")
+        _check_range(idx, self.shape[d] if self.ndim else 1, "index_select", dim)
         if self.ndim == 0:
             return self.reshape(1).index_select(0, idx).reshape(())
         return GetItem.apply(self, idx=(slice(None),) * d + (idx.reshape(-1),))
@@ -212,6 +221,7 @@ class IndexMethods:
         """
         idx = _index_array(index, "index_add").reshape(-1)
         (d,) = normalize_dims(dim, self.ndim, "index_add")
+        _check_range(idx, self.shape[d] if self.ndim else 1, "index_add", dim)
         source = self._coerce(source)
         want = self.shape[:d] + (len(idx),) + self.shape[d + 1 :] if self.ndim else idx.shape
         if source.shape != want and source.numel() != len(idx):
@@ -324,6 +334,10 @@ class IndexMethods:
         if weights is None:
             return const(np.bincount(x, minlength=n).astype(np.int64))
         w = self._coerce(weights)
+        if w.shape != self.shape:
+            raise RuntimeError(
+                f"bincount: weights (shape {w.shape}) must have the input's shape {self.shape}"
+            )
         return IndexAdd.apply(w.reshape(-1), idx=(x,), shape=(n,))
 
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
@@ -334,6 +348,7 @@ class IndexMethods:
         """
         idx = _index_array(index, "index_fill").reshape(-1)
         (d,) = normalize_dims(dim, self.ndim, "index_fill")
+        _check_range(idx, (self.shape or (1,))[d], "index_fill", dim)
         mask = np.zeros(self.shape or (1,), dtype=bool)
         mask[(slice(None),) * d + (idx,)] = True
         return elementwise.Where.apply(mask.reshape(self.shape), self._coerce(value), self)
@@ -347,6 +362,7 @@ class IndexMethods:
         """
         idx = _index_array(index, "index_copy").reshape(-1)
         (d,) = normalize_dims(dim, self.ndim, "index_copy")
+        _check_range(idx, self.shape[d] if self.ndim else 1, "index_copy", dim)
         mask = np.zeros(self.shape, dtype=bool)
         mask[(slice(None),) * d + (idx,)] = True
         source = self._coerce(source)

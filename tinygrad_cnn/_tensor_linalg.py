@@ -83,6 +83,7 @@ class LinalgMethods:
         mat2 = self._coerce(mat2)
         self._need(2, "mm")
         mat2._need(2, "mm", "mat2")
+        _inner(self, mat2, "mm", mat2.shape[0])
         return self.matmul(mat2)
 
     def bmm(self, mat2: Any) -> Tensor:
@@ -98,6 +99,7 @@ class LinalgMethods:
             raise RuntimeError(
                 f"bmm: batch sizes differ: self {tuple(self.shape)}, mat2 {tuple(mat2.shape)}"
             )
+        _inner(self, mat2, "bmm", mat2.shape[1])
         return self.matmul(mat2)
 
     def mv(self, vec: Any) -> Tensor:
@@ -109,6 +111,7 @@ class LinalgMethods:
         vec = self._coerce(vec)
         self._need(2, "mv")
         vec._need(1, "mv", "vec")
+        _inner(self, vec, "mv", vec.shape[0])
         return self.matmul(vec)
 
     def dot(self, other: Any) -> Tensor:
@@ -251,7 +254,12 @@ class LinalgMethods:
         [0.0, 0.0, 1.0]
         """
         other = self._coerce(other)
-        shape = np.broadcast_shapes(self.shape, other.shape)
+        try:
+            shape = np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"cross: shapes {self.shape} and {other.shape} cannot be broadcast together"
+            ) from None
         a, b = self.expand(shape), other.expand(shape)
         if dim is None:
             dim = next((i for i, n in enumerate(shape) if n == 3), None)
@@ -302,6 +310,14 @@ class LinalgMethods:
         1.7918
         """
         return self.det().log()
+
+
+def _inner(a: Tensor, b: Tensor, name: str, size: int) -> None:
+    if a.shape[-1] != size:
+        raise RuntimeError(
+            f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied: the "
+            f"last dim of the first ({a.shape[-1]}) must equal the second's ({size})"
+        )
 
 
 def _square(a: Tensor, name: str) -> Tensor:

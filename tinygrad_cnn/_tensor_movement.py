@@ -542,6 +542,8 @@ class MovementMethods:
         from .tensor import cat
 
         d = _one(dim, self.ndim, "diff")
+        if n < 0:
+            raise RuntimeError(f"diff: order n must be non-negative, got {n}")
         parts = [
             p if hasattr(p, "requires_grad") else type(self)(p) for p in (prepend,) if p is not None
         ]

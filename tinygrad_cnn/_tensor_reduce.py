@@ -232,6 +232,10 @@ class ReduceMethods:
             raise TypeError(
                 f"linalg.vector_norm: expected a floating-point tensor as input, got {x.dtype}"
             )
+        if isinstance(ord, (str, bool)) or not isinstance(ord, (int, float, np.number)):
+            raise TypeError(
+                f"linalg.vector_norm: ord must be a number (2, 1, inf, -inf, 0, ...), got {ord!r}"
+            )
         dims = x._dims(dim, None, "vector_norm")
         if ord == math.inf:
             return x.abs().amax(dims, keepdim)

@@ -376,6 +376,8 @@ def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
 
 
 def _triangle_indices(row: int, col: int, offset: int, keep: Any) -> Tensor:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"tril_indices/triu_indices: row ({row}) and col ({col}) must be >= 0")
     r, c = np.indices((row, col)).reshape(2, -1)
     sel = keep(c - r, offset)
     return Tensor(np.stack([r[sel], c[sel]]).astype(np.int64))
