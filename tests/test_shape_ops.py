@@ -4,6 +4,7 @@ named tuples, dtypes, ties, non-differentiable outputs, errors, and parity with 
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy as np
@@ -398,3 +399,14 @@ def test_empty_and_0d_inputs_match_pytorch(name):
         value = np.asarray(out.detach().numpy())
         results.append((tuple(out.shape), str(out.dtype).split(".")[-1], value.tolist(), shapes))
     assert results[0] == results[1]
+
+
+def test_every_function_form_has_its_methods_parameters_with_input_first():
+    from tinygrad_cnn import functions
+
+    for name in functions._METHODS:
+        fn, method = getattr(tg, name), getattr(tg.Tensor, name)
+        ours = list(inspect.signature(fn).parameters.values())
+        theirs = list(inspect.signature(method).parameters.values())
+        assert ours[0].name == "input" and ours[1:] == theirs[1:], name
+        assert f"Tensor.{name}" in fn.__doc__ and name in tg.__all__

@@ -119,7 +119,11 @@ class DtypeMethods:
 
     @property
     def is_cuda(self) -> builtins.bool:
-        """False: tinygrad_cnn computes on the CPU only."""
+        """False: tinygrad_cnn computes on the CPU only.
+
+        >>> tg.zeros(1).is_cuda
+        False
+        """
         return False
 
     def astype(self, dtype: Any) -> Tensor:
@@ -172,7 +176,12 @@ class DtypeMethods:
         return self
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Always raises: there is no CUDA device."""
+        """Always raises: there is no CUDA device.
+
+        >>> tg.zeros(1).cuda()
+        Traceback (most recent call last):
+        RuntimeError: cuda: tinygrad_cnn runs on the CPU only; drop .cuda() or use .cpu()
+        """
         raise RuntimeError("cuda: tinygrad_cnn runs on the CPU only; drop .cuda() or use .cpu()")
 
     def type(self, dtype: Any = None) -> Any:

@@ -36,7 +36,11 @@ class LinalgMethods:
         return self._coerce(o).matmul(self)
 
     def matmul(self, other: Any) -> Tensor:
-        """Matrix product with numpy's rules: 1-D on either side, 2-D, batched with broadcast."""
+        """Matrix product with numpy's rules: 1-D on either side, 2-D, batched with broadcast.
+
+        >>> tg.ones(5, 2, 3).matmul(tg.ones(3, 4)).shape
+        (5, 2, 4)
+        """
         other = self._coerce(other)
         a, b = self, other
         if a.ndim == 0 or b.ndim == 0:

@@ -168,7 +168,11 @@ class MovementMethods:
         return movement.Flip.apply(self, dims=normalize_dims(dims, self.ndim, "flip"))
 
     def repeat(self, *sizes: Any) -> Tensor:
-        """Tile the tensor ``sizes`` times along each dimension (like torch.Tensor.repeat)."""
+        """Tile the tensor ``sizes`` times along each dimension (like torch.Tensor.repeat).
+
+        >>> tg.Tensor([1, 2]).repeat(2, 2).tolist()
+        [[1, 2, 1, 2], [1, 2, 1, 2]]
+        """
         sizes = _shape_arg(sizes)
         if len(sizes) < self.ndim:
             raise ValueError(
@@ -181,7 +185,11 @@ class MovementMethods:
         return x.reshape(inter).expand(big).reshape(tuple(r * s for r, s in zip(sizes, x.shape)))
 
     def pad(self, pad: Sequence[int], value: float = 0.0) -> Tensor:
-        """Constant padding in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...)."""
+        """Constant padding in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
+
+        >>> tg.Tensor([[1, 2]]).pad((1, 0), value=9).tolist()
+        [[9, 1, 2]]
+        """
         if len(pad) % 2 or len(pad) // 2 > self.ndim:
             raise ValueError(
                 f"pad: padding {tuple(pad)} must have an even length of at most 2*ndim "

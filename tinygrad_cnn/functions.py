@@ -62,7 +62,7 @@ cumsum cumprod cummax cummin logcumsumexp sort argsort msort topk kthvalue media
 gather scatter scatter_add scatter_reduce index_select index_add take take_along_dim
 masked_fill masked_select nonzero argwhere
 reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims movedim moveaxis
-t narrow select unbind tensor_split chunk split tile repeat_interleave flip fliplr flipud rot90
+t narrow select unbind tensor_split tile repeat_interleave flip fliplr flipud rot90
 roll broadcast_to tril triu diag diagonal diag_embed trace
 matmul mm bmm mv dot inner outer ger addmm baddbmm addmv kron det inverse
 clone detach clamp unique diff
