@@ -185,13 +185,19 @@ class DtypeMethods:
         raise RuntimeError("cuda: tinygrad_cnn runs on the CPU only; drop .cuda() or use .cpu()")
 
     def type(self, dtype: Any = None) -> Any:
-        """Without an argument, the type name ("tinygrad_cnn.FloatTensor"); with one, ``to``.
+        """Without an argument, the type name ("tinygrad_cnn.FloatTensor"); with a dtype or a
+        type name ("torch.DoubleTensor"), ``to``.
 
         >>> tg.zeros(1).type(), tg.zeros(1).type(tg.int64).dtype
         ('tinygrad_cnn.FloatTensor', dtype('int64'))
+        >>> tg.zeros(1).type("torch.DoubleTensor").dtype
+        dtype('float64')
         """
         if dtype is None:
             return "tinygrad_cnn." + _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):  # "torch.DoubleTensor"
+            by_type = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = by_type.get(dtype.rsplit(".", 1)[-1], dtype)
         return self.to(dtype)
 
     def type_as(self, other: Any) -> Tensor:
