@@ -73,6 +73,7 @@ def _reduction_specs(x234, x34) -> list[OpSpec]:
                 Sample((_noncontig((3, 4)),), {"ord": 2, "dim": 1}, note="non-contiguous"),
             ],
             kinky=True,
+            kind="reduce",
         ),
         OpSpec(
             "norm_fro",
@@ -117,12 +118,14 @@ def _nan_specs(x34) -> list[OpSpec]:
             lambda x, **k: x.nansum(**k),
             lambda x, dim=None, keepdim=False: np.nansum(x, axis=dim, keepdims=keepdim),
             [Sample((holes,), {"dim": 1}), Sample((holes,))],
+            kind="reduce",
         ),
         OpSpec(
             "nanmean",
             lambda x, **k: x.nanmean(**k),
             lambda x, dim=None, keepdim=False: np.nanmean(x, axis=dim, keepdims=keepdim),
             [Sample((holes,), {"dim": 0, "keepdim": True}), Sample((holes,))],
+            kind="reduce",
         ),
     ]
 
