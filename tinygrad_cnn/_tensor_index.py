@@ -79,7 +79,7 @@ class IndexMethods:
             )
         return d
 
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
         """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims).
 
         >>> x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]])

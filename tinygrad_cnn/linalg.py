@@ -10,6 +10,7 @@ differentiable to every order (the primitives are in ``ops/linalg.py``).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -47,27 +48,48 @@ def vector_norm(
 
 
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False):
-    """The Frobenius norm of the matrices in ``dim`` (the only ``ord`` supported: "fro").
+    """A matrix norm over the two dims ``dim``: "fro", 1 / -1 (largest / smallest column sum
+    of absolute values) or inf / -inf (the same over rows). The spectral norms (2, -2, "nuc")
+    need an SVD, which tinygrad_cnn does not have.
 
-    >>> tg.linalg.matrix_norm(tg.ones(2, 2)).item()
-    2.0
+    >>> tg.linalg.matrix_norm(tg.Tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1).item()
+    6.0
     """
-    if ord != "fro":
-        raise ValueError(f"linalg.matrix_norm: only ord='fro' is supported, got {ord!r}")
     if A.ndim < 2:
         raise RuntimeError(f"linalg.matrix_norm: A must be at least 2-D, got shape {A.shape}")
-    return A.vector_norm(2, dim, keepdim)
+    rows, cols = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return A.vector_norm(2, (rows, cols), keepdim)
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise ValueError(
+            f"linalg.matrix_norm: ord={ord!r} is not supported; use 'fro', 1, -1, inf or -inf"
+        )
+    across, over = (rows, cols) if ord in (1, -1) else (cols, rows)  # sum down columns for 1
+    sums = A.abs().sum(across, keepdim=True)
+    out = sums.amax(over, keepdim=True) if ord > 0 else sums.amin(over, keepdim=True)
+    return out if keepdim else out.squeeze((rows, cols))
 
 
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """``vector_norm`` for a vector ``ord`` or 1-D input, ``matrix_norm`` for "fro".
+    """The vector norm of a 1-D input (or over one ``dim``), the matrix norm of a 2-D input
+    (or over two ``dim``) when ``ord`` is given; with neither, the 2-norm of all elements.
 
     >>> tg.linalg.norm(tg.Tensor([3.0, 4.0])).item()
     5.0
+    >>> tg.linalg.norm(tg.Tensor([[1.0, -2.0], [3.0, 4.0]]), ord=float("inf")).item()
+    7.0
     """
-    if ord == "fro":
-        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim)
-    return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+    dims = (dim,) if isinstance(dim, int) else dim
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim)
+    if dims is None and A.ndim not in (1, 2):
+        raise RuntimeError(
+            f"linalg.norm: if dim is not given but ord is, A must be 1-D or 2-D, got {A.shape}"
+        )
+    matrix = len(dims) == 2 if dims is not None else A.ndim == 2
+    if matrix:
+        return matrix_norm(A, ord, (-2, -1) if dims is None else dims, keepdim)
+    return vector_norm(A, ord, dim, keepdim)
 
 
 def det(A: Tensor) -> Tensor:

@@ -178,6 +178,18 @@ def _linalg_specs() -> list[OpSpec]:
         ),
         OpSpec("logdet", lambda a: a.logdet(), lambda a: np.log(np.linalg.det(a)), [Sample((a,))]),
         OpSpec(
+            "matrix_norm",
+            lambda a, **k: linalg.matrix_norm(a, **k),
+            lambda a, ord="fro", dim=(-2, -1), keepdim=False: np.linalg.norm(a, ord, dim, keepdim),
+            [
+                Sample((r.standard_normal((2, 3, 4)),), {"ord": 1}),
+                Sample((r.standard_normal((3, 4)),), {"ord": -np.inf, "keepdim": True}),
+                Sample((r.standard_normal((2, 3, 4)),), {"ord": "fro", "dim": (2, 0)}),
+                Sample((r.standard_normal((3, 4)),), {"ord": np.inf, "dim": (1, 0)}),
+            ],
+            kinky=True,
+        ),
+        OpSpec(
             "multi_dot",
             lambda a, b, c: linalg.multi_dot([a, b, c]),
             lambda a, b, c: a @ b @ c,
