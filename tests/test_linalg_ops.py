@@ -135,7 +135,7 @@ def _hessian_sum(m, v):
         (lambda: tg.linalg.inv(tg.ones(2, 3)), RuntimeError, "square matrices"),
         (lambda: tg.linalg.inv(tg.ones(2, 2)), RuntimeError, "singular"),
         (lambda: tg.linalg.solve(tg.eye(2), tg.ones(3)), RuntimeError, "needs 2 rows"),
-        (lambda: tg.linalg.matrix_norm(tg.ones(2, 2), "nuc"), ValueError, "ord='nuc' is not supported"),
+        (lambda: tg.linalg.matrix_norm(tg.ones(2, 2), "nuc"), ValueError, "'nuc' is not"),
     ],
 )
 def test_errors_name_the_op_and_the_shapes(call, error, words):
