@@ -72,6 +72,7 @@ from .creation import (
 from .dtypes import get_default_dtype, set_default_dtype
 from .functions import *  # noqa: F403 (the names in functions.__all__)
 from .functions import where
+from .functions_pointwise import *  # noqa: F403 (tg.sin, tg.atan2, ...: functions_pointwise.NAMES)
 from .gradcheck import (
     GradcheckError,
     GradcheckResult,
@@ -172,6 +173,7 @@ __all__ = [
     "bool",
     *_functions.__all__,
 ]
+__all__ += functions_pointwise.__all__  # noqa: F405
 
 # NOTE: keep glibc from returning each step's large buffers to the OS (measured: LeNet-5 step
 # 25 ms -> 18 ms); set TINYGRAD_CNN_KEEP_MALLOC=1 before importing to opt out

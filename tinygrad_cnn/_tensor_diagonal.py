@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from ._tensor_movement import _one
 from .ops._util import const
 from .ops.elementwise import Where
@@ -110,3 +111,6 @@ class DiagonalMethods:
         if self.ndim != 2:
             raise RuntimeError(f"trace: expects a matrix (2-D), got shape {self.shape}")
         return self.diagonal().sum()
+
+
+guard_methods(DiagonalMethods)

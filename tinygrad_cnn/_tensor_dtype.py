@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from .ops import elementwise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -379,3 +380,6 @@ def _sizes(size: tuple) -> tuple[builtins.int, ...]:
     if not all(isinstance(n, (builtins.int, np.integer)) and n >= 0 for n in size):
         raise TypeError(f"new_*: sizes must be non-negative ints, got {size}")
     return tuple(builtins.int(n) for n in size)
+
+
+guard_methods(DtypeMethods)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods, operand
 from .autograd import composite
 from .ops import elementwise
 from .ops._util import const, normalize_dims
@@ -222,7 +223,7 @@ class IndexMethods:
         idx = _index_array(index, "index_add").reshape(-1)
         (d,) = normalize_dims(dim, self.ndim, "index_add")
         _check_range(idx, self.shape[d] if self.ndim else 1, "index_add", dim)
-        source = self._coerce(source)
+        source = operand(self, source, "index_add")
         want = self.shape[:d] + (len(idx),) + self.shape[d + 1 :] if self.ndim else idx.shape
         if source.shape != want and source.numel() != len(idx):
             raise RuntimeError(
@@ -333,7 +334,7 @@ class IndexMethods:
         n = max(int(x.max()) + 1 if x.size else 0, minlength)
         if weights is None:
             return const(np.bincount(x, minlength=n).astype(np.int64))
-        w = self._coerce(weights)
+        w = operand(self, weights, "bincount")
         if w.shape != self.shape:
             raise RuntimeError(
                 f"bincount: weights (shape {w.shape}) must have the input's shape {self.shape}"
@@ -351,7 +352,9 @@ class IndexMethods:
         _check_range(idx, (self.shape or (1,))[d], "index_fill", dim)
         mask = np.zeros(self.shape or (1,), dtype=bool)
         mask[(slice(None),) * d + (idx,)] = True
-        return elementwise.Where.apply(mask.reshape(self.shape), self._coerce(value), self)
+        return elementwise.Where.apply(
+            mask.reshape(self.shape), operand(self, value, "index_fill"), self
+        )
 
     @composite("index_copy")
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
@@ -365,7 +368,7 @@ class IndexMethods:
         _check_range(idx, self.shape[d] if self.ndim else 1, "index_copy", dim)
         mask = np.zeros(self.shape, dtype=bool)
         mask[(slice(None),) * d + (idx,)] = True
-        source = self._coerce(source)
+        source = operand(self, source, "index_copy")
         want = self.shape[:d] + (len(idx),) + self.shape[d + 1 :]
         if source.shape != want:
             raise RuntimeError(
@@ -395,3 +398,6 @@ def _reduce_rows(table: Tensor, reduce: str, counts: np.ndarray) -> Tensor:
     if total.dtype.kind != "f":
         return const(total.data // np.maximum(counts, 1).astype(total.dtype))
     return total / const(np.maximum(counts, 1).astype(total.dtype))
+
+
+guard_methods(IndexMethods)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard, guard_methods, operand
 from .autograd import composite
 from .ops._util import const
 from .ops.linalg import Det, Einsum, Inverse
@@ -84,7 +85,7 @@ class LinalgMethods:
         >>> tg.ones(2, 3).mm(tg.ones(3, 4)).shape
         (2, 4)
         """
-        mat2 = self._coerce(mat2)
+        mat2 = operand(self, mat2, "mm")
         self._need(2, "mm")
         mat2._need(2, "mm", "mat2")
         _inner(self, mat2, "mm", mat2.shape[0])
@@ -96,7 +97,7 @@ class LinalgMethods:
         >>> tg.ones(5, 2, 3).bmm(tg.ones(5, 3, 4)).shape
         (5, 2, 4)
         """
-        mat2 = self._coerce(mat2)
+        mat2 = operand(self, mat2, "bmm")
         self._need(3, "bmm")
         mat2._need(3, "bmm", "mat2")
         if self.shape[0] != mat2.shape[0]:
@@ -112,7 +113,7 @@ class LinalgMethods:
         >>> tg.ones(2, 3).mv(tg.ones(3)).tolist()
         [3.0, 3.0]
         """
-        vec = self._coerce(vec)
+        vec = operand(self, vec, "mv")
         self._need(2, "mv")
         vec._need(1, "mv", "vec")
         _inner(self, vec, "mv", vec.shape[0])
@@ -124,7 +125,7 @@ class LinalgMethods:
         >>> tg.Tensor([1.0, 2.0]).dot(tg.Tensor([3.0, 4.0])).item()
         11.0
         """
-        other = self._coerce(other)
+        other = operand(self, other, "dot")
         self._need(1, "dot")
         other._need(1, "dot", "other")
         if self.shape != other.shape:
@@ -139,7 +140,7 @@ class LinalgMethods:
         >>> tg.ones(2, 3).inner(tg.ones(4, 3)).shape
         (2, 4)
         """
-        other = self._coerce(other)
+        other = operand(self, other, "inner")
         if self.ndim == 0 or other.ndim == 0:
             return self * other
         return tensordot(self, other, ([-1], [-1]))
@@ -150,7 +151,7 @@ class LinalgMethods:
         >>> tg.Tensor([1.0, 2.0]).outer(tg.Tensor([1.0, 0.0, 3.0])).shape
         (2, 3)
         """
-        vec2 = self._coerce(vec2)
+        vec2 = operand(self, vec2, "outer")
         self._need(1, "outer")
         vec2._need(1, "outer", "vec2")
         return self.unsqueeze(1) * vec2.unsqueeze(0)
@@ -170,7 +171,7 @@ class LinalgMethods:
         >>> tg.zeros(2, 2).addmm(tg.ones(2, 3), tg.ones(3, 2)).tolist()
         [[3.0, 3.0], [3.0, 3.0]]
         """
-        prod = self._coerce(mat1).mm(mat2)
+        prod = operand(self, mat1, "addmm").mm(mat2)
         return _scaled_sum(self, prod, beta, alpha)
 
     @composite("baddbmm")
@@ -180,7 +181,7 @@ class LinalgMethods:
         >>> tg.zeros(4, 2, 2).baddbmm(tg.ones(4, 2, 3), tg.ones(4, 3, 2)).shape
         (4, 2, 2)
         """
-        prod = self._coerce(batch1).bmm(batch2)
+        prod = operand(self, batch1, "baddbmm").bmm(batch2)
         return _scaled_sum(self, prod, beta, alpha)
 
     @composite("addmv")
@@ -190,7 +191,7 @@ class LinalgMethods:
         >>> tg.zeros(2).addmv(tg.ones(2, 3), tg.ones(3)).tolist()
         [3.0, 3.0]
         """
-        return _scaled_sum(self, self._coerce(mat).mv(vec), beta, alpha)
+        return _scaled_sum(self, operand(self, mat, "addmv").mv(vec), beta, alpha)
 
     @composite("kron")
     def kron(self, other: Any) -> Tensor:
@@ -199,7 +200,7 @@ class LinalgMethods:
         >>> tg.eye(2).kron(tg.ones(1, 2)).tolist()
         [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]
         """
-        other = self._coerce(other)
+        other = operand(self, other, "kron")
         nd = max(self.ndim, other.ndim)
         a = self.reshape((1,) * (nd - self.ndim) + self.shape)
         b = other.reshape((1,) * (nd - other.ndim) + other.shape)
@@ -239,7 +240,7 @@ class LinalgMethods:
         >>> tg.zeros(2, 2).addr(tg.ones(2), tg.ones(2)).tolist()
         [[1.0, 1.0], [1.0, 1.0]]
         """
-        return _scaled_sum(self, self._coerce(vec1).outer(vec2), beta, alpha)
+        return _scaled_sum(self, operand(self, vec1, "addr").outer(vec2), beta, alpha)
 
     @composite("addbmm")
     def addbmm(self, batch1: Any, batch2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
@@ -248,7 +249,7 @@ class LinalgMethods:
         >>> tg.zeros(2, 2).addbmm(tg.ones(3, 2, 4), tg.ones(3, 4, 2)).tolist()
         [[12.0, 12.0], [12.0, 12.0]]
         """
-        return _scaled_sum(self, self._coerce(batch1).bmm(batch2).sum(0), beta, alpha)
+        return _scaled_sum(self, operand(self, batch1, "addbmm").bmm(batch2).sum(0), beta, alpha)
 
     @composite("cross")
     def cross(self, other: Any, dim: int | None = None) -> Tensor:
@@ -257,7 +258,7 @@ class LinalgMethods:
         >>> tg.Tensor([1.0, 0.0, 0.0]).cross(tg.Tensor([0.0, 1.0, 0.0])).tolist()
         [0.0, 0.0, 1.0]
         """
-        other = self._coerce(other)
+        other = operand(self, other, "cross")
         try:
             shape = np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
@@ -408,7 +409,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ops = [o if isinstance(o, Tensor) else Tensor(o) for o in operands]
+    ops = [o if isinstance(o, Tensor) else _as_tensor(o, "einsum") for o in operands]
     subs, out = _parse_einsum(equation, [o.shape for o in ops])
     sizes: dict[str, int] = {}
     for s, o in zip(subs, ops):
@@ -423,6 +424,12 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     # size-1 dimensions broadcast: expand them first, so the primitive sees consistent sizes
     ops = [_expand_to(o, s, sizes) for s, o in zip(subs, ops)]
     return Einsum.apply(*ops, inputs=tuple(subs), output=out, sizes=sizes)
+
+
+def _as_tensor(x: Any, name: str) -> Tensor:
+    from .tensor import Tensor
+
+    return operand(Tensor(0.0), x, name)
 
 
 def _expand_to(o: Tensor, sub: str, sizes: dict[str, int]) -> Tensor:
@@ -440,8 +447,8 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     """
     from .tensor import Tensor
 
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    b = b if isinstance(b, Tensor) else Tensor(b)
+    a = a if isinstance(a, Tensor) else _as_tensor(a, "tensordot")
+    b = b if isinstance(b, Tensor) else _as_tensor(b, "tensordot")
     if hasattr(dims, "tolist"):
         dims = dims.tolist()
     if isinstance(dims, (int, np.integer)):
@@ -469,3 +476,15 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
         c for j, c in enumerate(lb) if j not in db
     )
     return einsum(f"{la},{lb}->{out}", a, b)
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(
+    LinalgMethods,
+    """
+    mm bmm mv dot inner outer ger addmm baddbmm addmv kron det inverse vdot addr addbmm cross
+    matrix_power slogdet logdet
+    """.split(),
+)
+einsum = guard(einsum)
+tensordot = guard(tensordot)

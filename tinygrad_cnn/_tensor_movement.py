@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .ops import movement
+from ._errors import guard_methods
+from .autograd import composite
+from .ops import layout, movement
 from .ops._util import normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +37,8 @@ class MovementMethods:
         target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
+        if layout.flattens_batch_last(self.data, target):
+            return layout.FlattenBatchLast.apply(self, shape=target)
         return movement.Reshape.apply(self, shape=target)
 
     def view(self, *shape: Any) -> Tensor:
@@ -45,6 +49,7 @@ class MovementMethods:
         """
         return self.reshape(*shape)
 
+    @composite("flatten")
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim`` to ``end_dim`` into one.
 
@@ -657,3 +662,14 @@ def _normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple:
 def _one(dim: Any, ndim: int, name: str) -> int:
     (d,) = normalize_dims(dim, ndim, name)
     return d
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(
+    MovementMethods,
+    """
+    movedim moveaxis swapaxes swapdims t view_as reshape_as broadcast_to narrow select unbind
+    tensor_split tile repeat_interleave fliplr flipud rot90 roll unfold diff ravel hsplit
+    vsplit dsplit
+    """.split(),
+)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from .autograd import composite
 from .ops import scan
 from .ops._util import const, normalize_dims
@@ -298,3 +299,6 @@ class OrderMethods:
         if return_counts:
             out.append(const(counts.astype(np.int64)))
         return out[0] if len(out) == 1 else tuple(out)
+
+
+guard_methods(OrderMethods)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from .autograd import composite
 from .dtypes import get_default_dtype
 from .ops import elementwise, loss, reduce
@@ -335,3 +336,13 @@ def _safe_root(total: Tensor, ord: float) -> Tensor:
     safe = Where.apply(zero, one, total)
     root = safe.sqrt() if ord == 2 else safe ** (1.0 / ord)
     return Where.apply(zero, const(np.zeros((), dtype=total.dtype)), root)
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(
+    ReduceMethods,
+    """
+    sum prod amax amin all any norm vector_norm count_nonzero var_mean std_mean aminmax nansum
+    nanmean
+    """.split(),
+)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import random as _random
+from ._errors import guard
 from ._tensor_dtype import Device, as_dtype
 from .dtypes import get_default_dtype
 from .tensor import Tensor, _to_array
@@ -45,7 +46,7 @@ def _accepts_device(fn: Any) -> Any:
     at = next((i for i, q in enumerate(params) if q.kind == q.VAR_KEYWORD), len(params))
     call.__signature__ = sig.replace(parameters=params[:at] + [extra] + params[at:])
     del call.__wrapped__
-    return call
+    return guard(call)
 
 
 def _make(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -307,6 +308,7 @@ def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
 # -- from data ---------------------------------------------------------------------------------
 
 
+@guard
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, an array or a tensor):
     Python floats give the default dtype, ints int64, bools bool; arrays keep their dtype.
@@ -324,6 +326,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return Tensor(arr, requires_grad=requires_grad)
 
 
+@guard
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with a numpy array or tensor when no conversion is
     needed (copying otherwise).
@@ -339,6 +342,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return Tensor(_to_array(data, dt))
 
 
+@guard
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing ``ndarray``'s memory and dtype: writes to either show in both.
 
@@ -375,9 +379,9 @@ def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
     return _like(empty, t, dtype, requires_grad)
 
 
-def _triangle_indices(row: int, col: int, offset: int, keep: Any) -> Tensor:
+def _triangle_indices(row: int, col: int, offset: int, keep: Any, name: str) -> Tensor:
     if row < 0 or col < 0:
-        raise RuntimeError(f"tril_indices/triu_indices: row ({row}) and col ({col}) must be >= 0")
+        raise RuntimeError(f"{name}: row ({row}) and col ({col}) must be >= 0")
     r, c = np.indices((row, col)).reshape(2, -1)
     sel = keep(c - r, offset)
     return Tensor(np.stack([r[sel], c[sel]]).astype(np.int64))
@@ -391,7 +395,7 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) 
     >>> tg.tril_indices(2, 2).tolist()
     [[0, 1, 1], [0, 0, 1]]
     """
-    return _triangle_indices(row, col, offset, lambda d, o: d <= o).to(dtype)
+    return _triangle_indices(row, col, offset, lambda d, o: d <= o, "tril_indices").to(dtype)
 
 
 @_accepts_device
@@ -402,7 +406,7 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) 
     >>> tg.triu_indices(2, 2).tolist()
     [[0, 0, 1], [0, 1, 1]]
     """
-    return _triangle_indices(row, col, offset, lambda d, o: d >= o).to(dtype)
+    return _triangle_indices(row, col, offset, lambda d, o: d >= o, "triu_indices").to(dtype)
 
 
 # -- random --------------------------------------------------------------------------------------
@@ -421,6 +425,7 @@ def randperm(n: int, *, dtype: Any = np.int64, requires_grad: bool = False) -> T
     return _make(_random.get_generator().permutation(int(n)).astype(dtype), requires_grad)
 
 
+@guard
 def bernoulli(input: Tensor, p: float | None = None) -> Tensor:
     """0/1 samples, 1 with probability ``input`` (or ``p``) elementwise, in input's dtype.
 
@@ -435,6 +440,7 @@ def bernoulli(input: Tensor, p: float | None = None) -> Tensor:
     return Tensor(draw.astype(input.dtype))
 
 
+@guard
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
     """Category indices drawn with probabilities proportional to the rows of ``input`` (1-D or
     2-D, non-negative weights); without replacement each category is drawn at most once.

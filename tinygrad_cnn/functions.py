@@ -13,45 +13,20 @@ from __future__ import annotations
 
 import builtins
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ._errors import guard
 from ._tensor_linalg import einsum, tensordot
 from ._tensor_pointwise import where as _where3
 from .autograd import no_grad
+from .nn.functional import _tensor_method
 from .ops._util import const
 from .tensor import Tensor, cat
 
 __all__ = ["einsum", "tensordot"]
-
-
-def _from_method(name: str, method: Callable | None = None) -> Callable:
-    """The function form of Tensor.<name>: the tensor becomes the first argument, ``input``."""
-    method = method or getattr(Tensor, name)
-
-    @functools.wraps(method)
-    def fn(input: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name}: input must be a Tensor, got {type(input).__name__}; wrap it with "
-                "tg.tensor(...)"
-            )
-        return getattr(input, name)(*args, **kwargs)
-
-    sig = inspect.signature(method)
-    params = list(sig.parameters.values())
-    fn.__signature__ = sig.replace(parameters=[params[0].replace(name="input"), *params[1:]])
-    fn.__doc__ = f"The function form of ``Tensor.{name}``: ``tg.{name}(input, ...)`` is " + (
-        f"``input.{name}(...)``.\n\n{inspect.getdoc(method) or ''}".split(">>>")[0].rstrip()
-    )
-    fn.__module__ = __name__
-    fn.__qualname__ = fn.__name__ = name
-    del fn.__wrapped__  # the doc above is the function's own; keep doctests from running twice
-    __all__.append(name)
-    return fn
 
 
 # NOTE: the loop below defines sum, any, all, max, min, ... in this module: use builtins.X here
@@ -65,13 +40,14 @@ reshape flatten unflatten squeeze unsqueeze permute transpose swapaxes swapdims 
 t narrow select unbind tensor_split tile repeat_interleave flip fliplr flipud rot90
 roll broadcast_to tril triu diag diagonal diag_embed trace
 matmul mm bmm mv dot inner outer ger addmm baddbmm addmv kron det inverse
-clone detach clamp unique diff
+clone detach unique diff
 aminmax nansum nanmean ravel hsplit vsplit dsplit bincount index_fill index_copy
 unique_consecutive vdot addr addbmm cross matrix_power slogdet logdet
 """.split()
 
 for _name in _METHODS:
-    globals()[_name] = _from_method(_name)
+    globals()[_name] = guard(_tensor_method(getattr(Tensor, _name)))
+__all__ += _METHODS
 
 
 def max(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 (PyTorch's name)
@@ -430,3 +406,8 @@ __all__ += [
     "bucketize",
     "inference_mode",
 ]
+
+# the error boundary (see _errors.py) on the functions written here
+for _name in __all__[2:]:
+    if _name not in _METHODS and not isinstance(globals()[_name], type):
+        globals()[_name] = guard(globals()[_name])

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import guard, operand
 from ._tensor_linalg import _square
 from .ops.linalg import Solve
 from .tensor import Tensor
@@ -118,7 +119,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     [[1.0], [2.0]]
     """
     A = _square(A, "linalg.solve")
-    B = B if isinstance(B, Tensor) else Tensor(B)
+    B = operand(A, B, "linalg.solve")
     if not left:
         return solve(A.mT, B.mT).mT
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
@@ -196,3 +197,8 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     [3.0, 3.0]
     """
     return (x * y).sum(dim)
+
+
+# the error boundary (see _errors.py) on every function here
+for _name in __all__:
+    globals()[_name] = guard(globals()[_name])

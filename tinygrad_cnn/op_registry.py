@@ -393,6 +393,12 @@ def _core_specs() -> list[OpSpec]:
         OpSpec("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: x[..., None], [Sample((x34,))]),
         OpSpec("flatten", lambda x: x.flatten(1), lambda x: x.reshape(2, -1), [Sample((x234,))]),
         OpSpec(
+            "contiguous",
+            lambda x: x.contiguous(),
+            lambda x: x,
+            [Sample((_noncontig((3, 4)),), note="a transposed view becomes C-ordered")],
+        ),
+        OpSpec(
             "flatten_image",
             lambda x: F.avg_pool2d(x, 1).flatten(1),
             lambda x: x.reshape(x.shape[0], -1),

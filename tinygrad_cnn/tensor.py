@@ -19,15 +19,18 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, graph
+from ._tensor_activations import ActivationMethods
 from ._tensor_diagonal import DiagonalMethods
 from ._tensor_dtype import DtypeMethods
 from ._tensor_index import IndexMethods
 from ._tensor_linalg import LinalgMethods
+from ._tensor_logic import LogicMethods
+from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_order import OrderMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods
-from .ops import movement
+from .ops import layout, movement
 from .ops._util import normalize_dims
 
 _hook_ids = itertools.count()
@@ -73,6 +76,9 @@ class Tensor(
     DiagonalMethods,
     OrderMethods,
     IndexMethods,
+    MathMethods,
+    LogicMethods,
+    ActivationMethods,
 ):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
@@ -373,10 +379,13 @@ class Tensor(
     def contiguous(self) -> Tensor:
         """The same values in a C-contiguous array (a copy only where needed).
 
-        >>> tg.zeros(2, 3).T.contiguous().shape
-        (3, 2)
+        >>> t = tg.zeros(2, 3).T
+        >>> t.numpy().flags.c_contiguous, t.contiguous().numpy().flags.c_contiguous
+        (False, True)
         """
-        return self
+        if self.data.flags.c_contiguous:
+            return self
+        return layout.Contiguous.apply(self)
 
 
 autograd.Tensor = Tensor
