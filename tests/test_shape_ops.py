@@ -414,3 +414,17 @@ def test_every_function_form_has_its_methods_parameters_with_input_first():
             and fn.__doc__ == method.__doc__
             and name in tg.__all__
         )
+
+
+def test_the_error_boundary_names_the_op_and_hides_internal_wording():
+    x = tg.tensor(X34)
+    with pytest.raises(TypeError, match=r"^bmm: expected a tensor") as info:
+        x.unsqueeze(0).bmm([[1.0], [2.0, 3.0]])
+    assert "inhomogeneous" not in str(info.value)
+    with pytest.raises(IndexError, match=r"^take_along_dim: gather: index values"):
+        x.take_along_dim(tg.tensor([[9]]), 1)
+    with pytest.raises(ValueError, match=r"^tensordot: invalid arguments \(a float64 tensor"):
+        tg.tensordot(x, x, [[], [], []])
+    guarded = tg.Tensor.sort
+    assert guarded.__module__ == "tinygrad_cnn._tensor_order" and ">>>" in guarded.__doc__
+    assert list(inspect.signature(guarded).parameters)[:2] == ["self", "dim"]

@@ -67,10 +67,13 @@ def translate(e: Exception, name: str, args: tuple, kwargs: dict) -> Exception:
         return type(e)(f"{name}: {msg}")
     if isinstance(e, MemoryError):
         return ValueError(f"{name}: the result would be too large to allocate")
+    import tinygrad_cnn
+
     given = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+    where = f"tg.Tensor.{name}" if hasattr(tinygrad_cnn.Tensor, name) else f"tg.{name}"
     return _kind(e)(
-        f"{name}: invalid arguments ({', '.join(given)}); see help(tg.Tensor.{name}) or "
-        f"help(tg.{name}) for what each argument takes"
+        f"{name}: invalid arguments ({', '.join(given)}); see help({where}) for what each "
+        "argument takes"
     )
 
 
