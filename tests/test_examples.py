@@ -40,6 +40,7 @@ def check_ok(proc: subprocess.CompletedProcess) -> str:
 def test_every_example_is_tested():
     tested = {
         "train_digits.py",
+        "pytorch_style.py",
         "train_lenet_mnist.py",
         "custom_op.py",
         "higher_order.py",

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import tensor as T
 from ..nn import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, cat, where
 from ._runtime_nn import OPS, arg, ints, op
 
 
@@ -73,7 +72,7 @@ OPS["Not"] = lambda ins, attrs: _const(np.logical_not(ins[0].data))
 
 @op("Where")
 def _where(ins: list[Any], attrs: dict) -> Tensor:
-    return T.where(ins[0].data.astype(bool), ins[1], ins[2])
+    return where(ins[0].data.astype(bool), ins[1], ins[2])
 
 
 @op("Cast")
@@ -163,7 +162,7 @@ def _concat(ins: list[Any], attrs: dict) -> Tensor:
     axis = int(attrs["axis"])
     if _plain(*ins):
         return _const(np.concatenate([t.data for t in ins], axis=axis))
-    return T.cat(list(ins), dim=axis)
+    return cat(list(ins), dim=axis)
 
 
 @op("Reshape")
