@@ -14,6 +14,7 @@ import numpy as np
 
 from .autograd import Function, composite
 from .dtypes import get_default_dtype
+from .errors import ShapeError
 from .ops import elementwise
 from .ops._util import const
 
@@ -32,10 +33,14 @@ class PointwiseMethods:
         if type(other) is float and self.data.dtype.kind == "f":
             return const(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, (bool, int, float)):
+            # PyTorch: a Python number takes the tensor's dtype within its kind; a float with
+            # an integer or bool tensor gives the default float dtype, an int with bool int64
             if self.dtype.kind == "f":
                 dt = self.dtype
             elif isinstance(other, float):
                 dt = get_default_dtype()
+            elif self.dtype.kind == "b" and not isinstance(other, bool):
+                dt = np.dtype(np.int64)
             else:
                 dt = self.dtype
             return const(np.asarray(other, dtype=dt))
@@ -44,12 +49,14 @@ class PointwiseMethods:
     def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
         other = self._coerce(other)
         a, b = (other, self) if rev else (self, other)
+        if a._d.dtype != b._d.dtype or (fn is elementwise.Div and a._d.dtype.kind in "biu"):
+            a, b = _promote(a, b, true_div=fn is elementwise.Div)
         try:
             return fn.apply(a, b)
         except ValueError as e:
             if "broadcast" not in str(e):
                 raise
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together "
                 "(dimensions are compared from the right and must be equal or 1)"
             ) from None
@@ -80,7 +87,8 @@ class PointwiseMethods:
 
     def __pow__(self, o):
         if isinstance(o, (int, float)) and not isinstance(o, bool):
-            return elementwise.PowScalar.apply(self, exponent=o)
+            x = self._to_float() if isinstance(o, float) else self
+            return elementwise.PowScalar.apply(x, exponent=o)
         return self._binary(elementwise.Pow, o, "pow")
 
     def __rpow__(self, o):
@@ -88,6 +96,11 @@ class PointwiseMethods:
 
     def __neg__(self):
         return elementwise.Neg.apply(self)
+
+    def _to_float(self) -> Tensor:
+        """Self, or for an integer or bool tensor its cast to the default float dtype (what
+        PyTorch's exp, sqrt, sigmoid, ... of integers return)."""
+        return self if self._d.dtype.kind in "fc" else self.astype(get_default_dtype())
 
     def __pos__(self):
         return self
@@ -176,7 +189,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).exp().tolist()
         [1.0]
         """
-        return elementwise.Exp.apply(self)
+        return elementwise.Exp.apply(self._to_float())
 
     def log(self):
         """Elementwise natural logarithm.
@@ -184,7 +197,7 @@ class PointwiseMethods:
         >>> tg.Tensor([1.0]).log().tolist()
         [0.0]
         """
-        return elementwise.Log.apply(self)
+        return elementwise.Log.apply(self._to_float())
 
     def sqrt(self):
         """Elementwise square root.
@@ -192,7 +205,7 @@ class PointwiseMethods:
         >>> tg.Tensor([4.0, 9.0]).sqrt().tolist()
         [2.0, 3.0]
         """
-        return elementwise.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self._to_float())
 
     def abs(self):
         """Elementwise absolute value.
@@ -224,7 +237,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).erf().tolist()
         [0.0]
         """
-        return elementwise.Erf.apply(self)
+        return elementwise.Erf.apply(self._to_float())
 
     def sign(self):
         """Elementwise sign (-1, 0 or 1); its gradient is zero.
@@ -232,7 +245,7 @@ class PointwiseMethods:
         >>> tg.Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
         """
-        return const(np.sign(self.data))
+        return elementwise.Sign.apply(self)
 
     def maximum(self, other):
         """Elementwise maximum of two tensors (ties split the gradient).
@@ -277,7 +290,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
         [0.5, 1.0, 0.0]
         """
-        return elementwise.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self._to_float())
 
     def tanh(self):
         """Hyperbolic tangent, elementwise.
@@ -285,7 +298,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).tanh().tolist()
         [0.0]
         """
-        return elementwise.Tanh.apply(self)
+        return elementwise.Tanh.apply(self._to_float())
 
     @composite("leaky_relu")
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
@@ -386,6 +399,31 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         raise ValueError(
             f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
         ) from None
+
+
+def _kind_rank(dt: np.dtype) -> int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}.get(dt.kind, 1)
+
+
+def result_type(a: Any, b: Any) -> np.dtype:
+    """PyTorch's type promotion of two tensors: the higher kind (bool < integer < float)
+    wins; within a kind, a 0-d tensor does not widen a tensor with dimensions."""
+    da, db = a._d.dtype, b._d.dtype
+    if da == db:
+        return da
+    ra, rb = _kind_rank(da), _kind_rank(db)
+    if ra != rb:
+        return da if ra > rb else db
+    if (a.ndim == 0) != (b.ndim == 0):
+        return db if a.ndim == 0 else da
+    return np.promote_types(da, db)
+
+
+def _promote(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
+    dt = result_type(a, b)
+    if true_div and dt.kind in "biu":  # true division of integers gives the default float
+        dt = get_default_dtype()
+    return (a if a._d.dtype == dt else a.astype(dt)), (b if b._d.dtype == dt else b.astype(dt))
 
 
 def _is_tensor(x: Any) -> bool:

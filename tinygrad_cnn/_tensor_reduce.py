@@ -7,16 +7,50 @@ the composites (mean = sum / n, var, logsumexp, softmax, ...) are written here.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .autograd import composite
-from .ops import loss, reduce
+from .ops import loss, movement, reduce
 from .ops._util import const, normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
+
+
+class return_types:  # noqa: N801 (named as PyTorch's torch.return_types)
+    """The named tuples that reductions with indices return, as ``torch.return_types``.
+
+    >>> r = tg.Tensor([[1.0, 5.0]]).max(1)
+    >>> isinstance(r, return_types.max), r.indices.tolist()
+    (True, [1])
+    """
+
+    max = namedtuple("max", ["values", "indices"])
+    min = namedtuple("min", ["values", "indices"])
+
+
+def _select_extreme(x: Tensor, name: str, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """max(dim)/min(dim): the values at the arg-max/min indices (gathered, so the gradient
+    goes to that index only, as PyTorch) and the indices."""
+    rt = getattr(return_types, name)
+    if x.ndim == 0:
+        return rt(x.clone(), const(np.zeros((), np.int64)))
+    (d,) = dims
+    if x.shape[d] == 0:
+        raise IndexError(
+            f"{name}: expected reduction dim {d} to have non-zero size (shape {x.shape})"
+        )
+    arg = x.data.argmax if name == "max" else x.data.argmin
+    idx = np.asarray(arg(axis=d, keepdims=True)).astype(np.int64)
+    grids = list(np.ogrid[tuple(slice(s) for s in idx.shape)])
+    grids[d] = idx
+    values = movement.GetItem.apply(x, idx=tuple(grids))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return rt(values, const(idx))
 
 
 class ReduceMethods:
@@ -26,7 +60,8 @@ class ReduceMethods:
 
     # -- reductions -----------------------------------------------------------------------
     def _dims(self, dim: Any, axis: Any, name: str) -> tuple[int, ...]:
-        return normalize_dims(dim if axis is None else axis, self.ndim, name)
+        dims = normalize_dims(dim if axis is None else axis, self.ndim, name)
+        return dims if self.ndim else ()  # a 0-d tensor takes dim 0 or -1, reducing nothing
 
     def sum(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple or None for all); ``axis`` is an alias."""
@@ -43,7 +78,8 @@ class ReduceMethods:
         n = math.prod(self.shape[d] for d in dims)
         if self.dtype.kind != "f":
             return self.float().mean(dims, keepdim)
-        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / max(n, 1))
+        # the mean of an empty axis is NaN, as PyTorch
+        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / n if n else math.nan)
 
     def prod(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         """Product over ``dim`` (all elements by default).
@@ -53,37 +89,57 @@ class ReduceMethods:
         """
         return reduce.Prod.apply(self, dims=self._dims(dim, axis, "prod"), keepdim=keepdim)
 
-    def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Largest values over ``dim``; ties share the gradient evenly."""
-        dims = self._dims(dim, axis, "max")
-        if self.data.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return reduce.Max.apply(self, dims=dims, keepdim=keepdim)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
+        """The largest element (ties share the gradient evenly); with an int ``dim``, the
+        named tuple ``(values, indices)`` along it (the gradient goes to the index), as PyTorch;
+        with a tensor, the elementwise ``maximum``.
 
-    @composite("min")
-    def min(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Minimum over ``dim`` (all elements by default).
+        >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max().item()
+        7.0
+        >>> values, indices = tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max(1)
+        >>> values.tolist(), indices.tolist()
+        ([5.0, 7.0], [1, 0])
+        """
+        return self._extreme("max", reduce.Max, dim, keepdim, axis)
 
-        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).min(1).tolist()
+    def min(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
+        """The smallest element, or with an int ``dim`` the named tuple ``(values, indices)``
+        (exact for every dtype, as ``max``).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).min(1).values.tolist()
         [1.0, 0.0]
         """
-        return -((-self).max(dim, keepdim, axis=axis))
+        return self._extreme("min", reduce.Min, dim, keepdim, axis)
+
+    def _extreme(self, name: str, fn: Any, dim: Any, keepdim: bool, axis: Any) -> Any:
+        if isinstance(dim, ReduceMethods):
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        d = dim if axis is None else axis
+        dims = self._dims(d, None, name)
+        if d is None or not isinstance(d, (int, np.integer)):  # all elements, or amax/amin
+            if self.data.size == 0:
+                raise ValueError(
+                    f"{name}: cannot reduce an empty tensor of shape {self.shape}; give a dim "
+                    "of non-zero size"
+                )
+            return fn.apply(self, dims=dims, keepdim=keepdim)
+        return _select_extreme(self, name, dims, keepdim)
 
     def amax(self, dim=None, keepdim: bool = False):
-        """Maximum over ``dim`` (as ``max``).
+        """Maximum over ``dim`` (an int, a tuple or None); ties share the gradient evenly.
 
         >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amax(0).tolist()
         [3.0, 2.0]
         """
-        return self.max(dim, keepdim)
+        return reduce.Max.apply(self, dims=self._dims(dim, None, "amax"), keepdim=keepdim)
 
     def amin(self, dim=None, keepdim: bool = False):
-        """Minimum over ``dim`` (as ``min``).
+        """Minimum over ``dim`` (an int, a tuple or None); ties share the gradient evenly.
 
         >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amin(0).tolist()
         [1.0, 0.0]
         """
-        return self.min(dim, keepdim)
+        return reduce.Min.apply(self, dims=self._dims(dim, None, "amin"), keepdim=keepdim)
 
     @composite("var")
     def var(
@@ -95,7 +151,8 @@ class ReduceMethods:
         dims = self._dims(dim, axis, "var")
         n = math.prod(self.shape[d] for d in dims)
         centered = self - self.mean(dims, keepdim=True)
-        scale = 1.0 / (n - correction) if n > correction else math.nan
+        # as PyTorch: divide by max(0, n - correction); a zero divisor gives inf (or NaN)
+        scale = 1.0 / (n - correction) if n > correction else math.inf
         return (centered * centered).sum(dims, keepdim) * scale
 
     @composite("std")
@@ -138,8 +195,10 @@ class ReduceMethods:
         >>> round(float(p.exp().sum().item()), 5)
         1.0
         """
-        (d,) = self._dims(dim, axis, "log_softmax")
-        return loss.LogSoftmax.apply(self, dim=d)
+        dims = self._dims(dim, axis, "log_softmax")
+        if not dims:  # a 0-d tensor: log(1) = 0 (NaN for a non-finite value, as PyTorch)
+            return self - self
+        return loss.LogSoftmax.apply(self, dim=dims[0])
 
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         """Index of the maximum along ``dim`` (of the flattened tensor by default).
@@ -148,6 +207,9 @@ class ReduceMethods:
         [1, 0]
         """
         d = dim if axis is None else axis
+        if self.ndim == 0:
+            self._dims(d, None, "argmax")
+            return const(np.zeros((), np.int64))
         return const(np.asarray(self.data.argmax(axis=d, keepdims=keepdim)))
 
     def argmin(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
@@ -157,6 +219,9 @@ class ReduceMethods:
         [0, 1]
         """
         d = dim if axis is None else axis
+        if self.ndim == 0:
+            self._dims(d, None, "argmin")
+            return const(np.zeros((), np.int64))
         return const(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)))
 
     def all(self, dim=None) -> Tensor:
@@ -165,7 +230,8 @@ class ReduceMethods:
         >>> tg.Tensor([1.0, 0.0]).all().item()
         False
         """
-        return const(np.asarray(self.data.all(axis=dim)))
+        dims = None if dim is None else self._dims(dim, None, "all")
+        return const(np.asarray(self.data.all(axis=dims)))
 
     def any(self, dim=None) -> Tensor:
         """True where some element (along ``dim``) is non-zero.
@@ -173,7 +239,8 @@ class ReduceMethods:
         >>> tg.Tensor([1.0, 0.0]).any().item()
         True
         """
-        return const(np.asarray(self.data.any(axis=dim)))
+        dims = None if dim is None else self._dims(dim, None, "any")
+        return const(np.asarray(self.data.any(axis=dims)))
 
     @composite("norm")
     def norm(self, p: float = 2, dim=None, keepdim: bool = False) -> Tensor:

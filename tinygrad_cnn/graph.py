@@ -86,7 +86,9 @@ def run_backward(
                 _add_leaf(leaves, r, pending.pop(id(r)))
         ops = list(post_order(r._ctx for r in roots if r._ctx is not None))
         for ctx in reversed(ops):
-            node = ctx.output
+            node = ctx._output_ref()  # (not .output: that checks the version, for backward)
+            if node is None:
+                continue
             g = pending.pop(id(node), None)
             if g is None:
                 continue
@@ -95,7 +97,7 @@ def run_backward(
                 if id(node) in wanted:
                     captured[id(node)] = g
             elif node._retains_grad:
-                node.grad = g if create_graph else g.detach()
+                node._g = g if create_graph else g.detach()
             in_grads = _call_backward(ctx, g)
             if not retain_graph:
                 ctx.release()
@@ -126,16 +128,21 @@ def _call_backward(ctx: Function, g: Tensor) -> tuple[Any, ...]:
     if ctx._freed:
         raise RuntimeError(freed_message(ctx))
     state = autograd._state
-    if state.anomaly:
-        # NOTE: blame the op whose backward went non-finite (checked below), not the
-        # primitive inside that backward that happened to compute the inf
-        state.anomaly = False
-        try:
-            in_grads = ctx.backward(g)
-        finally:
-            state.anomaly = True
-    else:
+    inputs = ctx.inputs
+    if ctx.stale_inputs():  # reading an input changed in place raises PyTorch's error
+        ctx.inputs = autograd._CheckedInputs(inputs)
+        ctx.inputs.ctx = ctx
+    ctx._in_backward = True
+    anomaly = state.anomaly
+    # NOTE: in anomaly mode, blame the op whose backward went non-finite (checked below), not
+    # the primitive inside that backward that happened to compute the inf
+    state.anomaly = False
+    try:
         in_grads = ctx.backward(g)
+    finally:
+        state.anomaly = anomaly
+        ctx._in_backward = False
+        ctx.inputs = inputs
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) != len(ctx.inputs):
@@ -170,16 +177,23 @@ def _finish_leaves(
     Tensor = autograd.Tensor
     for t, g in leaves.values():
         g = _run_hooks(t, g)
+        if g.dtype != t.dtype:  # a root's gradient given in another dtype
+            g = g.astype(t.dtype)
         if wanted is not None:
             if id(t) in wanted:
                 captured[id(t)] = g
-        elif t.grad is None:
+        elif t._g is None:
             # NOTE: copy, since one gradient array may be shared by several inputs (add)
-            t.grad = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
+            t._g = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
+        elif t._g.shape != t.shape:
+            raise RuntimeError(
+                f"backward: the existing .grad has shape {t._g.shape} but the tensor has shape "
+                f"{t.shape}; set .grad = None before backward"
+            )
         elif create_graph:
-            t.grad = t.grad + g
+            t._g = t._g + g
         else:
-            t.grad = Tensor._wrap(t.grad.data + g.data, False)
+            t._g = Tensor._wrap(t._g.data + g.data, False)
 
 
 def _collect(

@@ -179,6 +179,10 @@ def _softmax_ref(x, dim):
     return e / e.sum(axis=dim, keepdims=True)
 
 
+def _values(r: Any) -> Any:
+    return r.values if isinstance(r, tuple) else r  # max(dim)/min(dim) return (values, indices)
+
+
 def _core_specs() -> list[OpSpec]:
     from .nn import functional as F
     from .tensor import Tensor, cat, stack, where
@@ -238,6 +242,7 @@ def _core_specs() -> list[OpSpec]:
         _unary("log", "log", np.log, positive=True),
         _unary("sqrt", "sqrt", np.sqrt, positive=True),
         _unary("abs", "abs", np.abs, kinks=(0.0,)),
+        _unary("sign", "sign", np.sign, kinks=(0.0,)),
         _unary("reciprocal", "reciprocal", np.reciprocal, positive=True),
         _unary("square", "square", np.square),
         _unary("relu", "relu", lambda x: np.maximum(x, 0), kinks=(0.0,)),
@@ -306,12 +311,12 @@ def _core_specs() -> list[OpSpec]:
         ),
         (
             "max",
-            lambda x, **k: x.max(**k),
+            lambda x, **k: _values(x.max(**k)),
             lambda x, dim=None, keepdim=False: x.max(axis=dim, keepdims=keepdim),
         ),
         (
             "min",
-            lambda x, **k: x.min(**k),
+            lambda x, **k: _values(x.min(**k)),
             lambda x, dim=None, keepdim=False: x.min(axis=dim, keepdims=keepdim),
         ),
         (

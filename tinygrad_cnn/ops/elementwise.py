@@ -38,9 +38,10 @@ class Mul(Function):
         return x * y
 
     def backward(self, g):
-        x, y = self.inputs
+        # NOTE: each input is read only when the other needs its gradient (a tensor changed
+        # in place since forward raises only if it is really needed)
         nx, ny = self.needs_input_grad
-        return (g * y if nx else None), (g * x if ny else None)
+        return (g * self.inputs[1] if nx else None), (g * self.inputs[0] if ny else None)
 
 
 class Div(Function):
@@ -64,12 +65,16 @@ class Pow(Function):
     def backward(self, g):
         (x, y), out = self.inputs, self.output
         nx, ny = self.needs_input_grad
-        gx = g * y * x ** (y - 1) if nx else None
-        gy = None
+        zero = const(np.zeros((), dtype=g.dtype))
+        gx = gy = None
+        if nx:  # as PyTorch: 0 where the exponent is 0 (even at x == 0)
+            gx = g * Where.apply(y.data == 0, zero, y * x ** (y - 1))
         if ny:
-            # NOTE: ln(x) is only real for x > 0; like PyTorch, x == 0 contributes 0 there
-            safe = Where.apply(x.data > 0, x, const(np.ones((), dtype=x.dtype)))
-            gy = g * out * safe.log()
+            # NOTE: as PyTorch, 0 where x == 0 and y >= 0 (log(0) * 0), NaN for x < 0; the
+            # log reads 1 at those zeros so no NaN leaks into higher derivatives
+            at0 = (x.data == 0) & (y.data >= 0)
+            safe = Where.apply(at0, const(np.ones((), dtype=x.dtype)), x)
+            gy = g * Where.apply(at0, zero, out * safe.log())
         return gx, gy
 
 
@@ -138,6 +143,15 @@ class Abs(Function):
     def backward(self, g):
         (x,) = self.inputs
         return g * const(np.sign(x.data))
+
+
+class Sign(Function):
+    # d sign(x) = 0 (as PyTorch: a zero gradient, not a cut graph)
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, g):
+        return const(np.zeros(g.shape, dtype=g.dtype))
 
 
 class Relu(Function):
