@@ -423,6 +423,8 @@ def _promote(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     dt = result_type(a, b)
     if true_div and dt.kind in "biu":  # true division of integers gives the default float
         dt = get_default_dtype()
+    elif np.promote_types(a._d.dtype, b._d.dtype) == dt:
+        return a, b  # numpy's kernel promotes the same way (float * bool mask): no copy
     return (a if a._d.dtype == dt else a.astype(dt)), (b if b._d.dtype == dt else b.astype(dt))
 
 

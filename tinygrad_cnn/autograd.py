@@ -154,17 +154,12 @@ class VersionCounter:
         self.v = 0
 
 
-def _root(arr: np.ndarray) -> np.ndarray:
-    while isinstance(arr.base, np.ndarray):
-        arr = arr.base
-    return arr
-
-
 def link_view(out: Any, args: Sequence[Any]) -> None:
-    """Give ``out`` (whose array is a numpy view) the version counter of the input it views."""
-    root = _root(out.data)
+    """Give ``out`` (whose array is a numpy view) the version counter of the input it views.
+    (numpy points a view of a view at the array that owns the memory, so one look suffices.)"""
+    owner = out._d.base
     for a in args:
-        if isinstance(a, Tensor) and _root(a.data) is root:
+        if isinstance(a, Tensor) and (owner is a._d or owner is a._d.base):
             vc = a._vc
             if vc is None:
                 vc = a._vc = VersionCounter()
@@ -253,7 +248,7 @@ class Function:
     _saved: tuple[Any, ...] = ()
     _freed: bool = False
     # versions of the Tensor inputs (-1: not a Tensor) and of the output when recorded
-    _versions: tuple[int, ...] = ()
+    _versions: Sequence[int] = ()
     _out_version: int = 0
     _in_backward: bool = False
 
@@ -277,8 +272,10 @@ class Function:
     def stale_inputs(self) -> bool:
         """True when some Tensor input changed in place since forward."""
         for t, want in zip(self.inputs, self._versions):
-            if want >= 0 and t._version != want:
-                return True
+            if want >= 0:
+                vc = t._vc
+                if (0 if vc is None else vc.v) != want:
+                    return True
         return False
 
     def save_for_backward(self, *arrays: Any) -> None:
@@ -325,14 +322,17 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = cls()
         ctx.inputs = args
-        raw, needs = [], []
+        raw, needs, versions = [], [], []
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a._d)
                 needs.append(a.requires_grad)
+                vc = a._vc
+                versions.append(0 if vc is None else vc.v)
             else:
                 raw.append(a)
                 needs.append(False)
+                versions.append(-1)
         state = _state
         ctx.needs_input_grad = tuple(needs)
         record = state.grad_enabled and any(needs)
@@ -346,8 +346,10 @@ class Function:
             link_view(out, args)
         if not record:
             return out
-        ctx._versions = tuple(a._version if isinstance(a, Tensor) else -1 for a in args)
-        ctx._out_version = out._version
+        ctx._versions = versions
+        vc = out._vc
+        if vc is not None:
+            ctx._out_version = vc.v
         out._ctx = ctx
         ctx._output_ref = weakref.ref(out)
         if state.module_stack:
