@@ -22,7 +22,7 @@ from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
-from ._tensor_reduce import ReduceMethods
+from ._tensor_reduce import ReduceMethods, return_types  # noqa: F401 (tg.return_types)
 from .errors import ShapeError
 from .ops import elementwise, movement
 from .ops._util import normalize_dims
