@@ -290,6 +290,8 @@ def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
     idx = _normalize_index(idx, shape)
     adv = [isinstance(i, np.ndarray) for i in idx]
     ints = [isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in idx]
+    if all(ints):  # x[0] of a 1-D tensor: a 0-d view (as PyTorch), not a numpy scalar copy
+        return [idx + (Ellipsis,)]
     if not (any(adv) and any(ints)):
         return [idx]
     first: list[Any] = []

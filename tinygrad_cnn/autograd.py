@@ -249,6 +249,7 @@ class Function:
     _freed: bool = False
     # versions of the Tensor inputs (-1: not a Tensor) and of the output when recorded
     _versions: Sequence[int] = ()
+    _parents: Sequence[Any] = ()
     _out_version: int = 0
     _in_backward: bool = False
 
@@ -322,17 +323,19 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = cls()
         ctx.inputs = args
-        raw, needs, versions = [], [], []
+        raw, needs, versions, parents = [], [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._d)
                 needs.append(a.requires_grad)
                 vc = a._vc
                 versions.append(0 if vc is None else vc.v)
+                parents.append(a._ctx)
             else:
                 raw.append(a)
                 needs.append(False)
                 versions.append(-1)
+                parents.append(None)
         state = _state
         ctx.needs_input_grad = tuple(needs)
         record = state.grad_enabled and any(needs)
@@ -347,6 +350,8 @@ class Function:
         if not record:
             return out
         ctx._versions = versions
+        # the op that made each input now: an in-place op may give the input object a new one
+        ctx._parents = parents
         vc = out._vc
         if vc is not None:
             ctx._out_version = vc.v

@@ -45,12 +45,14 @@ def post_order(
         while stack:
             ctx, i = stack[-1]
             inputs = ctx.inputs
+            parents = ctx._parents
             while i < len(inputs):
                 t = inputs[i]
                 i += 1
                 if not isinstance(t, Tensor) or (follow is not None and not follow(t)):
                     continue
-                c = t._ctx
+                # NOTE: the op that made t when ctx ran (t may have been changed in place since)
+                c = parents[i - 1] if parents else t._ctx
                 if c is None:
                     if on_leaf is not None:
                         on_leaf(t)
@@ -74,48 +76,51 @@ def run_backward(
 ) -> list[Tensor | None] | None:
     """Propagate grad_roots from roots. With ``inputs`` given, return their gradients instead
     of accumulating into leaves' ``.grad`` (what ``grad()`` does)."""
+    # NOTE: gradients wait per op (the op that made a tensor when it was used), not per tensor
+    # object: an in-place op gives the object a new op, while earlier uses need the old one
     pending: dict[int, Tensor] = {}
-    for r, g in zip(roots, grad_roots):
-        _accumulate(pending, r, g)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     captured: dict[int, Tensor] = {}
     leaves: dict[int, tuple[Tensor, Tensor]] = {}  # summed first: hooks see the whole gradient
     with set_grad_enabled(create_graph):
-        for r in roots:
-            if r._ctx is None and r.requires_grad and id(r) in pending:
-                _add_leaf(leaves, r, pending.pop(id(r)))
+        for r, g in zip(roots, grad_roots):
+            if r._ctx is not None:
+                _accumulate(pending, r._ctx, g)
+            elif r.requires_grad:
+                _add_leaf(leaves, r, g)
         ops = list(post_order(r._ctx for r in roots if r._ctx is not None))
         for ctx in reversed(ops):
-            node = ctx._output_ref()  # (not .output: that checks the version, for backward)
-            if node is None:
-                continue
-            g = pending.pop(id(node), None)
+            g = pending.pop(id(ctx), None)
             if g is None:
                 continue
-            g = _run_hooks(node, g)
-            if wanted is not None:
-                if id(node) in wanted:
-                    captured[id(node)] = g
-            elif node._retains_grad:
-                node._g = g if create_graph else g.detach()
+            node = ctx._output_ref()  # (not .output: that checks the version, for backward)
+            if node is not None:
+                g = _run_hooks(node, g)
+                if wanted is not None:
+                    if id(node) in wanted:
+                        captured[id(node)] = g
+                elif node._retains_grad:
+                    node._g = g if create_graph else g.detach()
             in_grads = _call_backward(ctx, g)
             if not retain_graph:
                 ctx.release()
-            for inp, ig in zip(ctx.inputs, in_grads):
-                if ig is None or not isinstance(inp, autograd.Tensor) or not inp.requires_grad:
+            for inp, ig, parent, need in zip(
+                ctx.inputs, in_grads, ctx._parents, ctx.needs_input_grad
+            ):
+                if ig is None or not need:
                     continue
                 ig = _fit_gradient(ig, inp, ctx.name)
-                if inp._ctx is None:
+                if parent is None:
                     _add_leaf(leaves, inp, ig)
                 else:
-                    _accumulate(pending, inp, ig)
+                    _accumulate(pending, parent, ig)
         _finish_leaves(leaves, wanted, captured, create_graph)
     return None if inputs is None else _collect(inputs, captured, allow_unused)
 
 
-def _accumulate(pending: dict[int, Tensor], t: Tensor, g: Tensor) -> None:
-    prev = pending.get(id(t))
-    pending[id(t)] = g if prev is None else prev + g
+def _accumulate(pending: dict[int, Tensor], op: Function, g: Tensor) -> None:
+    prev = pending.get(id(op))
+    pending[id(op)] = g if prev is None else prev + g
 
 
 def _add_leaf(leaves: dict[int, tuple[Tensor, Tensor]], t: Tensor, g: Tensor) -> None:
