@@ -38,10 +38,12 @@ class Mul(Function):
         return x * y
 
     def backward(self, g):
-        # NOTE: each input is read only when the other needs its gradient (a tensor changed
-        # in place since forward raises only if it is really needed)
+        # an input is read only if the other one needs its gradient (so an input changed in
+        # place since forward makes backward raise only where its value is really needed)
         nx, ny = self.needs_input_grad
-        return (g * self.inputs[1] if nx else None), (g * self.inputs[0] if ny else None)
+        gx = g * self.inputs[1] if nx else None
+        gy = g * self.inputs[0] if ny else None
+        return gx, gy
 
 
 class Div(Function):
