@@ -232,7 +232,7 @@ class InplaceMethods:
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Fill with draws from U(a, b) (the global generator) in place; returns self.
 
-        >>> tg.manual_seed(0); w = tg.zeros(3).uniform_(-1, 1); bool((w.abs() <= 1).all())
+        >>> w = tg.zeros(3).uniform_(-1, 1); bool((w.abs() <= 1).all())
         True
         """
         arr = _random.get_generator().uniform(a, b, self.shape)
@@ -241,8 +241,8 @@ class InplaceMethods:
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with draws from N(mean, std**2) (the global generator) in place; returns self.
 
-        >>> tg.manual_seed(0); tg.zeros(1000).normal_(2.0, 0.1).mean().item()
-        2.0...
+        >>> round(tg.zeros(1000).normal_(2.0, 0.1).mean().item())
+        2
         """
         arr = _random.get_generator().normal(mean, std, self.shape)
         return self._copy("normal_", const(arr.astype(self.dtype)))
