@@ -50,6 +50,18 @@ def _setitem(idx: Any) -> Any:
     return fn
 
 
+def _put_ref(idx: Any, accumulate: bool = False) -> Any:
+    def ref(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        z = x.copy()
+        if accumulate:
+            np.add.at(z, idx, v)
+        else:
+            z[idx] = v
+        return z
+
+    return ref
+
+
 def _seeded_fill(method: str, *args: float) -> Any:
     def fn(x: Any) -> Any:
         from .random import manual_seed
@@ -126,21 +138,21 @@ def specs() -> list[OpSpec]:
         OpSpec(
             "index_put_",
             lambda x, v: (x * 1).index_put_((Tensor(np.array([0, 2, 0])),), v, accumulate=True),
-            None,
+            _put_ref((np.array([0, 2, 0]),), accumulate=True),
             pair(x34, y4),
         ),
-        OpSpec("setitem_int", _setitem(1), None, pair(x34, y4)),
+        OpSpec("setitem_int", _setitem(1), _put_ref(1), pair(x34, y4)),
         OpSpec(
             "setitem_slice",
             _setitem((slice(None), slice(1, 3))),
-            None,
+            _put_ref((slice(None), slice(1, 3))),
             pair(x34, r.standard_normal((3, 1))),
         ),
-        OpSpec("setitem_mask", _setitem(ix(Tensor(mask))), None, pair(x34, v0)),
+        OpSpec("setitem_mask", _setitem(ix(Tensor(mask))), _put_ref(mask), pair(x34, v0)),
         OpSpec(
             "setitem_mixed",
             _setitem(ix(0, Tensor(np.array([1, 3])))),
-            None,
+            _put_ref((0, np.array([1, 3]))),
             pair(x34, r.standard_normal(2)),
         ),
         OpSpec("iadd", _iadd, np.add, pair(x34, y4)),
