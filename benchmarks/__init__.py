@@ -1,1 +1,1 @@
-"""Benchmarks (not tests): each module prints median times and ratios to PyTorch's CPU time."""
+"""Benchmarks (not tests): each side in its own process, timed against PyTorch's CPU step."""

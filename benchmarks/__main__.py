@@ -1,7 +1,7 @@
-"""`python -m benchmarks`: the benchmark suite (tinygrad_cnn.bench) against PyTorch CPU."""
+"""`python -m benchmarks`: the benchmark suite against PyTorch CPU (benchmarks/cli.py)."""
 
 import sys
 
-from tinygrad_cnn.bench import main
+from benchmarks.cli import main
 
 sys.exit(main())

@@ -146,6 +146,27 @@ def run_page(path: Path, workdir: Path, echo: bool = False) -> dict:
     return namespace
 
 
+def figure_signature(path: Path) -> tuple:
+    """What a figure shows, without what varies between machines and library versions: a
+    Graphviz SVG's texts in order (not its coordinates), a PNG's size in pixels."""
+    data = Path(path).read_bytes()
+    if path.suffix == ".svg":
+        texts = re.findall(rb"<text[^>]*>([^<]*)</text>", data)
+        return ("svg", [t.decode("utf-8") for t in texts])
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return ("png", (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")))
+    return (path.suffix, len(data))
+
+
+def same_figure(drawn: Path, committed: Path) -> bool:
+    """Whether ``committed`` is what the code draws now (``drawn``); PNG sizes may differ by a
+    few pixels between matplotlib versions."""
+    a, b = figure_signature(drawn), figure_signature(committed)
+    if a[0] == "png" == b[0]:
+        return all(abs(x - y) <= max(4, 0.03 * y) for x, y in zip(a[1], b[1]))
+    return a == b
+
+
 def pages() -> list[Path]:
     """The Markdown pages with code: docs/*.md (the API pages hold no python blocks)."""
     return sorted(DOCS.glob("*.md"))

@@ -1,10 +1,11 @@
-"""Draw computation graphs with Graphviz: LeNet-5's forward pass grouped by layer, one node per
-layer, the gradient flow of its loss, and a small expression with values and saved tensors.
+"""Draw computation graphs with Graphviz: LeNet-5's forward pass grouped by layer (each conv2d,
+linear, cross_entropy one node; then expanded into primitives), one node per layer, the gradient
+flow of its loss, and a small expression with values and saved tensors.
 
-Writes SVG files into --out (default: graphs/). Where Graphviz's `dot` program is missing it
+Writes SVG files into --out (default: runs/graphs/). Where Graphviz's `dot` program is missing it
 writes the DOT sources (.gv) instead and prints the command that installs dot.
 
-Run: python examples/draw_graph.py [--out graphs] [--format svg|png|pdf]
+Run: python examples/draw_graph.py [--out runs/graphs] [--format svg|png|pdf]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tinygrad_cnn.models import LeNet5
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="graphs")
+    p.add_argument("--out", default=os.path.join("runs", "graphs"))
     p.add_argument("--format", default="svg", choices=["svg", "png", "pdf"])
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     graphs = {
         "lenet5_layers": viz.draw_graph(loss, params=model),
+        "lenet5_primitives": viz.draw_graph(loss, params=model, expand=True),
         "lenet5_collapsed": viz.draw_graph(loss, params=model, collapse=0, rankdir="LR"),
         "lenet5_grads": viz.draw_graph(loss, params=model, collapse=1, show_grad=True),
         "lenet5_backward": viz.draw_graph(loss, params=model, collapse=0, direction="backward"),
@@ -55,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
                 f.write(graph.source)
             print(f"wrote {gv} (DOT source only): {e}")
     traced = viz.trace(loss, params=model)
+    opened = viz.trace(loss, params=model, expand=True)
     print(
-        f"LeNet-5's loss graph: {len(traced.nodes)} nodes, {len(traced.edges)} edges; "
+        f"LeNet-5's loss graph: {len(traced.nodes)} nodes, {len(traced.edges)} edges "
+        f"({len(opened.nodes)} nodes with composite ops expanded); "
         f"open the files in {args.out}/ to see them"
     )
     return 0

@@ -2,9 +2,9 @@
 first-layer filters before and after training, and the feature maps of one test digit.
 
 Writes filters_initial.png, filters_trained.png and feature_maps.png into --out
-(default: filters/). Needs matplotlib (pip install 'tinygrad-cnn[plot]').
+(default: runs/filters/). Needs matplotlib (pip install 'tinygrad-cnn[plot]').
 
-Run: python examples/visualize_filters.py [--epochs 3] [--out filters]
+Run: python examples/visualize_filters.py [--epochs 3] [--out runs/filters]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--filters", type=int, default=8, help="number of 5x5 filters in conv1")
-    p.add_argument("--out", default="filters")
+    p.add_argument("--out", default=os.path.join("runs", "filters"))
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 

@@ -145,6 +145,41 @@ def _params() -> list:
     return list(nn.Linear(2, 2).parameters())
 
 
+def _idx(arr: np.ndarray) -> bytes:
+    code = {np.uint8: 8, np.int32: 12, np.float32: 13}[arr.dtype.type]
+    head = bytes([0, 0, code, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    return head + arr.astype(arr.dtype.newbyteorder(">")).tobytes()
+
+
+def _mnist(tmp: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    for prefix in ("train", "t10k"):
+        (tmp / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(images))
+        (tmp / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(labels))
+    tg.data.MNIST(tmp)
+
+
+def _mnist_pixels(tmp: Path) -> None:
+    _mnist(tmp, np.full((2, 4, 4), 300, np.int32), np.array([1, 2], np.uint8))
+
+
+def _mnist_labels(tmp: Path) -> None:
+    _mnist(tmp, np.zeros((2, 4, 4), np.uint8), np.array([1, 12], np.uint8))
+
+
+def _state_dict_partial_write(tmp: Path) -> None:
+    m = nn.Linear(2, 2)
+    before = m.weight.numpy().copy()
+    try:
+        m.load_state_dict({"weight": tg.zeros(2, 2), "bias": "abc"})
+    finally:
+        assert (m.weight.numpy() == before).all(), "weight was overwritten before the error"
+
+
+def _optimizer_other_state(tmp: Path) -> None:
+    w = nn.Parameter(tg.ones(2))
+    optim.SGD([w], lr=0.1, momentum=0.9).load_state_dict(optim.Adam([w]).state_dict())
+
+
 def _ds() -> TensorDataset:
     return TensorDataset(np.zeros((4, 2), np.float32), np.arange(4))
 
@@ -522,6 +557,168 @@ ROWS: list[Row] = [
     ("checkpoint_missing", _missing_file, FileNotFoundError, ["nowhere.npz"]),
     ("reshape_float_size", lambda t: r(2, 3).reshape(2.0, 3), TypeError, ["integers", "2.0"]),
     ("optimizer_grad_shape", _wrong_grad_shape, ValueError, ["grad", "(3,)", "(4,)"]),
+    # round two (issue 17): silent wrong results and internal wording
+    (
+        "bce_nan_input",
+        lambda t: F.binary_cross_entropy(tg.Tensor([float("nan")]), tg.Tensor([1.0])),
+        ValueError,
+        ["binary_cross_entropy", "[0, 1]", "nan"],
+    ),
+    (
+        "cross_entropy_weight_too_long",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 1]), weight=tg.ones(4)),
+        ValueError,
+        ["cross_entropy", "weight", "(3,)", "(4,)"],
+    ),
+    (
+        "cross_entropy_weight_too_short",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 2]), weight=tg.ones(2)),
+        ValueError,
+        ["cross_entropy", "weight", "(3,)", "(2,)"],
+    ),
+    (
+        "cross_entropy_weight_2d",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 1]), weight=tg.ones(1, 3)),
+        ValueError,
+        ["cross_entropy", "weight", "(1, 3)"],
+    ),
+    (
+        "cross_entropy_prob_weight",
+        lambda t: F.cross_entropy(r(2, 3), tg.zeros(2, 3), weight=tg.ones(4)),
+        ValueError,
+        ["cross_entropy", "weight", "(4,)"],
+    ),
+    (
+        "nll_weight_too_short",
+        lambda t: F.nll_loss(r(2, 3), tg.Tensor([0, 2]), weight=tg.ones(2)),
+        ValueError,
+        ["nll_loss", "weight", "(2,)"],
+    ),
+    (
+        "loss_weight_list",
+        lambda t: F.cross_entropy(r(2, 3), tg.Tensor([0, 1]), weight=[1.0, 1.0, 1.0]),
+        TypeError,
+        ["cross_entropy", "weight", "list"],
+    ),
+    (
+        "loss_ndarray_input",
+        lambda t: F.mse_loss(np.ones(3, np.float32), tg.zeros(3)),
+        TypeError,
+        ["mse_loss", "input", "ndarray"],
+    ),
+    (
+        "loss_module_list_input",
+        lambda t: nn.MSELoss()([1.0], tg.ones(1)),
+        TypeError,
+        ["mse_loss", "input", "list"],
+    ),
+    (
+        "bce_module_ndarray",
+        lambda t: nn.BCELoss()(np.ones(2), tg.ones(2)),
+        TypeError,
+        ["binary_cross_entropy", "ndarray"],
+    ),
+    (
+        "state_dict_str_value",
+        _state_dict_partial_write,
+        RuntimeError,
+        ["Linear", "bias", "str"],
+    ),
+    (
+        "state_dict_none_value",
+        lambda t: nn.Linear(2, 2).load_state_dict({"weight": None, "bias": tg.zeros(2)}),
+        RuntimeError,
+        ["weight", "None"],
+    ),
+    (
+        "state_dict_object_array",
+        lambda t: nn.Linear(2, 2).load_state_dict(
+            {"weight": np.array([[None] * 2] * 2, dtype=object), "bias": tg.zeros(2)}
+        ),
+        RuntimeError,
+        ["weight", "object"],
+    ),
+    (
+        "dataset_nan_label",
+        lambda t: tg.data.ImageArrayDataset(np.zeros((2, 1, 2, 2)), np.array([0.0, np.nan])),
+        ValueError,
+        ["ImageArrayDataset", "labels", "nan", "index 1"],
+    ),
+    (
+        "dataset_fractional_label",
+        lambda t: tg.data.ImageArrayDataset(np.zeros((2, 1, 2, 2)), np.array([0.5, 1.0])),
+        ValueError,
+        ["ImageArrayDataset", "labels", "0.5"],
+    ),
+    ("mnist_pixels_out_of_range", _mnist_pixels, ValueError, ["MNIST", "pixel", "300", "0..255"]),
+    ("mnist_labels_out_of_range", _mnist_labels, ValueError, ["MNIST", "label", "12", "0..9"]),
+    ("optimizer_lr_str", lambda t: optim.SGD(_params(), lr="0.1"), TypeError, ["SGD", "lr", "str"]),
+    (
+        "optimizer_betas_three",
+        lambda t: optim.Adam(_params(), betas=(0.9, 0.9, 0.9)),
+        ValueError,
+        ["Adam", "betas", "(0.9, 0.9, 0.9)"],
+    ),
+    (
+        "scheduler_milestones_int",
+        lambda t: optim.lr_scheduler.MultiStepLR(optim.SGD(_params(), lr=0.1), milestones=5),
+        TypeError,
+        ["MultiStepLR", "milestones", "[5]"],
+    ),
+    (
+        "scheduler_gamma_str",
+        lambda t: optim.lr_scheduler.ExponentialLR(optim.SGD(_params(), lr=0.1), gamma="x"),
+        TypeError,
+        ["ExponentialLR", "gamma", "str"],
+    ),
+    (
+        "optimizer_load_malformed",
+        lambda t: optim.SGD(_params(), lr=0.1).load_state_dict({"state": 5}),
+        ValueError,
+        ["SGD.load_state_dict", "'state'", "'param_groups'"],
+    ),
+    (
+        "optimizer_load_other_optimizer",
+        _optimizer_other_state,
+        ValueError,
+        ["SGD.load_state_dict", "momentum", "another kind of optimizer"],
+    ),
+    (
+        "transform_normalize_str",
+        lambda t: tg.data.transforms.Normalize(["a"], [1.0]),
+        TypeError,
+        ["Normalize", "mean", "str"],
+    ),
+    (
+        "transform_crop_float_size",
+        lambda t: tg.data.transforms.RandomCrop(2.5),
+        TypeError,
+        ["RandomCrop", "size", "2.5"],
+    ),
+    (
+        "transform_crop_padding_str",
+        lambda t: tg.data.transforms.RandomCrop(4, padding="ab"),
+        TypeError,
+        ["RandomCrop", "padding", "'ab'"],
+    ),
+    (
+        "transform_flip_p_str",
+        lambda t: tg.data.transforms.RandomHorizontalFlip("0.5"),
+        TypeError,
+        ["RandomHorizontalFlip", "p", "str"],
+    ),
+    (
+        "transform_compose_not_list",
+        lambda t: tg.data.transforms.Compose(5),
+        TypeError,
+        ["Compose", "int"],
+    ),
+    (
+        "transform_input_list",
+        lambda t: tg.data.transforms.RandomHorizontalFlip()([[1.0]]),
+        TypeError,
+        ["RandomHorizontalFlip", "list"],
+    ),
 ]
 
 
@@ -610,6 +807,163 @@ def _cli_cases(tmp: Path) -> list[tuple[str, list[str], list[str]]]:
     ]
 
 
+def _train_checkpoint(tmp: Path, name: str, **edits: Any) -> str:
+    """A checkpoint shaped like `train`'s after one epoch (built directly: no training), with
+    some entries replaced."""
+    import dataclasses
+    import json
+
+    from tinygrad_cnn.training import TrainConfig, make_optimizer
+
+    model = tg.models.get_model("digits_cnn")
+    row = dict.fromkeys(["train_loss", "train_acc", "test_loss", "test_acc", "seconds"], 0.5)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": make_optimizer("adam", model.parameters(), 1e-3).state_dict(),
+        "epoch": 1,
+        "history": json.dumps([{"epoch": 1, **row}]),
+        "config": json.dumps(dataclasses.asdict(TrainConfig(epochs=1, out=str(tmp / "run")))),
+        "rng": json.dumps(tg.random.get_rng_state()),
+    }
+    state.update(edits)
+    for key in [k for k, v in edits.items() if v is None]:
+        del state[key]
+    path = tmp / name
+    tg.save(state, path)
+    return str(path)
+
+
+def _cli_cases_round_two(tmp: Path) -> list[tuple[str, list[str], list[str]]]:
+    noconf = tmp / "noconf.npz"
+    tg.save({"model": {}}, noconf)
+    badconf = tmp / "badconf.npz"
+    tg.save({"model": {}, "config": '{"epochs": "many"}'}, badconf)
+    resume = ["train", "--epochs", "2", "--no-progress", "--resume"]
+    return [
+        ("lr_inf", ["train", "--lr", "inf"], ["--lr", "inf"]),
+        ("lr_nan", ["train", "--lr", "nan"], ["--lr", "nan"]),
+        ("seed_negative", ["train", "--seed", "-1"], ["--seed", "-1"]),
+        ("eval_no_config", ["eval", str(noconf)], ["eval", "noconf.npz", "training config"]),
+        ("eval_bad_config", ["eval", str(badconf)], ["eval", "badconf.npz", "epochs", "'many'"]),
+        (
+            "resume_bad_rng",
+            resume + [_train_checkpoint(tmp, "rng.npz", rng='{"state": 1}')],
+            ["train", "rng.npz", "'rng'"],
+        ),
+        (
+            "resume_bad_optimizer",
+            resume + [_train_checkpoint(tmp, "opt.npz", optimizer={"state": 3})],
+            ["train", "opt.npz", "'optimizer'"],
+        ),
+        (
+            "resume_bad_history",
+            resume + [_train_checkpoint(tmp, "hist.npz", history="[1, 2")],
+            ["train", "hist.npz", "'history'"],
+        ),
+        (
+            "resume_no_history",
+            resume + [_train_checkpoint(tmp, "nohist.npz", history=None)],
+            ["train", "nohist.npz", "history"],
+        ),
+        (
+            "resume_bad_model",
+            resume + [_train_checkpoint(tmp, "model.npz", model={"conv1.weight": "x"})],
+            ["train", "model.npz", "'model'", "conv1.weight"],
+        ),
+        ("gradcheck_num_checks_0", ["gradcheck", "--num-checks", "0"], ["--num-checks", "0"]),
+        ("gradcheck_batch_size_0", ["gradcheck", "--batch-size", "0"], ["--batch-size", "0"]),
+        ("gradcheck_batch_size_neg", ["gradcheck", "--batch-size", "-1"], ["--batch-size", "-1"]),
+        (
+            "graph_absurd_shape",
+            ["graph", "--input-shape", "100000,100000,100000,100000"],
+            ["graph", "--input-shape", "too large"],
+        ),
+        (
+            "graph_many_dims",
+            ["graph", "--input-shape", ",".join(["1"] * 40)],
+            ["graph", "--input-shape", "dimensions"],
+        ),
+        ("bench_unknown", ["bench", "--only", "nosuch"], ["bench", "nosuch", "lenet5_train"]),
+    ]
+
+
+def test_cli_round_two_errors_are_one_line_with_status_2(tmp_path, capsys):
+    from tinygrad_cnn import cli
+
+    failures = []
+    for name, argv, needles in _cli_cases_round_two(tmp_path):
+        try:
+            rc = cli.main(argv)
+        except SystemExit as e:
+            rc = e.code
+        captured = capsys.readouterr()
+        failures += _check_cli_error(name, rc, captured.err, needles)
+    assert not failures, "\n".join(failures)
+    assert not (tmp_path / "run").exists(), "a malformed --resume started training"
+
+
+@pytest.fixture
+def bad_http_server(monkeypatch):
+    """127.0.0.1 servers: one answers garbage, one accepts and never answers."""
+    import socket
+    import threading
+
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    stop = threading.Event()
+    socks, threads = [], []
+
+    def serve(sock, reply):
+        sock.settimeout(0.1)
+        held = []
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if reply is not None:
+                conn.sendall(reply)
+                conn.close()
+            else:
+                held.append(conn)  # stalled: keep the connection open, say nothing
+        for c in held:
+            c.close()
+
+    urls = []
+    for reply in (b"this is not HTTP at all\r\n\r\n", None):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        socks.append(sock)
+        threads.append(threading.Thread(target=serve, args=(sock, reply), daemon=True))
+        threads[-1].start()
+        urls.append(f"http://127.0.0.1:{sock.getsockname()[1]}")
+    yield urls
+    stop.set()
+    for t in threads:
+        t.join(timeout=5)
+    for sock in socks:
+        sock.close()
+
+
+def test_cli_download_failures_name_the_url(tmp_path, capsys, bad_http_server):
+    from tinygrad_cnn import cli
+
+    garbage, stalled = bad_http_server
+    failures = []
+    for name, mirror in (("garbage", garbage), ("stalled", stalled)):
+        argv = ["train", "--data", "mnist", "--data-dir", str(tmp_path / name), "--download"]
+        argv += ["--mirror", mirror, "--download-timeout", "0.5", "--no-progress"]
+        rc = cli.main(argv)
+        err = capsys.readouterr().err
+        needles = [mirror + "/train-images-idx3-ubyte.gz"]
+        if name == "stalled":
+            needles.append("timed out")
+        failures += _check_cli_error(name, rc, err, needles)
+    assert not failures, "\n".join(failures)
+
+
 def _check_cli_error(name: str, rc: int, err: str, needles: list[str]) -> list[str]:
     lines = err.strip().splitlines()
     problems = []
@@ -682,3 +1036,69 @@ def test_cli_errors_in_a_real_process(tmp_path):
         _, err = p.communicate(timeout=120)
         failures += _check_cli_error(name, p.returncode, err, needles)
     assert not failures, "\n".join(failures)
+
+
+# -- silent wrong results (issue 17): values that must match PyTorch ---------------------------
+def test_bce_at_zero_and_one_is_100_with_finite_input_gradient():
+    p = tg.Tensor([0.0, 1.0, 0.0, 1.0, 0.25], requires_grad=True)
+    y = tg.Tensor([1.0, 0.0, 0.0, 1.0, 1.0], requires_grad=True)
+    loss = F.binary_cross_entropy(p, y, reduction="none")
+    loss.sum().backward()
+    np.testing.assert_array_equal(loss.numpy()[:4], [100.0, 100.0, 0.0, 0.0])
+    # PyTorch: d/dp = (p - y) / max(p (1 - p), 1e-12); d/dy = log(1 - p) - log(p)
+    np.testing.assert_allclose(p.grad.numpy(), [-1e12, 1e12, 0.0, 0.0, -4.0], rtol=1e-6)
+    assert np.isfinite(p.grad.numpy()).all()
+    np.testing.assert_allclose(y.grad.numpy()[4], np.log(0.75) - np.log(0.25), rtol=1e-6)
+    assert F.binary_cross_entropy(tg.Tensor([0.0]), tg.Tensor([1.0])).item() == 100.0
+
+
+def test_bce_matches_torch_at_the_clamp():
+    torch = pytest.importorskip("torch")
+    pv = np.array([0.0, 1.0, 1e-30, 1 - 1e-7, 0.5], np.float32)
+    yv = np.array([1.0, 0.0, 1.0, 0.0, 0.3], np.float32)
+    p, y = tg.Tensor(pv, requires_grad=True), tg.Tensor(yv)
+    F.binary_cross_entropy(p, y).backward()
+    tp = torch.tensor(pv, requires_grad=True)
+    ref = torch.nn.functional.binary_cross_entropy(tp, torch.tensor(yv))
+    ref.backward()
+    np.testing.assert_allclose(F.binary_cross_entropy(p, y).item(), ref.item(), rtol=1e-6)
+    np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda: F.cross_entropy(tg.zeros(0, 3), tg.Tensor(np.zeros(0, np.int64))),
+        lambda: F.cross_entropy(tg.zeros(0, 3), tg.zeros(0, 3)),
+        lambda: F.nll_loss(tg.zeros(0, 3), tg.Tensor(np.zeros(0, np.int64))),
+        lambda: F.mse_loss(tg.zeros(0), tg.zeros(0)),
+        lambda: F.l1_loss(tg.zeros(0, 2), tg.zeros(0, 2)),
+        lambda: F.binary_cross_entropy(tg.zeros(0), tg.zeros(0)),
+        lambda: F.binary_cross_entropy_with_logits(tg.zeros(0), tg.zeros(0)),
+    ],
+    ids=["ce", "ce_probs", "nll", "mse", "l1", "bce", "bce_logits"],
+)
+def test_mean_loss_of_an_empty_batch_is_nan(loss):
+    # PyTorch and numpy: the mean of nothing is NaN, never 0.0
+    assert np.isnan(loss().item())
+
+
+def test_load_state_dict_writes_nothing_when_any_value_is_bad():
+    m = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
+    sd = {k: tg.zeros(*v.shape) for k, v in m.state_dict().items()}
+    sd["1.bias"] = np.array(["a", "b"])
+    with pytest.raises(RuntimeError, match=r"1\.bias.*<U1"):
+        m.load_state_dict(sd)
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k])
+
+
+def test_bench_module_refuses_unknown_workload(capsys):
+    from tinygrad_cnn import bench
+
+    with pytest.raises(SystemExit) as info:
+        bench.main(["--only", "nosuch"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--only" in err and "nosuch" in err and "lenet5_train" in err

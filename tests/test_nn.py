@@ -210,7 +210,7 @@ def test_repr_matches_pytorch_layout():
         "groups=2, bias=False)"
     )
     assert repr(nn.BatchNorm1d(3)) == (
-        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     )
     assert repr(nn.ConvTranspose2d(2, 3, 2, stride=2, output_padding=1)) == (
         "ConvTranspose2d(2, 3, kernel_size=(2, 2), stride=(2, 2), output_padding=(1, 1))"
@@ -301,7 +301,7 @@ def test_conv_constructor_errors():
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="padding_mode"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+        nn.Conv2d(3, 4, 3, padding_mode="bogus")
     with pytest.raises(ValueError, match="in_channels"):
         nn.Conv2d(0, 4, 3)
     with pytest.raises(ValueError, match="output_padding"):

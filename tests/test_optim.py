@@ -326,9 +326,51 @@ def test_load_state_dict_errors():
     two = optim.SGD([{"params": [_param([1.0])]}, {"params": [_param([1.0])]}], lr=0.1)
     with pytest.raises(ValueError, match="2 parameter groups"):
         other.load_state_dict(two.state_dict())
-    bad = {"state": {0: {"momentum_buffer": np.zeros(3)}}, "param_groups": [{"params": [0]}]}
+    group = {**other.defaults, "params": [0]}
+    bad = {"state": {0: {"momentum_buffer": np.zeros(3)}}, "param_groups": [group]}
     with pytest.raises(ValueError, match="shape"):
         other.load_state_dict(bad)
+    # a group without the optimizer's options was saved from another optimizer (or is junk)
+    with pytest.raises(ValueError, match="lacks 'lr'"):
+        other.load_state_dict({"state": {}, "param_groups": [{"params": [0]}]})
+
+
+def test_load_state_dict_checks_everything_before_changing_anything():
+    w = _param([1.0, 2.0])
+    sgd = optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = tg.Tensor([1.0, 1.0])
+    sgd.step()
+    before = (sgd.state_dict(), [dict(g) for g in sgd.param_groups])
+    adam = optim.Adam([_param([1.0, 2.0])], lr=0.5)
+    cases = [
+        ([1, 2], TypeError, "SGD.load_state_dict: expected a dict, got list"),
+        ({"state": 5, "param_groups": []}, ValueError, "expected keys 'state'"),
+        ({"state": {}, "param_groups": [5]}, ValueError, "param group 0 is not a dict"),
+        (adam.state_dict(), ValueError, "another kind of optimizer"),
+        (
+            {"state": {0: "x"}, "param_groups": [{**sgd.defaults, "params": [0]}]},
+            ValueError,
+            "the state of parameter 0 is a str",
+        ),
+        (
+            {"state": {0: {"step": "x"}}, "param_groups": [{**sgd.defaults, "params": [0]}]},
+            ValueError,
+            "'step' of parameter 0 is not a number",
+        ),
+        (
+            {"state": {}, "param_groups": [{**sgd.defaults, "lr": "0.1", "params": [0]}]},
+            TypeError,
+            "SGD: lr must be a number",
+        ),
+    ]
+    for bad, exc, needle in cases:
+        with pytest.raises(exc) as info:
+            sgd.load_state_dict(bad)
+        assert needle in str(info.value), (needle, str(info.value))
+    assert sgd.param_groups[0]["lr"] == before[1][0]["lr"] == 0.1
+    np.testing.assert_array_equal(
+        sgd.state[w]["momentum_buffer"], before[0]["state"][0]["momentum_buffer"]
+    )
 
 
 def test_load_torch_optimizer_state_dict():

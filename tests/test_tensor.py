@@ -260,7 +260,7 @@ def test_where_and_clamp():
     assert x.grad.tolist() == [0.0, 1.0, 0.0]
 
 
-def test_functional_pad_matches_tensor_pad_and_rejects_other_modes():
+def test_functional_pad_matches_tensor_pad_and_rejects_unknown_modes():
     x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     out = F.pad(x, (1, 0, 0, 2), value=-1.0)
     np.testing.assert_array_equal(
@@ -268,5 +268,7 @@ def test_functional_pad_matches_tensor_pad_and_rejects_other_modes():
     )
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
-    with pytest.raises(ValueError, match="pad: only mode='constant'"):
-        F.pad(x, (1, 1), mode="reflect")
+    reflected = F.pad(tg.Tensor([[1.0, 2.0, 3.0]]), (1, 1), mode="reflect")
+    assert reflected.tolist() == [[2.0, 1.0, 2.0, 3.0, 2.0]]
+    with pytest.raises(NotImplementedError, match="pad: unrecognised padding mode 'bogus'"):
+        F.pad(x, (1, 1), mode="bogus")

@@ -41,7 +41,7 @@ def parse(text: str) -> tuple[dict[int, tuple[str, str]], list[tuple[int, int, s
         elif m := EDGE_RE.match(line):
             edges.append((int(m[1]), int(m[2]), m[3] or ""))
         elif m := CLUSTER_RE.match(line):
-            clusters.append(m[1])
+            clusters.append(m[1].replace("\\n", " "))  # wrapped lines joined
     assert text.count("{") == text.count("}")
     return nodes, edges, clusters
 
@@ -129,8 +129,17 @@ def test_module_clusters_names_settings_and_colours():
     (k_in,) = titles["input"]
     assert nodes[k_in][0] == "input\n(2, 1, 8, 8) float32"
     assert f'fillcolor="{INPUT_FILL}"' in nodes[k_in][1]
-    (k_pool,) = [k for k in titles if "Pool" in k]
-    assert "kernel=(2, 2)" in nodes[titles[k_pool][0]][0].replace("\n", " ")
+    # composite ops are one node each, named as written, with their non-default settings
+    (k_pool,) = titles["max_pool2d"]
+    assert nodes[k_pool][0] == "max_pool2d\nkernel_size=2, stride=2"
+    (k_conv,) = titles["conv2d"]
+    assert nodes[k_conv][0] == "conv2d"
+    assert [a for s, d, a in edges if d == k_conv] == [
+        'label="(2, 1, 8, 8)"',
+        'label="(6, 1, 5, 5)"',
+        'label="(6,)"',
+    ]
+    assert [a for s, _, a in edges if s == k_conv] == ['label="(2, 6, 4, 4)"']
     (k_out,) = titles["output"]
     assert nodes[k_out][0] == "output\n(2, 3) float32"
     # every edge carries the shape flowing along it: the input's edge is the image batch
@@ -246,7 +255,7 @@ def test_collapse_folds_modules_with_in_and_out_shapes():
     assert sorted(v[0].split(":")[0] for v in mods.values()) == ["conv1", "fc", "pool", "relu"]
     (conv,) = [v[0] for v in mods.values() if v[0].startswith("conv1")]
     assert conv == (
-        "conv1: Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n"
+        "conv1: Conv2d(1, 6, kernel_size=(5, 5),\nstride=(1, 1))\n"
         "in: (2, 1, 8, 8)\nout: (2, 6, 4, 4)"
     )
     assert not any("weight" in t for t in titles)
@@ -445,16 +454,22 @@ def test_plot_filters_colour_and_grey(tmp_path):
 
     rng = np.random.default_rng(0)
     fig = plot_filters(rng.normal(size=(6, 3, 5, 5)), tmp_path / "rgb.png")
-    assert _png_shape(tmp_path / "rgb.png") == (200, 220, 4)  # 2 x 3 grid
+    assert _png_shape(tmp_path / "rgb.png") == (280, 360, 4)  # 2 x 3 grid of 1.1-inch cells
     img = fig.axes[0].images[0].get_array()
     assert img.shape == (5, 5, 3)  # drawn in colour
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3", "4", "5"]  # indices
     tg.manual_seed(0)
     m, _, _ = net_and_output()
     fig = plot_filters(m, tmp_path / "grey.png")  # a model: its first conv, 6 x 1 x 5 x 5
-    assert len(fig.axes) == 6 and fig.axes[0].images[0].get_array().shape == (5, 5)
-    assert _png_shape(tmp_path / "grey.png") == (200, 220, 4)
+    # six filters and a colour bar giving the weight values on one shared scale
+    assert len(fig.axes) == 7 and fig.axes[0].images[0].get_array().shape == (5, 5)
+    assert fig.axes[-1].get_ylabel() == "weight"
+    limit = float(np.abs(m.conv1.weight.numpy()).max())
+    assert fig.axes[3].images[0].get_clim() == pytest.approx((-limit, limit))
+    assert _png_shape(tmp_path / "grey.png") == (280, 430, 4)
     fig = plot_filters(tg.randn(4, 2, 3, 3))
-    assert len(fig.axes) == 8  # one row per output channel, one column per input channel
+    assert len(fig.axes) == 9  # a row per output channel, a column per input channel, a bar
+    assert fig.axes[1].get_title() == "0,1"
     with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
         plot_filters(np.ones((3, 3)))
 
@@ -466,13 +481,16 @@ def test_plot_feature_maps(tmp_path):
     m, x, _ = net_and_output()
     m.train()
     fig = plot_feature_maps(m, x[0].detach(), "conv1", tmp_path / "maps.png")
-    assert len(fig.axes) == 6
+    # the input image beside its six maps (indexed), and a colour bar
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:7] == ["input (1, 8, 8)", "0", "1", "2", "3", "4", "5"] and len(titles) == 8
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), x.data[0, 0])
     w = m.conv1.weight.data[0, 0]
     expect = sum(x.data[0, 0, i : i + 4, j : j + 4] * w[i, j] for i in range(5) for j in range(5))
     np.testing.assert_allclose(
-        fig.axes[0].images[0].get_array(), expect + m.conv1.bias.data[0], rtol=1e-4, atol=1e-5
+        fig.axes[1].images[0].get_array(), expect + m.conv1.bias.data[0], rtol=1e-4, atol=1e-5
     )
-    assert _png_shape(tmp_path / "maps.png") == (260, 340, 4)  # 2 x 3 grid of 1-inch cells
+    assert _png_shape(tmp_path / "maps.png") == (280, 540, 4)  # input + 2 x 3 grid + bar
     assert m.training  # restored after the eval-mode pass
     assert not m.conv1._forward_hooks  # the hook is removed
     with pytest.raises(ValueError, match="no layer 'conv9'"):
@@ -502,6 +520,9 @@ def test_plot_history_accepts_both_layouts(tmp_path):
         d2 = [(ln.get_label(), list(ln.get_xdata()), list(ln.get_ydata())) for ln in a2.lines]
         assert d1 == d2
     assert [ln.get_label() for ln in f1.axes[0].lines] == ["train_loss", "test_loss"]
+    f1.canvas.draw()  # epochs are whole numbers: no 1.5 on the axis
+    ticks = [t for t in f1.axes[0].get_xticks() if 1 <= t <= len(rows)]
+    assert ticks and all(float(t).is_integer() for t in ticks)
     assert f1.axes[0].lines[1].get_ydata()[2] == pytest.approx(0.4)
     assert _png_shape(tmp_path / "h1.png") == (360, 1000, 4)
     assert (tmp_path / "h1.png").read_bytes() == (tmp_path / "h2.png").read_bytes()
@@ -586,3 +607,102 @@ def test_draw_graph_without_graphviz_package_names_the_fix(monkeypatch):
     with pytest.raises(ImportError, match=r"tinygrad-cnn\[viz\]"):
         draw_graph(x * 2)
     assert "Mul" in to_dot(x * 2)  # the DOT text needs no package
+
+
+# -- composite ops, buffers, the input image (issue 18) -------------------------------------
+class BNNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 2, 3)
+        self.bn1 = nn.BatchNorm2d(2)
+        self.fc = nn.Linear(2 * 6 * 6, 3)
+
+    def forward(self, x):
+        return self.fc(self.bn1(self.conv1(x)).relu().flatten(1))
+
+
+def bn_loss():
+    tg.manual_seed(0)
+    m = BNNet().eval()
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32))
+    return m, x, tg.nn.functional.cross_entropy(m(x), tg.Tensor([1, 2]))
+
+
+def test_composite_ops_are_one_node_each_and_expand_opens_them():
+    m, _, loss = bn_loss()
+    nodes, edges, _ = parse(to_dot(loss, params=m))
+    titles = by_title(nodes)
+    for name in ("conv2d", "batch_norm", "linear", "cross_entropy"):
+        assert len(titles[name]) == 1, name
+    assert not {"Im2Col", "ColumnMatMul", "Permute", "LogSoftmax", "NLL"} & set(titles)
+    # NCHW shapes on the composite ops' edges: the conv2d result goes into batch_norm
+    (conv,), (bn,) = titles["conv2d"], titles["batch_norm"]
+    assert [a for s, d, a in edges if (s, d) == (conv, bn)] == ['label="(2, 2, 6, 6)"']
+    opened = by_title(parse(to_dot(loss, params=m, expand=True))[0])
+    assert "ColumnMatMul" in opened and "LogSoftmax" in opened and "conv2d" not in opened
+    assert len(opened) > len(titles)
+    with pytest.raises(ValueError, match="expand must be"):
+        to_dot(loss, expand=-1)
+
+
+def test_input_is_the_image_once_whether_expanded_or_not():
+    m, _, loss = bn_loss()
+    for expand in (False, True):
+        text = to_dot(loss, params=m, expand=expand)
+        nodes = parse(text)[0]
+        images = [lab for lab, _ in nodes.values() if lab.startswith("input\n(2, 1, 8")]
+        assert images == ["input\n(2, 1, 8, 8) float32"], expand
+        assert "(9, 72)" not in by_title(nodes)  # never the unrecorded im2col matrix as a node
+        (targets,) = [k for k, (lab, _) in nodes.items() if lab == "input\n(2,) int64"]
+        (user,) = [d for s, d, _ in parse(text)[1] if s == targets]  # into cross_entropy / NLL
+        assert nodes[user][0].split("\n")[0] == ("NLL" if expand else "cross_entropy")
+
+
+def test_buffers_are_named_inside_their_module():
+    m, _, loss = bn_loss()
+    for expand in (False, True):
+        text = to_dot(loss, params=m, expand=expand)
+        block = text.split('label="bn1: ')[1].split("\t}")[0]
+        for name in ("bn1.running_mean", "bn1.running_var"):
+            assert f'label="{name}\\n(2,) float32"' in block, (expand, name)
+        assert f'fillcolor="{_STYLE["buffer"][2]}"' in block
+        anonymous = [lab for lab, _ in parse(text)[0].values() if lab.startswith("input")]
+        # the image and the targets, never an anonymous reshaped running statistic
+        assert set(anonymous) <= {"input\n(2, 1, 8, 8) float32", "input\n(2,) int64"}
+
+
+def test_show_grad_with_collapse_lists_parameter_gradient_norms():
+    m, _, loss = bn_loss()
+    loss.backward()
+    nodes = parse(to_dot(loss, params=m, collapse=0, show_grad=True))[0]
+    (fc,) = [lab for lab, _ in nodes.values() if lab.startswith("fc: ")]
+    norm = float(np.linalg.norm(m.fc.weight.grad.numpy()))
+    assert f"weight grad norm={norm:.4g}" in fc and "bias grad norm=" in fc
+    plain = parse(to_dot(loss, params=m, collapse=0))[0]
+    assert not any("grad norm" in lab for lab, _ in plain.values())
+
+
+def test_cli_and_python_api_draw_the_same_graph(tmp_path):
+    from tinygrad_cnn.cli import main
+    from tinygrad_cnn.models import get_model
+
+    assert main(["graph", "--out", str(tmp_path / "cli.gv")]) == 0
+    tg.manual_seed(0)
+    model = get_model("lenet5").eval()
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32))
+    api = to_dot(model(x), params=model)
+    assert (tmp_path / "cli.gv").read_text() == api
+
+
+def test_cli_collapsed_show_grad_and_a_readable_left_to_right_lenet(tmp_path):
+    from tinygrad_cnn.cli import main
+
+    gv = tmp_path / "c.gv"
+    assert main(["graph", "--collapse", "0", "--show-grad", "--out", str(gv)]) == 0
+    (conv1,) = [lab for lab, _ in parse(gv.read_text())[0].values() if lab.startswith("conv1:")]
+    assert re.search(r"\nweight grad norm=[0-9.e-]+\nbias grad norm=", conv1)
+    if HAS_DOT:  # the LR layout of LeNet-5 was 6076 px (4557 pt) wide with primitives
+        svg = tmp_path / "lr.svg"
+        assert main(["graph", "--rankdir", "LR", "--out", str(svg)]) == 0
+        width = float(ET.parse(svg).getroot().get("width").removesuffix("pt"))
+        assert width < 3000, width

@@ -36,6 +36,7 @@ from .creation import (
     zeros_like,
 )
 from .dtypes import get_default_dtype, set_default_dtype
+from .functions_pointwise import *  # noqa: F403 (tg.sin, tg.atan2, ...: functions_pointwise.NAMES)
 from .gradcheck import (
     GradcheckError,
     GradcheckResult,
@@ -109,6 +110,7 @@ __all__ = [
     "ModelSummary",
     "__version__",
 ]
+__all__ += functions_pointwise.__all__  # noqa: F405
 
 # NOTE: keep glibc from returning each step's large buffers to the OS (measured: LeNet-5 step
 # 25 ms -> 18 ms); set TINYGRAD_CNN_KEEP_MALLOC=1 before importing to opt out

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .autograd import composite
 from .errors import ShapeError
-from .ops import movement
+from .ops import layout, movement
 from .ops._util import normalize_dims
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +35,8 @@ class MovementMethods:
         target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
+        if layout.flattens_batch_last(self.data, target):
+            return layout.FlattenBatchLast.apply(self, shape=target)
         return movement.Reshape.apply(self, shape=target)
 
     def view(self, *shape: Any) -> Tensor:
@@ -44,6 +47,7 @@ class MovementMethods:
         """
         return self.reshape(*shape)
 
+    @composite("flatten")
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim`` to ``end_dim`` into one.
 

@@ -87,7 +87,7 @@ class PointwiseMethods:
 
     def __pow__(self, o):
         if isinstance(o, (int, float)) and not isinstance(o, bool):
-            x = self._to_float() if isinstance(o, float) else self
+            x = self._floating() if isinstance(o, float) else self
             return elementwise.PowScalar.apply(x, exponent=o)
         return self._binary(elementwise.Pow, o, "pow")
 
@@ -96,11 +96,6 @@ class PointwiseMethods:
 
     def __neg__(self):
         return elementwise.Neg.apply(self)
-
-    def _to_float(self) -> Tensor:
-        """Self, or for an integer or bool tensor its cast to the default float dtype (what
-        PyTorch's exp, sqrt, sigmoid, ... of integers return)."""
-        return self if self._d.dtype.kind in "fc" else self.astype(get_default_dtype())
 
     def __pos__(self):
         return self
@@ -127,15 +122,6 @@ class PointwiseMethods:
     def __ge__(self, o):
         return self._compare(np.greater_equal, o)
 
-    def __invert__(self):
-        return const(~self.data)
-
-    def __and__(self, o):
-        return self._compare(np.logical_and, o)
-
-    def __or__(self, o):
-        return self._compare(np.logical_or, o)
-
     __hash__ = object.__hash__
 
     def add(self, o):
@@ -154,6 +140,8 @@ class PointwiseMethods:
         """
         return self - o
 
+    subtract = sub
+
     def mul(self, o):
         """Elementwise ``self * o`` with broadcasting.
 
@@ -162,13 +150,20 @@ class PointwiseMethods:
         """
         return self * o
 
-    def div(self, o):
-        """Elementwise ``self / o`` with broadcasting.
+    multiply = mul
 
-        >>> tg.Tensor([1.0, 2.0]).div(2).tolist()
-        [0.5, 1.0]
+    def div(self, o, *, rounding_mode: str | None = None):
+        """Elementwise ``self / o`` with broadcasting; ``rounding_mode='trunc'`` or ``'floor'``
+        rounds the quotient (exactly for integers; zero gradient). ``divide`` is the same.
+
+        >>> tg.Tensor([1.0, 2.0]).div(2).tolist(), tg.Tensor([-7]).div(2, rounding_mode="trunc")
+        ([0.5, 1.0], Tensor([-3], shape=(1,), dtype=int64))
         """
-        return self / o
+        if rounding_mode is None:
+            return self / o
+        return self._rounded_div(o, rounding_mode)
+
+    divide = true_divide = div
 
     def pow(self, exponent):
         """``self ** exponent`` (a number or a tensor)."""
@@ -183,13 +178,15 @@ class PointwiseMethods:
         """
         return -self
 
+    negative = neg
+
     def exp(self):
         """Elementwise e**x.
 
         >>> tg.Tensor([0.0]).exp().tolist()
         [1.0]
         """
-        return elementwise.Exp.apply(self._to_float())
+        return elementwise.Exp.apply(self._floating())
 
     def log(self):
         """Elementwise natural logarithm.
@@ -197,7 +194,7 @@ class PointwiseMethods:
         >>> tg.Tensor([1.0]).log().tolist()
         [0.0]
         """
-        return elementwise.Log.apply(self._to_float())
+        return elementwise.Log.apply(self._floating())
 
     def sqrt(self):
         """Elementwise square root.
@@ -205,7 +202,7 @@ class PointwiseMethods:
         >>> tg.Tensor([4.0, 9.0]).sqrt().tolist()
         [2.0, 3.0]
         """
-        return elementwise.Sqrt.apply(self._to_float())
+        return elementwise.Sqrt.apply(self._floating())
 
     def abs(self):
         """Elementwise absolute value.
@@ -215,13 +212,15 @@ class PointwiseMethods:
         """
         return elementwise.Abs.apply(self)
 
+    absolute = abs
+
     def reciprocal(self):
         """Elementwise ``1 / x``.
 
         >>> tg.Tensor([2.0, 4.0]).reciprocal().tolist()
         [0.5, 0.25]
         """
-        return 1.0 / self
+        return 1.0 / self._floating()
 
     def square(self):
         """Elementwise ``x ** 2``.
@@ -237,7 +236,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).erf().tolist()
         [0.0]
         """
-        return elementwise.Erf.apply(self._to_float())
+        return elementwise.Erf.apply(self._floating())
 
     def sign(self):
         """Elementwise sign (-1, 0 or 1); its gradient is zero.
@@ -245,7 +244,9 @@ class PointwiseMethods:
         >>> tg.Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
         """
-        return elementwise.Sign.apply(self)
+        if self.dtype.kind != "f":
+            return const(np.sign(self.data))
+        return self._step("sign", np.sign)  # recorded with a zero gradient, as PyTorch
 
     def maximum(self, other):
         """Elementwise maximum of two tensors (ties split the gradient).
@@ -263,14 +264,19 @@ class PointwiseMethods:
         """
         return self._binary(elementwise.Minimum, other, "minimum")
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit every element to [min, max] (either bound may be None); ``clip`` is the same.
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit every element to [min, max] (either bound may be None, a number or a tensor
+        that broadcasts); ``clip`` is the same.
 
         >>> tg.Tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
         [-1.0, 0.5, 1.0]
+        >>> tg.Tensor([-2.0, 0.5]).clamp(min=tg.Tensor([0.0, 1.0])).tolist()
+        [0.0, 1.0]
         """
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        if _is_tensor(min) or _is_tensor(max):
+            return self._clamp_by_tensors(min, max)
         return elementwise.Clamp.apply(self, min=min, max=max)
 
     clip = clamp
@@ -290,7 +296,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
         [0.5, 1.0, 0.0]
         """
-        return elementwise.Sigmoid.apply(self._to_float())
+        return elementwise.Sigmoid.apply(self._floating())
 
     def tanh(self):
         """Hyperbolic tangent, elementwise.
@@ -298,7 +304,7 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).tanh().tolist()
         [0.0]
         """
-        return elementwise.Tanh.apply(self._to_float())
+        return elementwise.Tanh.apply(self._floating())
 
     @composite("leaky_relu")
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
@@ -316,8 +322,9 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0, 2.0]).elu().tolist(), round(tg.Tensor([-1.0]).elu().item(), 4)
         ([0.0, 2.0], -0.6321)
         """
-        # NOTE: exp of min(x, 0), so the unused branch never overflows into a NaN gradient
-        neg = (self.minimum(0.0).exp() - 1.0) * alpha
+        # NOTE: exp of x where x <= 0 (else 0), so the unused branch never overflows into a NaN
+        # gradient; at x == 0 the gradient is alpha, PyTorch's side
+        neg = (self._nonpositive_part().exp() - 1.0) * alpha
         return elementwise.Where.apply(self.data > 0, self, neg)
 
     @composite("gelu")
@@ -353,9 +360,9 @@ class PointwiseMethods:
         >>> round(tg.Tensor([0.0]).softplus().item(), 4), tg.Tensor([30.0]).softplus().item()
         (0.6931, 30.0)
         """
-        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): finite for any z
+        # log(1 + e^z) = -logsigmoid(-z): finite for any z, exact derivatives at z == 0
         z = self * beta if beta != 1.0 else self
-        soft = z.relu() + ((-z.abs()).exp() + 1.0).log()
+        soft = -((-z).logsigmoid())
         out = soft / beta if beta != 1.0 else soft
         return elementwise.Where.apply(z.data > threshold, self, out)
 

@@ -77,7 +77,7 @@ class ReduceMethods:
         dims = self._dims(dim, axis, "mean")
         n = math.prod(self.shape[d] for d in dims)
         if self.dtype.kind != "f":
-            return self._to_float().mean(dims, keepdim)
+            return self._floating().mean(dims, keepdim)
         # the mean of an empty axis is NaN, as PyTorch
         return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / n if n else math.nan)
 

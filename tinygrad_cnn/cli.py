@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
 
 # subcommand modules, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("train", "eval", "graph", "gradcheck", "bench")
+COMMANDS: tuple[str, ...] = ("train", "eval", "export", "graph", "gradcheck", "bench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:  # the reader went away (`... | head`): nothing more to say
+        # NOTE: point stdout at devnull, or Python's exit-time flush raises the error again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (OSError, ValueError, KeyError) as e:  # OSError: missing paths, directories, ...
         print(f"tinygrad-cnn {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ still caught: there the one-sided differences agree with each other, but not wit
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._tables import html_table, markdown_table
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .graph import grad
 from .tensor import Tensor
@@ -158,6 +160,47 @@ class GradcheckResult:
         lines = [f"{kind}: {status} (eps {self.eps:g}, atol {self.atol:g}, rtol {self.rtol:g})"]
         lines += [("  " if p.ok else "  ! ") + p.describe() for p in self.pairs]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+    # -- notebooks: Jupyter shows the report as a table ---------------------------------------
+    _HEADERS = ("output", "input", "status", "max abs err", "max rel err", "worst entry", "kinks")
+
+    def _table(self) -> tuple[str, list[list[Any]]]:
+        title = str(self).split("\n", 1)[0]
+        rows = []
+        for p in self.pairs:
+            worst = f"analytic {p.analytic:.6g}, numerical {p.numerical:.6g}" + (
+                "" if p.mode == "fast" else f" at {p.worst_input_element}"
+            )
+            status = "ok" if p.ok else "!MISMATCH"
+            rows.append(
+                [
+                    f"{p.output_index} {p.output_shape}",
+                    f"{p.input_index} {p.input_shape}",
+                    status,
+                    f"{p.max_abs_error:.3g}",
+                    f"{p.max_rel_error:.3g}",
+                    worst,
+                    p.kinks,
+                ]
+            )
+        return title, rows
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table (what Jupyter shows).
+
+        >>> x = tg.randn(2, dtype='float64', requires_grad=True)
+        >>> "<table>" in tg.check_gradients(lambda t: t * t, x)._repr_html_()
+        True
+        """
+        title, rows = self._table()
+        notes = "".join(f"<br><i>note: {html.escape(n)}</i>" for n in self.notes)
+        return html_table(title, self._HEADERS, rows) + notes
+
+    def _repr_markdown_(self) -> str:
+        title, rows = self._table()
+        return markdown_table(title, self._HEADERS, rows) + "".join(
+            f"\n\nnote: {n}" for n in self.notes
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ._tables import html_table, markdown_table
 from .autograd import enable_grad, no_grad
 from .graph import grad
 from .tensor import Tensor
@@ -80,6 +81,45 @@ class ModelGradCheck:
                 f"{p.analytic:>12.5g}  {p.numerical:>12.5g}  {p.worst_index!s:<{wi}}  {verdict}"
             )
         return "\n".join(lines)
+
+    # -- notebooks: Jupyter shows the report as a table ---------------------------------------
+    _HEADERS = (
+        "parameter",
+        "shape",
+        "checked",
+        "max rel err",
+        "analytic",
+        "numerical",
+        "worst at",
+        "verdict",
+    )
+
+    def _table(self) -> tuple[str, list[list[Any]]]:
+        rows = []
+        for p in self.params:
+            verdict = p.verdict + (f" ({p.kinks} at a kink)" if p.kinks and p.ok else "")
+            rows.append(
+                [
+                    p.name,
+                    p.shape,
+                    p.checked,
+                    f"{p.max_rel_error:.2e}",
+                    f"{p.analytic:.5g}",
+                    f"{p.numerical:.5g}",
+                    p.worst_index,
+                    verdict if p.ok else "!" + verdict,
+                ]
+            )
+        return str(self).split("\n", 1)[0], rows
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table, one row per parameter (what Jupyter shows)."""
+        title, rows = self._table()
+        return html_table(title, self._HEADERS, rows)
+
+    def _repr_markdown_(self) -> str:
+        title, rows = self._table()
+        return markdown_table(title, self._HEADERS, rows)
 
 
 def _named_params(model: Any) -> list[tuple[str, Tensor]]:

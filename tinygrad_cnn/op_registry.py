@@ -242,7 +242,6 @@ def _core_specs() -> list[OpSpec]:
         _unary("log", "log", np.log, positive=True),
         _unary("sqrt", "sqrt", np.sqrt, positive=True),
         _unary("abs", "abs", np.abs, kinks=(0.0,)),
-        _unary("sign", "sign", np.sign, kinks=(0.0,)),
         _unary("reciprocal", "reciprocal", np.reciprocal, positive=True),
         _unary("square", "square", np.square),
         _unary("relu", "relu", lambda x: np.maximum(x, 0), kinks=(0.0,)),
@@ -397,6 +396,12 @@ def _core_specs() -> list[OpSpec]:
         ),
         OpSpec("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: x[..., None], [Sample((x34,))]),
         OpSpec("flatten", lambda x: x.flatten(1), lambda x: x.reshape(2, -1), [Sample((x234,))]),
+        OpSpec(
+            "contiguous",
+            lambda x: x.contiguous(),
+            lambda x: x,
+            [Sample((_noncontig((3, 4)),), note="a transposed view becomes C-ordered")],
+        ),
         OpSpec(
             "flatten_image",
             lambda x: F.avg_pool2d(x, 1).flatten(1),

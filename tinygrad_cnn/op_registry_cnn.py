@@ -192,6 +192,13 @@ def batch_norm_ref(x, rm, rv, w=None, b=None, training=False, momentum=0.1, eps=
     return out
 
 
+def _flatten_batch_last(t):
+    """Flatten an image stored batch-last (the layout conv and pool produce)."""
+    from .ops.layout import BatchLast, FlattenBatchLast
+
+    return FlattenBatchLast.apply(BatchLast.apply(t), shape=(t.shape[0], -1))
+
+
 def _distinct(shape, seed):
     """Values 0.1 apart in random order: no ties in any pooling window."""
     n = math.prod(shape)
@@ -341,6 +348,12 @@ def specs() -> list[OpSpec]:
                     note="4-D, eval",
                 ),
             ],
+        ),
+        OpSpec(
+            "flatten_batch_last",
+            _flatten_batch_last,
+            lambda a: a.reshape(a.shape[0], -1),
+            [Sample((x((3, 2, 2, 3)),)), Sample((x((2, 3, 4)),), note="1-D image")],
         ),
         OpSpec(
             "dropout",

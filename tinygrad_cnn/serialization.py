@@ -8,7 +8,12 @@ read from its ``.npy`` header (dtype, shape) and raw bytes, after checking that 
 
 Saving is atomic: the archive is written to a temporary file in the target's directory, flushed
 and fsynced, then moved over the target with ``os.replace``; an interrupted save leaves any
-previous checkpoint at that path as it was.
+previous checkpoint at that path as it was. A save holds an advisory lock on its temporary
+while writing; the next save into that directory deletes temporaries of its own naming pattern
+(``.<name>.XXXXXXXX.tmp``) whose lock nobody holds, i.e. those of killed saves.
+
+Loading a hostile file is bounded in memory: members must be stored uncompressed (as ``save``
+writes them) and their declared sizes must fit in the file before anything is allocated.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
 import zipfile
 from collections import Counter, OrderedDict
@@ -25,6 +31,11 @@ from typing import Any
 import numpy as np
 
 from .tensor import Tensor
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["save", "load", "CheckpointError", "FORMAT_NAME", "FORMAT_VERSION"]
 
@@ -198,12 +209,37 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     return arr.reshape(shape)
 
 
+def _check_members(infos: list[zipfile.ZipInfo], file_size: int) -> None:
+    """Refuse what ``save`` never writes before a byte is inflated or allocated: compressed
+    members (a small file could expand to gigabytes) and declared sizes beyond the file."""
+    total = 0
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(
+                f"member {info.filename} is compressed (method {info.compress_type}); "
+                "checkpoints are written uncompressed, so this file was not written by save"
+            )
+        if info.file_size != info.compress_size:
+            raise ValueError(
+                f"member {info.filename} declares {info.file_size} bytes but stores "
+                f"{info.compress_size}"
+            )
+        total += info.file_size
+        if info.header_offset + info.compress_size > file_size or total > file_size:
+            raise ValueError(
+                f"member {info.filename} declares {info.file_size} bytes, more than the "
+                f"{file_size}-byte file holds (truncated or forged sizes)"
+            )
+
+
 def _read_archive(f: Any) -> Any:
+    file_size = os.fstat(f.fileno()).st_size
     try:
         zf = zipfile.ZipFile(f)
     except zipfile.BadZipFile as e:
         raise ValueError(f"truncated or corrupt archive ({e})") from None
     with zf:
+        _check_members(zf.infolist(), file_size)
         infos = {i.filename: i for i in zf.infolist()}
         if _META not in infos:
             shown = ", ".join(sorted(infos)[:5]) or "none"
@@ -251,6 +287,41 @@ def _umask() -> int:
     return 0o022
 
 
+def _lock(fd: int) -> bool:
+    """An exclusive, non-blocking advisory lock on ``fd``; False where another process (or
+    another open of the file) holds it. The kernel drops it when its holder dies."""
+    if fcntl is None:  # pragma: no cover - no advisory locks on this platform
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_stale_temporaries(directory: str, base: str, own: str) -> None:
+    """Delete ``.<base>.XXXXXXXX.tmp`` files left by saves that were killed (SIGKILL, power
+    loss): a temporary is stale when no living process holds its lock."""
+    if fcntl is None:  # pragma: no cover
+        return
+    pattern = re.compile(re.escape(f".{base}.") + r"[A-Za-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        full = os.path.join(directory, name)
+        if not pattern.fullmatch(name) or full == own:
+            continue
+        with contextlib.suppress(OSError):
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            try:
+                if _lock(fd):
+                    os.unlink(full)
+            finally:
+                os.close(fd)
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Save a (nested) state dict to ``path`` atomically; ``load`` reads it back.
 
@@ -277,6 +348,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
+        _lock(fd)  # held until closed: tells other savers this temporary is alive
+        _remove_stale_temporaries(directory, os.path.basename(path), tmp)
         with os.fdopen(fd, "wb") as f:
             _write_archive(f, meta_bytes, arrays)
             f.flush()
@@ -330,6 +403,11 @@ def load(path: str | os.PathLike) -> Any:
             return _read_archive(f)
         except CheckpointError:
             raise
+        except MemoryError:
+            raise CheckpointError(
+                f"load: {path}: out of memory while reading it (its arrays are larger than "
+                "the memory available)"
+            ) from None
         except Exception as e:  # NOTE: any failure to parse is the file's fault
             raise CheckpointError(
                 f"load: {path} is not a tinygrad_cnn checkpoint: {e} ({type(e).__name__})"

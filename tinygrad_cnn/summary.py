@@ -12,6 +12,8 @@ forward FLOPs, traced by running one forward pass on zeros (in eval mode, withou
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,19 +21,23 @@ from typing import Any
 import numpy as np
 
 from .autograd import no_grad
-from .nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, _BatchNorm
+from .nn.conv import _BatchNorm, _Conv, _ConvTranspose
 from .nn.layers import Linear, Pointwise
 from .nn.module import Module
+from .nn.normalization import GroupNorm, LayerNorm
+from .nn.pooling import (
+    _AdaptiveAvgPoolNd,
+    _AdaptiveMaxPoolNd,
+    _AvgPoolNd,
+    _LPPoolNd,
+    _MaxPoolNd,
+)
 from .tensor import Tensor
-
-
-def _pair(v: Any) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)  # type: ignore[return-value]
 
 
 def layer_flops(module: Module, inp: Tensor, out: Tensor) -> int:
     """Forward FLOPs of one layer call: a multiply-add counts 2; elementwise ops 1 per output
-    element; pooling one per window element; batch norm (eval) 2 per element.
+    element; pooling one per window element; normalization (eval) 2 per element.
 
     >>> conv = nn.Conv2d(1, 2, 3, bias=False)
     >>> x = tg.zeros(1, 1, 5, 5)
@@ -39,26 +45,29 @@ def layer_flops(module: Module, inp: Tensor, out: Tensor) -> int:
     324
     """
     n_out = int(out.data.size)
-    if isinstance(module, Conv2d):
-        kh, kw = module.kernel_size
-        macs = n_out * (module.in_channels // module.groups) * kh * kw
-        return 2 * macs + (n_out if module.bias is not None else 0)
-    if isinstance(module, ConvTranspose2d):
-        kh, kw = module.kernel_size
-        macs = int(inp.data.size) * (module.out_channels // module.groups) * kh * kw
-        return 2 * macs + (n_out if module.bias is not None else 0)
+    bias = n_out if getattr(module, "bias", None) is not None else 0
+    if isinstance(module, _Conv):
+        macs = n_out * (module.in_channels // module.groups) * math.prod(module.kernel_size)
+        return 2 * macs + bias
+    if isinstance(module, _ConvTranspose):
+        per_input = (module.out_channels // module.groups) * math.prod(module.kernel_size)
+        return 2 * int(inp.data.size) * per_input + bias
     if isinstance(module, Linear):
-        return 2 * n_out * module.in_features + (n_out if module.bias is not None else 0)
-    if isinstance(module, _BatchNorm):
+        return 2 * n_out * module.in_features + bias
+    if isinstance(module, (_BatchNorm, LayerNorm, GroupNorm)):
         return 2 * n_out
-    if isinstance(module, (MaxPool2d, AvgPool2d)):
-        kh, kw = _pair(module.kernel_size)
-        return n_out * kh * kw
-    if isinstance(module, AdaptiveAvgPool2d):
+    if isinstance(module, (_MaxPoolNd, _AvgPoolNd, _LPPoolNd)):
+        k = module.kernel_size
+        return n_out * (k ** _spatial_dims(out) if isinstance(k, int) else math.prod(k))
+    if isinstance(module, (_AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd)):
         return int(inp.data.size)
     if isinstance(module, Pointwise):
         return n_out
     return 0
+
+
+def _spatial_dims(out: Tensor) -> int:
+    return max(out.ndim - 2, 1)
 
 
 @dataclass
@@ -88,21 +97,45 @@ class ModelSummary:
             return "  ".join(parts + [str(cells[3]).rjust(widths[3])])
 
         rule = "-" * len(fmt(head))
-        per = "sample" if self.batch_size == 1 else f"batch of {self.batch_size}"
         lines = [rule, fmt(head), "=" * len(rule)]
         lines += [fmt(b) for b in body]
-        lines += [
-            "=" * len(rule),
-            f"Input shape: (N, {', '.join(map(str, self.input_shape))})",
-            f"Total params: {self.total_params:,}",
-            f"Trainable params: {self.trainable_params:,}",
-            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
-            f"Forward FLOPs (per {per}): {self.flops:,} ({_human(self.flops)})",
-            rule,
-        ]
+        lines += ["=" * len(rule)] + [f"{k}: {v}" for k, v in self._footer()] + [rule]
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _footer(self) -> list[tuple[str, str]]:
+        per = "sample" if self.batch_size == 1 else f"batch of {self.batch_size}"
+        return [
+            ("Input shape", f"(N, {', '.join(map(str, self.input_shape))})"),
+            ("Total params", f"{self.total_params:,}"),
+            ("Trainable params", f"{self.trainable_params:,}"),
+            ("Non-trainable params", f"{self.total_params - self.trainable_params:,}"),
+            (f"Forward FLOPs (per {per})", f"{self.flops:,} ({_human(self.flops)})"),
+        ]
+
+    def _repr_markdown_(self) -> str:
+        """The table as Markdown (Jupyter shows this)."""
+        lines = ["| Layer | Type | Output shape | Params |", "| --- | --- | --- | ---: |"]
+        lines += [
+            f"| {r['name']} | {r['type']} | {r['output_shape']} | {r['params']:,} |"
+            for r in self.rows
+        ]
+        lines += [""] + [f"- **{k}:** {v}" for k, v in self._footer()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The table as HTML (Jupyter shows this)."""
+        esc = html.escape
+        head = "<tr><th>Layer</th><th>Type</th><th>Output shape</th><th>Params</th></tr>"
+        rows = "".join(
+            f"<tr><td>{esc(str(r['name']))}</td><td>{esc(str(r['type']))}</td>"
+            f"<td>{esc(str(r['output_shape']))}</td><td style='text-align:right'>"
+            f"{r['params']:,}</td></tr>"
+            for r in self.rows
+        )
+        foot = "".join(f"<li><b>{esc(k)}:</b> {esc(v)}</li>" for k, v in self._footer())
+        return f"<table>{head}{rows}</table><ul>{foot}</ul>"
 
 
 def _human(n: float) -> str:

@@ -18,13 +18,16 @@ from typing import Any
 import numpy as np
 
 from . import autograd, dtypes, graph
+from ._tensor_activations import ActivationMethods
 from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
+from ._tensor_logic import LogicMethods
+from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods, return_types  # noqa: F401 (tg.return_types)
 from .errors import ShapeError
-from .ops import elementwise, movement
+from .ops import elementwise, layout, movement
 from .ops._util import normalize_dims
 
 _hook_ids = itertools.count()
@@ -61,7 +64,16 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods, InplaceMethods):
+class Tensor(
+    PointwiseMethods,
+    ReduceMethods,
+    MovementMethods,
+    LinalgMethods,
+    MathMethods,
+    LogicMethods,
+    ActivationMethods,
+    InplaceMethods,
+):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     >>> import tinygrad_cnn as tg
@@ -487,10 +499,13 @@ class Tensor(PointwiseMethods, ReduceMethods, MovementMethods, LinalgMethods, In
     def contiguous(self) -> Tensor:
         """The same values in a C-contiguous array (a copy only where needed).
 
-        >>> tg.zeros(2, 3).T.contiguous().shape
-        (3, 2)
+        >>> t = tg.zeros(2, 3).T
+        >>> t.numpy().flags.c_contiguous, t.contiguous().numpy().flags.c_contiguous
+        (False, True)
         """
-        return self
+        if self.data.flags.c_contiguous:
+            return self
+        return layout.Contiguous.apply(self)
 
 
 autograd.Tensor = Tensor

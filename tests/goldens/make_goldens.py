@@ -156,6 +156,10 @@ def torch_ops(torch: Any, spec_fns: dict[str, Any]) -> dict[str, Any]:
         "normalize": lambda x, p: F.normalize(x, p=p, dim=1),
         "masked_fill_": lambda x, v: (x * 1).masked_fill_(x.detach() > 0, v),
         "index_put_": lambda x, v: (x * 1).index_put_((torch.tensor([0, 2, 0]),), v, True),
+        "embedding": lambda w: F.embedding(
+            torch.tensor(np.asarray(_closure(spec_fns["embedding"], "idx"))), w
+        ),
+        "flatten_batch_last": lambda x: x.reshape(x.shape[0], -1),
         "setitem_int": _setter(lambda z: 1),
         "setitem_slice": _setter(lambda z: (slice(None), slice(1, 3))),
         "setitem_mask": _setter(lambda z: z.detach() > 0),
@@ -212,7 +216,12 @@ def record_sample(torch: Any, fn: Any, sample: Any, second_order: bool) -> dict[
         return rec
     digest = sample_hash(sample)
     (v,) = cotangents([tuple(out.shape)], digest)
-    gs = torch.autograd.grad(out, xs, torch.tensor(v), create_graph=True, allow_unused=True)
+    try:
+        gs = torch.autograd.grad(out, xs, torch.tensor(v), create_graph=True, allow_unused=True)
+    except RuntimeError as e:  # torch has no derivative (floor_divide, ...): forward only
+        if "not implemented" not in str(e):
+            raise
+        return rec
     rec["v"] = v
     us = cotangents([tuple(x.shape) for x in xs], digest[::-1])
     for j, (g, x, u) in enumerate(zip(gs, xs, us)):
@@ -220,10 +229,84 @@ def record_sample(torch: Any, fn: Any, sample: Any, second_order: bool) -> dict[
         rec[f"u{j}"] = u
     terms = [(g * torch.tensor(u)).sum() for g, u in zip(gs, us) if g is not None]
     if second_order and terms and any(t.requires_grad for t in terms):
-        ggs = torch.autograd.grad(sum(terms), xs, allow_unused=True)
+        try:
+            ggs = torch.autograd.grad(sum(terms), xs, allow_unused=True)
+        except (RuntimeError, NotImplementedError) as e:  # no second derivative in torch
+            if "not implemented" not in str(e):
+                raise
+            return rec
         for j, (gg, x) in enumerate(zip(ggs, xs)):
             rec[f"gg{j}"] = np.zeros(x.shape) if gg is None else gg.detach().numpy(force=True)
     return rec
+
+
+def spec_keys(specs: list[Any]) -> list[str]:
+    """A unique golden name per spec: its name, with ``#2``, ``#3``, ... for repeated names."""
+    seen: dict[str, int] = {}
+    out = []
+    for s in specs:
+        seen[s.name] = seen.get(s.name, 0) + 1
+        out.append(s.name if seen[s.name] == 1 else f"{s.name}#{seen[s.name]}")
+    return out
+
+
+def _candidates(torch: Any, table: dict[str, Any], spec: Any, name: str) -> list[Any]:
+    """Torch callables that may compute what the spec computes, most specific first: the
+    table's entry; else the spec's own function (plain torch code, as the in-place lambdas,
+    or method calls, ``x.celu(1.5)``, which ``_functional_methods`` gives torch tensors), then
+    torch.nn.functional.<name>, torch.<name> and the Tensor method <name> called with the
+    sample's arguments."""
+    if name in table:
+        return [table[name]]
+    found = [spec.fn]
+    for where in (torch.nn.functional, torch, torch.Tensor):
+        fn = getattr(where, spec.name, None)
+        if callable(fn):
+            found.append(fn)
+    return found
+
+
+class _functional_methods:  # noqa: N801 (a context manager, named as what it gives)
+    """Give torch.Tensor, while recording, a method per torch.nn.functional function it lacks
+    (``x.celu(1.5)`` is ``F.celu(x, 1.5)``), so the registry's method-call lambdas run on torch."""
+
+    def __init__(self, torch: Any) -> None:
+        self.torch, self.added = torch, []
+
+    def __enter__(self) -> None:
+        F, T = self.torch.nn.functional, self.torch.Tensor
+        for n in dir(F):
+            fn = getattr(F, n)
+            if n.startswith("_") or not callable(fn) or hasattr(T, n):
+                continue
+            setattr(T, n, lambda self, *a, _fn=fn, **k: _fn(self, *a, **k))
+            self.added.append(n)
+
+    def __exit__(self, *exc: object) -> None:
+        for n in self.added:
+            delattr(self.torch.Tensor, n)
+
+
+def _agrees_with_reference(spec: Any, recs: list[dict[str, Any]]) -> bool:
+    """A guessed torch callable must give the spec's numpy reference forward (a wrong guess,
+    such as F.celu(x) for ``x.celu(1.5)``, is rejected)."""
+    if spec.ref is None:
+        return True
+    for s, rec in zip(spec.samples, recs):
+        args = [
+            a.data if hasattr(a, "data") and not isinstance(a, np.ndarray) else a for a in s.args
+        ]
+        kwargs = {
+            k: (v.data if hasattr(v, "data") and not isinstance(v, np.ndarray) else v)
+            for k, v in s.kwargs.items()
+        }
+        try:
+            want = np.asarray(spec.ref(*args, **kwargs), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - a reference that cannot run says nothing
+            return True
+        if want.shape != rec["out"].shape or not np.allclose(rec["out"], want, 1e-6, 1e-8, True):
+            return False
+    return True
 
 
 def record_ops(torch: Any) -> tuple[dict[str, Any], list[str]]:
@@ -233,20 +316,27 @@ def record_ops(torch: Any) -> tuple[dict[str, Any], list[str]]:
     table = torch_ops(torch, {s.name: s.fn for s in specs})
     out: dict[str, Any] = {}
     unmapped: list[str] = []
-    for spec in specs:
+    for name, spec in zip(spec_keys(specs), specs):
         if spec.name in UNMAPPED_ON_PURPOSE:
-            unmapped.append(f"{spec.name} ({UNMAPPED_ON_PURPOSE[spec.name]})")
+            unmapped.append(f"{name} ({UNMAPPED_ON_PURPOSE[spec.name]})")
             continue
-        fn = table.get(spec.name, spec.fn)  # the spec's own function may be plain torch code
-        try:
-            recs = [record_sample(torch, fn, s, spec.second_order) for s in spec.samples]
-        except Exception as e:  # noqa: BLE001 - any failure means: no torch mapping yet
-            unmapped.append(f"{spec.name} (no torch mapping: {type(e).__name__}: {e})"[:200])
+        recs, err = None, None
+        for fn in _candidates(torch, table, spec, name):
+            try:
+                recs = [record_sample(torch, fn, s, spec.second_order) for s in spec.samples]
+            except Exception as e:  # noqa: BLE001 - any failure means: try the next one
+                err = e
+                continue
+            if fn is table.get(name) or _agrees_with_reference(spec, recs):
+                break
+            recs, err = None, ValueError("the guessed torch function disagrees with the reference")
+        if recs is None:
+            unmapped.append(f"{name} (no torch mapping: {type(err).__name__}: {err})"[:200])
             continue
         for i, (s, rec) in enumerate(zip(spec.samples, recs)):
-            out[key(spec.name, i, "hash")] = np.asarray(sample_hash(s))
+            out[key(name, i, "hash")] = np.asarray(sample_hash(s))
             for what, arr in rec.items():
-                out[key(spec.name, i, what)] = np.asarray(arr)
+                out[key(name, i, what)] = np.asarray(arr)
     out["meta::unmapped"] = np.asarray(sorted(u.split(" ")[0] for u in unmapped))
     return out, unmapped
 
@@ -679,7 +769,8 @@ def main() -> int:
         return 1
     torch.set_num_threads(1)
     start = time.perf_counter()
-    ops, unmapped = record_ops(torch)
+    with _functional_methods(torch):
+        ops, unmapped = record_ops(torch)
     ops["meta::torch"] = np.asarray(torch.__version__)
     np.savez_compressed(OPS_FILE, **ops)
     train = {**record_optimizers(torch), **record_schedules(torch), **record_adam_state(torch)}

@@ -10,6 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ._args import non_negative_int, positive_int
+from ._model import add_model_arguments
+
 NAME = "gradcheck"
 HELP = "check gradients of every registry op (or a model) against finite differences, in float64"
 
@@ -19,11 +22,7 @@ _CANDIDATE_SHAPES = ((1, 28, 28), (1, 32, 32), (3, 32, 32), (784,), (2,))
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--op", action="append", metavar="NAME", help="check only this op (repeatable)")
-    p.add_argument(
-        "--model",
-        metavar="NAME",
-        help="check every parameter gradient of a model (e.g. lenet5) instead of the ops",
-    )
+    add_model_arguments(p, "none: check the ops; with --model, every parameter gradient", True)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument(
         "--fast",
@@ -32,15 +31,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--num-checks",
-        type=int,
+        type=positive_int,
         default=10,
         metavar="N",
         help="--model: random entries checked per parameter tensor (default 10)",
     )
     p.add_argument(
-        "--batch-size", type=int, default=2, metavar="N", help="--model: batch size (default 2)"
+        "--batch-size",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="--model: batch size (default 2)",
     )
-    p.add_argument("--seed", type=int, default=0, help="--model: seed for weights and data")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="--model: seed for weights and data"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -179,7 +184,8 @@ def _model_input_shape(model: Any) -> tuple[int, ...]:
             return cand
     raise ValueError(
         f"gradcheck --model: could not find an input shape for {type(model).__name__} (tried "
-        f"{', '.join(map(str, _CANDIDATE_SHAPES))}); give the model an `input_shape` attribute"
+        f"{', '.join(map(str, _CANDIDATE_SHAPES))}); pass --input-shape N,C,H,W or give the "
+        "model an `input_shape` attribute"
     )
 
 
@@ -187,19 +193,19 @@ def _run_model(args: argparse.Namespace) -> int:
     from .. import manual_seed, no_grad
     from ..gradcheck import check_model_grads
     from ..tensor import Tensor
+    from ..training import load_model
 
-    try:
-        from ..models import get_model
-    except ImportError as e:
-        raise ValueError(f"gradcheck --model: the model zoo is not available ({e})") from None
     manual_seed(args.seed)
-    model = get_model(args.model)
-    shape = _model_input_shape(model)
+    model = load_model(args.model, args.model_args)
+    if args.input_shape is not None:
+        batch, shape = args.input_shape[0], tuple(args.input_shape[1:])
+    else:
+        batch, shape = args.batch_size, _model_input_shape(model)
     rng = np.random.default_rng(args.seed)
-    x = rng.standard_normal((args.batch_size, *shape))
+    x = rng.standard_normal((batch, *shape))
     with no_grad():
         n_classes = model(Tensor(x.astype(np.float32))).shape[-1]
-    target = rng.integers(0, n_classes, size=args.batch_size)
+    target = rng.integers(0, n_classes, size=batch)
     start = time.perf_counter()
     report = check_model_grads(model, x, target, num_checks=args.num_checks, seed=args.seed)
     seconds = time.perf_counter() - start
@@ -227,7 +233,7 @@ def _run_model(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
     else:
-        print(f"{args.model}: input {(args.batch_size, *shape)}, {n_classes} classes")
+        print(f"{args.model}: input {(batch, *shape)}, {n_classes} classes")
         print(report)
         print(f"\nchecked in {seconds:.1f} s")
     return 0 if report.ok else 1

@@ -8,20 +8,15 @@ from typing import Any
 
 import numpy as np
 
+from ._args import non_negative_int
+from ._model import add_model_arguments, batch_shape
+
 NAME = "graph"
 HELP = "draw a model's computation graph with Graphviz (default: LeNet5 -> graph.svg)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--model", default=None, help="model name (default: lenet5, or the checkpoint's model)"
-    )
-    p.add_argument(
-        "--input-shape",
-        default=None,
-        metavar="N,C,H,W",
-        help="dummy batch shape, e.g. 1,1,28,28 (default: 1 x the model's input_shape)",
-    )
+    add_model_arguments(p, "lenet5, or the checkpoint's model", shape=True)
     p.add_argument(
         "--out",
         default="graph.svg",
@@ -39,6 +34,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="K",
         help="fold modules deeper than K into one node each (0: one node per layer)",
+    )
+    p.add_argument(
+        "--expand",
+        nargs="?",
+        type=_depth,
+        const=True,
+        default=False,
+        metavar="DEPTH",
+        help="open composite ops (conv2d, batch_norm, linear, ...) into their primitives; "
+        "with DEPTH, only that many levels of nesting",
     )
     p.add_argument(
         "--backward", action="store_true", help="draw the backward graph of a cross-entropy loss"
@@ -59,24 +64,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--keep-source", action="store_true", help="keep the .gv DOT source next to the picture"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)
 
 
-def _parse_shape(text: str) -> tuple[int, ...]:
+def _depth(text: str) -> int:
     try:
-        shape = tuple(int(s) for s in text.replace("x", ",").split(",") if s.strip())
+        value = int(text)
     except ValueError:
-        raise ValueError(f"--input-shape: expected sizes like 1,1,28,28, got {text!r}") from None
-    if not shape or any(s <= 0 for s in shape):
-        raise ValueError(f"--input-shape: sizes must be positive integers, got {text!r}")
-    return shape
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid depth (an integer >= 0): {text!r}")
+    return value
 
 
-def _load_checkpoint(path: str) -> tuple[dict, str | None]:
+def _load_checkpoint(path: str) -> tuple[dict, str | None, dict | None]:
+    """(state dict, model spec, model args) of a checkpoint or a bare state-dict file."""
     from ..serialization import load
 
     state = load(path)
-    name = None
+    name, margs = None, None
     if isinstance(state, dict) and "model" in state:
         if "config" in state:  # written by `tinygrad-cnn train`: it names its model
             try:
@@ -84,35 +90,32 @@ def _load_checkpoint(path: str) -> tuple[dict, str | None]:
                 from ..training import DEFAULT_MODELS
 
                 name = cfg.get("model") or DEFAULT_MODELS.get(cfg.get("data"))
+                margs = cfg.get("model_args")
             except (ValueError, TypeError, AttributeError, ImportError):
                 name = None
         state = state["model"]
     if not isinstance(state, dict):
         raise ValueError(f"checkpoint {path} does not hold a state dict")
-    return state, name
+    return state, name, margs
 
 
 def build(args: argparse.Namespace) -> tuple[Any, Any]:
     """(root tensor, model) for the options in ``args``."""
     from .. import manual_seed
-    from ..models import get_model
     from ..tensor import Tensor
+    from ..training import load_model
 
     manual_seed(args.seed)
-    state, ckpt_model = (None, None)
+    state, spec, margs = (None, None, None)
     if args.checkpoint is not None:
-        state, ckpt_model = _load_checkpoint(args.checkpoint)
-    model = get_model(args.model or ckpt_model or "lenet5")
+        state, spec, margs = _load_checkpoint(args.checkpoint)
+    model = load_model(args.model or spec or "lenet5", args.model_args or margs)
     if state is not None:
         model.load_state_dict(state)
     model.eval()
-    if args.input_shape is not None:
-        shape = _parse_shape(args.input_shape)
-    else:
-        shape = (1, *getattr(model, "input_shape", (1, 28, 28)))
+    shape = batch_shape(model, args.input_shape, "graph")
     rng = np.random.default_rng(args.seed)
-    # NOTE: the input requires grad so that the first layer's ops on it are recorded too
-    x = Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    x = Tensor(rng.standard_normal(shape).astype(np.float32))  # drawn as draw_graph draws it
     try:
         out = model(x)
     except ValueError as e:
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         show_saved=args.show_saved,
         group_modules=not args.no_group,
         collapse=args.collapse,
+        expand=args.expand,
         direction="backward" if args.backward else "forward",
         rankdir=args.rankdir,
         max_nodes=None,

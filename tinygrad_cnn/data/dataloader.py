@@ -26,6 +26,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     >>> x.shape, y.dtype, y.tolist()
     ((2, 2), dtype('int64'), [1, 0])
     """
+    if not isinstance(batch, (list, tuple)):
+        raise TypeError(f"default_collate: expected a list of samples, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("default_collate: got an empty batch")
     elem = batch[0]
@@ -56,6 +58,22 @@ def default_collate(batch: Sequence[Any]) -> Any:
         f"default_collate: cannot collate samples of type {type(elem).__name__}; samples should "
         "be Tensors, arrays, numbers, strings, or tuples/lists/dicts of those"
     )
+
+
+def _check_loader_args(
+    dataset: Any, shuffle: Any, drop_last: Any, sampler: Any, collate_fn: Any
+) -> None:
+    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        raise TypeError(
+            f"DataLoader: dataset must have __len__ and __getitem__, got {type(dataset).__name__}"
+        )
+    for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"DataLoader: {name} must be a bool, got {type(flag).__name__}")
+    if sampler is not None and not hasattr(sampler, "__iter__"):
+        raise TypeError(f"DataLoader: sampler must be iterable, got {type(sampler).__name__}")
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
 
 
 class DataLoader:
@@ -98,6 +116,7 @@ class DataLoader:
             or (batch_size <= 0)
         ):
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        _check_loader_args(dataset, shuffle, drop_last, sampler, collate_fn)
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive")
         if generator is not None and seed is not None:
@@ -112,14 +131,14 @@ class DataLoader:
         self.pin_memory = pin_memory
         self.seed = seed
         # NOTE: resolved per epoch when None, since manual_seed replaces the global generator
-        self.generator = resolve_rng(None, seed) if seed is not None else generator
+        self.generator = resolve_rng(None, seed, "DataLoader") if seed is not None else generator
 
     def _order(self) -> np.ndarray:
         if self.sampler is not None:
             return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if self.shuffle:
-            return resolve_rng(self.generator).permutation(n)
+            return resolve_rng(self.generator, who="DataLoader").permutation(n)
         return np.arange(n)
 
     def _fetch(self, idx: np.ndarray) -> Any:

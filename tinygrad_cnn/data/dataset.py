@@ -47,6 +47,15 @@ def _as_array(x: Any) -> np.ndarray:
         return x.data
     if isinstance(x, np.ndarray):
         return x
+    try:
+        kind = np.asarray(x).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in "biuf":
+        raise TypeError(
+            f"TensorDataset: expected tensors, arrays or nested lists of numbers, got "
+            f"{type(x).__name__}"
+        )
     return Tensor(x).data  # lists and numbers get the default dtypes (float32, int64)
 
 
@@ -98,9 +107,15 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        n = _dataset_len("Subset", dataset)
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-        n = len(dataset)
+        try:
+            self.indices = np.asarray(indices).reshape(-1)
+        except (TypeError, ValueError):
+            self.indices = np.asarray([None])
+        if self.indices.size and self.indices.dtype.kind not in "iu":
+            raise TypeError(f"Subset: indices must be integers, got {type(indices).__name__}")
+        self.indices = self.indices.astype(np.int64)
         if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
             raise IndexError(f"Subset: indices must lie in [-{n}, {n}) for a dataset of length {n}")
         if hasattr(dataset, "get_batch"):
@@ -127,6 +142,12 @@ class ConcatDataset(Dataset):
     """
 
     def __init__(self, datasets: Sequence[Any]) -> None:
+        if not isinstance(datasets, (list, tuple)) or not all(
+            hasattr(d, "__len__") and hasattr(d, "__getitem__") for d in datasets
+        ):
+            raise TypeError(
+                f"ConcatDataset: expected a list of datasets, got {type(datasets).__name__}"
+            )
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: give at least one dataset")
@@ -145,13 +166,27 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
-def resolve_rng(generator: Any = None, seed: int | None = None) -> np.random.Generator:
-    """The generator to draw from: ``generator``, a fresh one from ``seed``, or manual_seed's."""
+def _dataset_len(name: str, dataset: Any) -> int:
+    """len(dataset), or a TypeError naming ``name`` for something that is not a dataset."""
+    problem = f"{name}: expected a dataset, got {type(dataset).__name__}"
+    if not hasattr(dataset, "__getitem__"):
+        raise TypeError(problem)
+    try:
+        return len(dataset)
+    except TypeError:  # e.g. a 0-d Tensor: indexable, but without a length
+        raise TypeError(problem) from None
+
+
+def resolve_rng(
+    generator: Any = None, seed: int | None = None, who: str = "resolve_rng"
+) -> np.random.Generator:
+    """The generator to draw from: ``generator``, a fresh one from ``seed``, or manual_seed's;
+    ``who`` (the caller's name) starts any error message."""
     if generator is not None and seed is not None:
-        raise ValueError("give either generator= or seed=, not both")
+        raise ValueError(f"{who}: give either generator= or seed=, not both")
     if seed is not None:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+            raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__}")
         return np.random.default_rng(int(seed))
     if generator is None:
         return _random.get_generator()
@@ -160,7 +195,8 @@ def resolve_rng(generator: Any = None, seed: int | None = None) -> np.random.Gen
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(
-        f"generator must be a numpy.random.Generator or an int seed, got {type(generator).__name__}"
+        f"{who}: generator must be a numpy.random.Generator or an int seed, got "
+        f"{type(generator).__name__}"
     )
 
 
@@ -179,7 +215,9 @@ def random_split(
     >>> len(a), len(b), sorted(a.indices.tolist() + b.indices.tolist()) == list(range(10))
     (8, 2, True)
     """
-    n = len(dataset)
+    n = _dataset_len("random_split", dataset)
+    if not isinstance(lengths, (list, tuple)):
+        raise TypeError(f"random_split: lengths must be a list, got {type(lengths).__name__}")
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
         if any(not 0 <= x <= 1 for x in lengths):
@@ -193,7 +231,7 @@ def random_split(
             f"random_split: lengths {lengths} must be non-negative ints summing to the dataset "
             f"length {n}, or fractions summing to 1"
         )
-    perm = resolve_rng(generator).permutation(n)
+    perm = resolve_rng(generator, who="random_split").permutation(n)
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start : start + int(length)]))

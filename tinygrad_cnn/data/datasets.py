@@ -17,6 +17,7 @@ import os
 import struct
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,8 +71,31 @@ def default_root() -> str:
 
 
 # -- file readers --------------------------------------------------------------------------------
+def _open(name: str, path: str) -> Any:
+    try:
+        return open(path, "rb")
+    except OSError as e:
+        raise type(e)(e.errno, f"{name}: cannot open {path!r}: {e.strerror}") from None
+
+
+def _path(name: str, path: Any) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a file path, got {type(path).__name__}")
+    return os.fspath(path)
+
+
+def _check_args(name: str, **flags: Any) -> None:
+    """Bools must be bools, transforms callables (or None): a clear TypeError naming ``name``."""
+    for what, v in flags.items():
+        if what.endswith("transform"):
+            if v is not None and not callable(v):
+                raise TypeError(f"{name}: {what} must be callable or None, got {type(v).__name__}")
+        elif not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name}: {what} must be a bool, got {type(v).__name__}")
+
+
 def _read_maybe_gzip(path: str) -> bytes:
-    with open(path, "rb") as f:
+    with _open("read_cifar10_bin", path) as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -87,6 +111,9 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (the MNIST format), raw or gzip-compressed, into a native-endian array.
 
+    A gzip file is inflated only as far as the size its header declares, so a small file that
+    would inflate to gigabytes is refused after reading one byte past that size.
+
     >>> import os, tempfile, numpy as np
     >>> from tinygrad_cnn.data.datasets import read_idx
     >>> p = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
@@ -95,23 +122,52 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     >>> read_idx(p).tolist()
     [7, 2, 1]
     """
-    path = os.fspath(path)
-    raw = _read_maybe_gzip(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"read_idx: {path} is not an IDX file (it starts with {raw[:4]!r})")
-    ndim = raw[3]
-    offset = 4 + 4 * ndim
-    if len(raw) < offset:
+    path = _path("read_idx", path)
+    with _open("read_idx", path) as raw_file:
+        gz = raw_file.read(2) == b"\x1f\x8b"
+        raw_file.seek(0)
+        size = os.fstat(raw_file.fileno()).st_size
+        src: Any = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
+        try:
+            return _read_idx_stream(src, path, size, gz)
+        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+            raise ValueError(f"read_idx: {path}: corrupt or truncated gzip data ({e})") from e
+
+
+# deflate expands at most ~1032:1, so a header declaring more than this per stored byte lies
+_MAX_GZIP_RATIO = 1100
+
+
+def _read_idx_stream(src: Any, path: str, file_size: int, gz: bool) -> np.ndarray:
+    head = src.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+        raise ValueError(f"read_idx: {path} is not an IDX file (it starts with {head!r})")
+    ndim = head[3]
+    dims_raw = src.read(4 * ndim)
+    if len(dims_raw) < 4 * ndim:
         raise ValueError(f"read_idx: {path} is truncated inside its header")
-    dims = struct.unpack(f">{ndim}I", raw[4:offset])
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    count = math.prod(dims)
-    if len(raw) - offset != count * dtype.itemsize:
+    dims = struct.unpack(f">{ndim}I", dims_raw)
+    dtype = np.dtype(_IDX_DTYPES[head[2]])
+    nbytes = math.prod(dims) * dtype.itemsize
+    limit = file_size * _MAX_GZIP_RATIO if gz else file_size - 4 - 4 * ndim
+    if nbytes > limit:
         raise ValueError(
-            f"read_idx: {path} declares shape {dims} of {dtype.name} ({count * dtype.itemsize} "
-            f"bytes) but holds {len(raw) - offset} bytes of data (truncated or corrupt?)"
+            f"read_idx: {path} declares shape {dims} of {dtype.name} ({nbytes} bytes), more "
+            f"than its {file_size} bytes can hold (truncated or corrupt?)"
         )
-    arr = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(dims)
+    data = bytearray()
+    while len(data) <= nbytes:  # NOTE: one byte past the declared size is enough to refuse
+        chunk = src.read(min(1 << 20, nbytes + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) != nbytes:
+        more = "more than" if len(data) > nbytes else f"only {len(data)} bytes,"
+        raise ValueError(
+            f"read_idx: {path} declares shape {dims} of {dtype.name} ({nbytes} bytes) but holds "
+            f"{more} that (truncated or corrupt?)"
+        )
+    arr = np.frombuffer(bytes(data), dtype=dtype).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))
 
 
@@ -129,7 +185,7 @@ def read_cifar10_bin(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     >>> x.shape, y.tolist()
     ((1, 3, 32, 32), [3])
     """
-    path = os.fspath(path)
+    path = _path("read_cifar10_bin", path)
     raw = _read_maybe_gzip(path)
     if len(raw) == 0 or len(raw) % 3073:
         raise ValueError(
@@ -183,6 +239,42 @@ def _array(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _numeric(name: str, what: str, value: Any) -> np.ndarray:
+    """``value`` (a Tensor, array or nested list) as a numeric array, or a TypeError."""
+    try:
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: {what} must be a numeric array or tensor, got {type(value).__name__}"
+        )
+    return arr
+
+
+def _int_labels(name: str, targets: Any) -> np.ndarray:
+    """Labels as int64; NaN, infinite or fractional values are refused, never truncated."""
+    t = _numeric(name, "labels", targets).reshape(-1)
+    if t.dtype.kind == "b" or t.dtype.kind in "iu":
+        return t.astype(np.int64)
+    if t.dtype.kind != "f":
+        raise TypeError(f"{name}: labels must be integers, got an array of dtype {t.dtype}")
+    bad = ~np.isfinite(t) | (t != np.round(t))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}: labels must be whole numbers, got {t[i]} at index {i} "
+            f"({int(bad.sum())} such labels)"
+        )
+    return t.astype(np.int64)
+
+
+def _check_range(what: str, arr: np.ndarray, low: int, high: int, path: str) -> None:
+    if arr.size and (arr.min() < low or arr.max() > high or np.isnan(arr).any()):
+        bad = arr[(arr < low) | (arr > high) | np.isnan(arr)].flat[0]
+        raise ValueError(f"{path} has {what} {bad}; expected values in {low}..{high}")
+
+
 class ImageArrayDataset(Dataset):
     """Images held as an (N, C, H, W) array (uint8 or float) with int labels.
 
@@ -206,7 +298,11 @@ class ImageArrayDataset(Dataset):
         target_transform: Callable[[int], Any] | None = None,
         scale: float = 1.0 / 255.0,
     ) -> None:
-        data, targets = np.asarray(data), np.asarray(targets, dtype=np.int64).reshape(-1)
+        name = type(self).__name__
+        data, targets = _numeric(name, "images", data), _int_labels(name, targets)
+        _check_args(name, transform=transform, target_transform=target_transform)
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool):
+            raise TypeError(f"{name}: scale must be a number, got {type(scale).__name__}")
         if data.ndim != 4 or data.shape[0] != targets.shape[0]:
             raise ValueError(
                 f"{type(self).__name__}: expected images (N, C, H, W) and N labels, got shapes "
@@ -293,8 +389,11 @@ class Digits(ImageArrayDataset):
         seed: int = 0,
         test_fraction: float = 0.2,
     ) -> None:
-        if not 0.0 < test_fraction < 1.0:
-            raise ValueError(f"Digits: test_fraction must lie in (0, 1), got {test_fraction}")
+        _check_args("Digits", train=train, transform=transform, target_transform=target_transform)
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise TypeError(f"Digits: seed must be an int, got {type(seed).__name__}")
+        if not isinstance(test_fraction, (int, float)) or not 0.0 < test_fraction < 1.0:
+            raise ValueError(f"Digits: test_fraction must lie in (0, 1), got {test_fraction!r}")
         images, labels = _load_digits()
         n = len(labels)
         perm = np.random.default_rng(seed).permutation(n)
@@ -318,7 +417,7 @@ class MNIST(ImageArrayDataset):
     """MNIST from its IDX files (raw or .gz) in ``root``, ``root/MNIST/raw`` or ``root/MNIST``.
 
     ``download=True`` fetches missing files into ``root/MNIST/raw`` (from ``mirror``, a base URL,
-    if given), verifying their checksums.
+    if given), verifying their checksums; ``timeout`` bounds each wait on the network (seconds).
     """
 
     resource_name = "mnist"
@@ -333,6 +432,7 @@ class MNIST(ImageArrayDataset):
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
         mirror: str | None = None,
+        timeout: float = 60.0,
     ) -> None:
         self.root = os.fspath(root) if root is not None else default_root()
         self.train = train
@@ -345,7 +445,8 @@ class MNIST(ImageArrayDataset):
         except DatasetNotFoundError:
             if not download:
                 raise
-            download_resources(self.resource_name, raw_dir, [n + ".gz" for n in names], mirror)
+            wanted = [n + ".gz" for n in names]
+            download_resources(self.resource_name, raw_dir, wanted, mirror, timeout)
             img_path, lbl_path = _find_files(type(self).__name__, [raw_dir], names, gz=True)
         images, labels = read_idx(img_path), read_idx(lbl_path)
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
@@ -353,6 +454,11 @@ class MNIST(ImageArrayDataset):
                 f"{type(self).__name__}: {img_path} has shape {images.shape} and {lbl_path} "
                 f"shape {labels.shape}; expected (N, H, W) images and N labels"
             )
+        name = type(self).__name__
+        _check_range("pixel value", images, 0, 255, f"{name}: {img_path}")
+        _check_range("label", labels, 0, len(self.classes) - 1, f"{name}: {lbl_path}")
+        if images.dtype.kind == "f" and (images != np.round(images)).any():
+            raise ValueError(f"{name}: {img_path} has fractional pixel values; expected 0..255")
         super().__init__(images[:, None].astype(np.uint8), labels, transform, target_transform)
 
 
@@ -427,6 +533,7 @@ class CIFAR10(ImageArrayDataset):
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
         mirror: str | None = None,
+        timeout: float = 60.0,
     ) -> None:
         self.root = os.fspath(root) if root is not None else default_root()
         self.train = train
@@ -438,7 +545,7 @@ class CIFAR10(ImageArrayDataset):
         except DatasetNotFoundError:
             if not download:
                 raise
-            (archive,) = download_resources("cifar10", self.root, None, mirror)
+            (archive,) = download_resources("cifar10", self.root, None, mirror, timeout)
             _extract_cifar(archive, extract_dir)
             paths = _find_files("CIFAR10", [extract_dir], names, gz=False)
         parts = [read_cifar10_bin(p) for p in paths]
@@ -479,6 +586,8 @@ def get_dataset(
     >>> len(ds), ds.classes[:3]
     (1438, ['0', '1', '2'])
     """
+    if not isinstance(name, str):
+        raise TypeError(f"get_dataset: name must be a string, got {type(name).__name__}")
     key = _ALIASES.get(name.lower(), name.lower())
     if key not in _FACTORIES:
         raise ValueError(f"get_dataset: unknown dataset {name!r}; choose one of {DATASET_NAMES}")

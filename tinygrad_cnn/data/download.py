@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.parse
@@ -114,6 +115,32 @@ def _fsync_dir(directory: str) -> None:
             os.close(fd)
 
 
+def _fetch(url: str, timeout: float, max_bytes: int | None, sinks: tuple) -> None:
+    """Stream ``url`` into each sink's ``update``/``write``; the body must be as long as its
+    Content-Length says (a connection cut short is not a complete file)."""
+    sha, md, out = sinks
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
+        status = getattr(resp, "status", 200)
+        if status != 200:
+            raise DownloadError(f"download: {url} answered HTTP {status}")
+        declared = resp.headers.get("Content-Length")
+        total = 0
+        while chunk := resp.read(1 << 20):
+            total += len(chunk)
+            if max_bytes is not None and total > max_bytes:
+                raise DownloadError(
+                    f"download: {url} is larger than the expected {max_bytes} bytes"
+                )
+            sha.update(chunk)
+            md.update(chunk)
+            out.write(chunk)
+    if declared is not None and declared.strip().isdigit() and total != int(declared):
+        raise DownloadError(
+            f"download: {url} sent {total} bytes but its Content-Length says {int(declared)}; "
+            "the connection was cut short, so nothing was saved"
+        )
+
+
 def download_file(
     url: str,
     path: str | os.PathLike,
@@ -126,8 +153,10 @@ def download_file(
 
     The bytes go to a temporary file beside ``path``; only when the SHA-256 (or, if no SHA-256 is
     given, the MD5) matches is it fsynced and moved into place, so ``path`` never holds a
-    partial or unverified file. A mismatch raises ``DownloadError`` and leaves nothing behind.
-    With no checksum at all, a warning reports the SHA-256 so it can be recorded.
+    partial or unverified file. A mismatch raises ``DownloadError`` and leaves nothing behind,
+    as does a body shorter than its Content-Length, a garbled HTTP response, or a connection
+    silent for ``timeout`` seconds (each message names the URL). With no checksum at all, a
+    warning reports the SHA-256 so it can be recorded.
 
     >>> from tinygrad_cnn.data.download import download_file
     >>> download_file("ftp://example.com/x", "x")
@@ -146,23 +175,13 @@ def download_file(
     try:
         with os.fdopen(fd, "wb") as out:
             try:
-                resp = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (scheme checked)
-            except OSError as e:
-                raise DownloadError(f"download: could not fetch {url}: {e}") from e
-            with resp:
-                status = getattr(resp, "status", 200)
-                if status != 200:
-                    raise DownloadError(f"download: {url} answered HTTP {status}")
-                total = 0
-                while chunk := resp.read(1 << 20):
-                    total += len(chunk)
-                    if max_bytes is not None and total > max_bytes:
-                        raise DownloadError(
-                            f"download: {url} is larger than the expected {max_bytes} bytes"
-                        )
-                    sha.update(chunk)
-                    md.update(chunk)
-                    out.write(chunk)
+                _fetch(url, timeout, max_bytes, (sha, md, out))
+            except DownloadError:
+                raise
+            except (OSError, http.client.HTTPException) as e:  # refused, garbage, stalled, ...
+                what = f"timed out after {timeout} s" if isinstance(e, TimeoutError) else e
+                reason = what or type(e).__name__
+                raise DownloadError(f"download: could not fetch {url}: {reason}") from e
             got = sha.hexdigest()
             if sha256 is not None and got != sha256.lower():
                 raise DownloadError(

@@ -19,12 +19,34 @@ from ..tensor import Tensor
 __all__ = ["Compose", "Normalize", "RandomCrop", "RandomHorizontalFlip", "Lambda"]
 
 
-def _unwrap(x: Any) -> tuple[np.ndarray, bool]:
+def _unwrap(x: Any, name: str) -> tuple[np.ndarray, bool]:
     if isinstance(x, Tensor):
         return x.data, True
     if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected a numeric image, got an array of dtype {x.dtype}")
         return x, False
-    raise TypeError(f"transforms expect a numpy array or a Tensor, got {type(x).__name__}")
+    raise TypeError(f"{name}: expected a numpy array or a Tensor, got {type(x).__name__}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _number(name: str, v: Any) -> float:
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
+    return float(v)
+
+
+def _ints(name: str, v: Any, lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """``v`` as a tuple of ints: an int, or a sequence of one of the given lengths."""
+    if _is_int(v):
+        return (int(v),)
+    if isinstance(v, (list, tuple)) and len(v) in lengths and all(_is_int(e) for e in v):
+        return tuple(int(e) for e in v)
+    counts = " or ".join(map(str, lengths))
+    raise TypeError(f"{name}: expected an int or a sequence of {counts} ints, got {v!r}")
 
 
 def _wrap(arr: np.ndarray, was_tensor: bool) -> Any:
@@ -32,13 +54,8 @@ def _wrap(arr: np.ndarray, was_tensor: bool) -> Any:
 
 
 def _pair(v: Any, name: str) -> tuple[int, int]:
-    if isinstance(v, (int, np.integer)):
-        return int(v), int(v)
-    if isinstance(v, Sequence) and len(v) == 1:
-        return int(v[0]), int(v[0])
-    if isinstance(v, Sequence) and len(v) == 2:
-        return int(v[0]), int(v[1])
-    raise ValueError(f"{name}: expected an int or a pair (h, w), got {v!r}")
+    vals = _ints(name, v, (1, 2))
+    return (vals[0], vals[-1])
 
 
 class Compose:
@@ -52,6 +69,13 @@ class Compose:
     """
 
     def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        if not isinstance(transforms, (list, tuple)):
+            raise TypeError(
+                f"Compose: expected a list of transforms, got {type(transforms).__name__}"
+            )
+        for i, t in enumerate(transforms):
+            if not callable(t):
+                raise TypeError(f"Compose: transform {i} is a {type(t).__name__}, not callable")
         self.transforms = list(transforms)
 
     @property
@@ -77,6 +101,8 @@ class Lambda:
     """
 
     def __init__(self, fn: Callable[[Any], Any], batched: bool = False) -> None:
+        if not callable(fn):
+            raise TypeError(f"Lambda: fn must be callable, got {type(fn).__name__}")
         self.fn = fn
         self.batched = batched
 
@@ -85,6 +111,16 @@ class Lambda:
 
     def __repr__(self) -> str:
         return f"Lambda({getattr(self.fn, '__name__', 'fn')})"
+
+
+def _floats(name: str, v: Any) -> np.ndarray:
+    seq = list(v) if isinstance(v, (list, tuple)) else [v]
+    if isinstance(v, np.ndarray):
+        seq = v.reshape(-1).tolist()
+    arr = np.asarray([_number(name, e) for e in np.asarray(seq, dtype=object).reshape(-1)])
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected at least one value, got {v!r}")
+    return arr
 
 
 class Normalize:
@@ -99,8 +135,8 @@ class Normalize:
     batched = True
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> None:
-        self.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
-        self.std = np.asarray(std, dtype=np.float64).reshape(-1)
+        self.mean = _floats("Normalize: mean", mean)
+        self.std = _floats("Normalize: std", std)
         if self.mean.size != self.std.size:
             raise ValueError(
                 f"Normalize: mean has {self.mean.size} values but std has {self.std.size}"
@@ -110,7 +146,7 @@ class Normalize:
         self.inplace = inplace
 
     def __call__(self, x: Any) -> Any:
-        arr, was_tensor = _unwrap(x)
+        arr, was_tensor = _unwrap(x, "Normalize")
         if arr.ndim < 3 or (self.mean.size != 1 and arr.shape[-3] != self.mean.size):
             raise ValueError(
                 f"Normalize: expected an image (C, H, W) or batch (N, C, H, W) with "
@@ -152,17 +188,10 @@ class RandomCrop:
         fill: float = 0,
         padding_mode: str = "constant",
     ) -> None:
-        self.size = _pair(size, "RandomCrop size")
-        if padding is None:
-            padding = 0
-        if isinstance(padding, (int, np.integer)):
-            pads = (int(padding),) * 4
-        elif len(padding) == 2:
-            pads = (int(padding[0]), int(padding[1])) * 2
-        elif len(padding) == 4:
-            pads = tuple(int(p) for p in padding)
-        else:
-            raise ValueError(f"RandomCrop: padding must be an int, a pair or 4 ints, got {padding}")
+        self.size = _pair(size, "RandomCrop: size")
+        pads = _ints("RandomCrop: padding", 0 if padding is None else padding, (2, 4))
+        pads = pads * (4 // len(pads))
+        _number("RandomCrop: fill", fill)
         if min(pads) < 0 or min(self.size) <= 0:
             raise ValueError(
                 f"RandomCrop: need positive size and non-negative padding, got "
@@ -193,7 +222,7 @@ class RandomCrop:
         return np.pad(arr, widths, mode=self.padding_mode)
 
     def __call__(self, x: Any) -> Any:
-        arr, was_tensor = _unwrap(x)
+        arr, was_tensor = _unwrap(x, "RandomCrop")
         if arr.ndim not in (3, 4):
             raise ValueError(
                 f"RandomCrop: expected an image (C, H, W) or batch (N, C, H, W), got shape "
@@ -236,12 +265,12 @@ class RandomHorizontalFlip:
     batched = True
 
     def __init__(self, p: float = 0.5) -> None:
-        if not 0.0 <= p <= 1.0:
+        if not 0.0 <= _number("RandomHorizontalFlip: p", p) <= 1.0:
             raise ValueError(f"RandomHorizontalFlip: p must lie in [0, 1], got {p}")
         self.p = p
 
     def __call__(self, x: Any) -> Any:
-        arr, was_tensor = _unwrap(x)
+        arr, was_tensor = _unwrap(x, "RandomHorizontalFlip")
         if arr.ndim < 2:
             raise ValueError(f"RandomHorizontalFlip: expected (..., H, W), got shape {arr.shape}")
         rng = _random.get_generator()

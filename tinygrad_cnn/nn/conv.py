@@ -1,4 +1,5 @@
-"""Convolution, pooling and batch-norm layers (NCHW), over the functional CNN ops.
+"""Convolution layers in 1, 2 and 3 spatial dims and batch norm, over the functional CNN ops
+(the pooling layers live in ``nn.pooling`` and are re-exported here).
 
 >>> import tinygrad_cnn as tg
 >>> from tinygrad_cnn import nn
@@ -15,25 +16,36 @@ import numpy as np
 
 from .. import creation
 from ..tensor import Tensor
+from . import _window_args as A
 from . import functional as F
+from . import functional_conv as FC
 from . import init
+from .functional_pad import pad as _pad
 from .module import Module, Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401 (summary.py's import)
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _pair(v: Any, name: str, what: str) -> tuple[int, int]:
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(isinstance(i, int) for i in v):
-        return (int(v[0]), int(v[1]))
-    raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {v!r}")
+def _check_channels(name: str, in_channels: Any, out_channels: Any, groups: Any) -> int:
+    for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
+    groups = A.groups_arg(groups, name)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+            f"both be divisible by groups ({groups})"
+        )
+    return groups
 
 
 class _ConvNd(Module):
     transposed = False
+    nd = 2
 
     def __init__(
         self,
-        name: str,
         in_channels: int,
         out_channels: int,
         kernel_size: Any,
@@ -46,43 +58,30 @@ class _ConvNd(Module):
         output_padding: Any = 0,
     ) -> None:
         super().__init__()
-        for k, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{name}: {k} must be a positive int, got {v!r}")
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
+        name, nd = type(self).__name__, self.nd
+        groups = _check_channels(name, in_channels, out_channels, groups)
+        if padding_mode not in _PADDING_MODES:
             raise ValueError(
-                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
-                f"both be divisible by groups ({groups})"
+                f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
+                f"padding_mode={padding_mode!r}"
             )
-        if padding_mode != "zeros":
+        if self.transposed and padding_mode != "zeros":
             raise ValueError(
-                f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}"
+                f'{name}: Only "zeros" padding mode is supported, got {padding_mode!r}'
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size, name, "kernel_size")
-        self.stride = _pair(stride, name, "stride")
-        self.dilation = _pair(dilation, name, "dilation")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}"
-                )
-            if padding == "same" and (self.transposed or self.stride != (1, 1)):
-                raise ValueError(f"{name}: padding='same' needs stride 1 (got {self.stride})")
-            self.padding: Any = padding
-        else:
-            self.padding = _pair(padding, name, "padding")
-        self.output_padding = _pair(output_padding, name, "output_padding")
+        self.kernel_size = A.ntuple(kernel_size, nd, "kernel_size", name)
+        self.stride = A.ntuple(stride, nd, "stride", name)
+        self.dilation = A.ntuple(dilation, nd, "dilation", name)
+        self.padding: Any = self._padding(name, padding)
+        self.output_padding = A.ntuple(output_padding, nd, "output_padding", name)
         self.groups = groups
         self.padding_mode = padding_mode
-        kh, kw = self.kernel_size
         if self.transposed:
-            shape = (in_channels, out_channels // groups, kh, kw)
+            shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
-            shape = (out_channels, in_channels // groups, kh, kw)
+            shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(creation.zeros(shape))
         if bias:
             self.bias = Parameter(creation.zeros(out_channels))
@@ -90,45 +89,64 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    def _padding(self, name: str, padding: Any) -> Any:
+        if not isinstance(padding, str):
+            return A.ntuple(padding, self.nd, "padding", name)
+        if padding not in ("same", "valid") or self.transposed:
+            raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError(
+                f"{name}: padding='same' is not supported for strided convolutions (stride "
+                f"{self.stride})"
+            )
+        return padding
+
     def reset_parameters(self) -> None:
         # PyTorch: kaiming_uniform_(a=sqrt(5)); bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) where
         # fan_in is computed from the weight tensor (so from out/groups for transposed convs)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.weight.numel() // self.weight.shape[0]
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
+    def _mode_pads(self) -> tuple[int, ...]:
+        """F.pad sizes (last dim first) for a padding_mode other than zeros."""
+        if self.padding == "valid":
+            return (0,) * (2 * self.nd)
+        if self.padding == "same":
+            lo, hi = A.same_pads(self.kernel_size, self.dilation)
+        else:
+            lo = hi = self.padding
+        return tuple(p for a in reversed(range(self.nd)) for p in (lo[a], hi[a]))
+
+    def _conv_input(self, input: Tensor) -> tuple[Tensor, Any]:
+        """(input padded by padding_mode, the padding left for the convolution)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return _pad(input, self._mode_pads(), mode=self.padding_mode), 0
+
     def extra_repr(self) -> str:
+        zeros, ones = (0,) * self.nd, (1,) * self.nd
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         s += f", stride={self.stride}"
-        if self.padding != (0, 0):
-            s += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else (f", padding={self.padding}")
-            )
-        if self.dilation != (1, 1):
+        if self.padding != zeros:
+            s += f", padding={self.padding}"
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
-class Conv2d(_ConvNd):
-    """2-D convolution over (N, C_in, H, W); ``weight`` is (out, in/groups, kh, kw).
-
-    Output size per spatial dim: floor((H + 2p - d(k-1) - 1) / s) + 1.
-
-    >>> import tinygrad_cnn as tg
-    >>> conv = tg.nn.Conv2d(1, 6, 5, padding=2)
-    >>> conv(tg.ones(2, 1, 28, 28)).shape, conv.weight.shape
-    ((2, 6, 28, 28), (6, 1, 5, 5))
-    """
+class _Conv(_ConvNd):
+    _fn: Any = None
 
     def __init__(
         self,
@@ -143,42 +161,61 @@ class Conv2d(_ConvNd):
         padding_mode: str = "zeros",
     ) -> None:
         super().__init__(
-            "Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
-            groups, bias, padding_mode,
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            padding_mode,
         )  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
-        padding = self.padding
-        if padding == "valid":
-            padding = 0
-        elif padding == "same":
-            pads = []
-            for d, k in zip(self.dilation, self.kernel_size):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            if all(lo == hi for lo, hi in pads):
-                padding = (pads[0][0], pads[1][0])
-            else:  # an even kernel: pad the extra row/column at the end, as PyTorch
-                input = input.pad((pads[1][0], pads[1][1], pads[0][0], pads[0][1]))
-                padding = 0
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+        x, padding = self._conv_input(input)
+        return type(self)._fn(
+            x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
         )
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input);
-    ``weight`` is (in, out/groups, kh, kw).
-
-    Output size: (H - 1)s - 2p + d(k - 1) + output_padding + 1.
+class Conv1d(_Conv):
+    """1-D convolution over (N, C_in, L); ``weight`` is (out, in/groups, k).
 
     >>> import tinygrad_cnn as tg
-    >>> up = tg.nn.ConvTranspose2d(4, 2, 2, stride=2)
-    >>> up(tg.ones(1, 4, 5, 5)).shape, up.weight.shape
-    ((1, 2, 10, 10), (4, 2, 2, 2))
+    >>> from tinygrad_cnn.nn.conv import Conv1d
+    >>> conv = Conv1d(2, 4, 3, padding=1, padding_mode="circular")
+    >>> conv(tg.ones(5, 2, 10)).shape, conv.weight.shape
+    ((5, 4, 10), (4, 2, 3))
     """
 
+    nd, _fn = 1, staticmethod(FC.conv1d)
+
+
+class Conv2d(_Conv):
+    """2-D convolution over (N, C_in, H, W); ``weight`` is (out, in/groups, kh, kw).
+
+    Output size per spatial dim: floor((H + 2p - d(k-1) - 1) / s) + 1. ``padding_mode``
+    'reflect', 'replicate' or 'circular' pads with ``F.pad`` before a convolution without
+    padding.
+
+    >>> import tinygrad_cnn as tg
+    >>> conv = tg.nn.Conv2d(1, 6, 5, padding=2)
+    >>> conv(tg.ones(2, 1, 28, 28)).shape, conv.weight.shape
+    ((2, 6, 28, 28), (6, 1, 5, 5))
+    """
+
+    nd, _fn = 2, staticmethod(FC.conv2d)
+
+
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W); ``weight`` is (out, in/groups, kd, kh, kw).
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn.nn.conv import Conv3d
+    >>> Conv3d(2, 3, (1, 3, 3), padding="same")(tg.ones(1, 2, 4, 5, 5)).shape
+    (1, 3, 4, 5, 5)
+    """
+
+    nd, _fn = 3, staticmethod(FC.conv3d)
+
+
+class _ConvTranspose(_ConvNd):
     transposed = True
+    _fn: Any = None
 
     def __init__(
         self,
@@ -194,134 +231,66 @@ class ConvTranspose2d(_ConvNd):
         padding_mode: str = "zeros",
     ) -> None:
         super().__init__(
-            "ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding,
-            dilation, groups, bias, padding_mode, output_padding,
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            padding_mode, output_padding,
         )  # fmt: skip
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= max(s, d):
                 raise ValueError(
-                    f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than "
-                    f"either stride {self.stride} or dilation {self.dilation}"
+                    f"{type(self).__name__}: output_padding {self.output_padding} must be "
+                    f"smaller than either stride {self.stride} or dilation {self.dilation}"
                 )
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         output_padding = self.output_padding
         if output_size is not None:
-            size = tuple(output_size)[-2:]
-            op = []
-            for i in range(2):
-                base = (
-                    (input.shape[2 + i] - 1) * self.stride[i]
-                    - 2 * self.padding[i]
-                    + self.dilation[i] * (self.kernel_size[i] - 1)
-                    + 1
-                )
-                extra = size[i] - base
-                if not 0 <= extra < max(self.stride[i], self.dilation[i]):
-                    raise ValueError(
-                        f"ConvTranspose2d: requested output size {size} is not reachable from "
-                        f"input of shape {input.shape} (sizes {base} to "
-                        f"{base + self.stride[i] - 1} are possible in dim {i})"
-                    )
-                op.append(extra)
-            output_padding = tuple(op)
-        return F.conv_transpose2d(
+            output_padding = A.output_padding_for(
+                type(self).__name__, input.shape, output_size, self.kernel_size, self.stride,
+                self.padding, self.dilation,
+            )  # fmt: skip
+        return type(self)._fn(
             input, self.weight, self.bias, self.stride, self.padding, output_padding,
             self.groups, self.dilation,
         )  # fmt: skip
 
 
-# -- pooling ------------------------------------------------------------------------------------
-
-
-class MaxPool2d(Module):
-    """Max over kernel_size windows (stride defaults to kernel_size).
+class ConvTranspose1d(_ConvTranspose):
+    """Transposed 1-D convolution; ``weight`` is (in, out/groups, k).
 
     >>> import tinygrad_cnn as tg
-    >>> tg.nn.MaxPool2d(2)(tg.ones(1, 6, 24, 24)).shape
-    (1, 6, 12, 12)
+    >>> from tinygrad_cnn.nn.conv import ConvTranspose1d
+    >>> ConvTranspose1d(4, 2, 3, stride=2)(tg.ones(1, 4, 5)).shape
+    (1, 2, 11)
     """
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, input: Tensor) -> Any:
-        return F.max_pool2d(
-            input, self.kernel_size, self.stride, self.padding, self.dilation,
-            ceil_mode=self.ceil_mode, return_indices=self.return_indices,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    nd, _fn = 1, staticmethod(FC.conv_transpose1d)
 
 
-class AvgPool2d(Module):
-    """Mean over kernel_size windows (stride defaults to kernel_size).
+class ConvTranspose2d(_ConvTranspose):
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input);
+    ``weight`` is (in, out/groups, kh, kw).
+
+    Output size: (H - 1)s - 2p + d(k - 1) + output_padding + 1.
 
     >>> import tinygrad_cnn as tg
-    >>> tg.nn.AvgPool2d(2)(tg.ones(1, 1, 4, 4)).tolist()
-    [[[[1.0, 1.0], [1.0, 1.0]]]]
+    >>> up = tg.nn.ConvTranspose2d(4, 2, 2, stride=2)
+    >>> up(tg.ones(1, 4, 5, 5)).shape, up.weight.shape
+    ((1, 2, 10, 10), (4, 2, 2, 2))
     """
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
-            input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-            self.count_include_pad,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    nd, _fn = 2, staticmethod(FC.conv_transpose2d)
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average-pool to a fixed output size, whatever the input's spatial size.
+class ConvTranspose3d(_ConvTranspose):
+    """Transposed 3-D convolution; ``weight`` is (in, out/groups, kd, kh, kw).
 
     >>> import tinygrad_cnn as tg
-    >>> tg.nn.AdaptiveAvgPool2d(1)(tg.ones(2, 8, 7, 7)).shape
-    (2, 8, 1, 1)
+    >>> from tinygrad_cnn.nn.conv import ConvTranspose3d
+    >>> ConvTranspose3d(2, 1, 2, stride=2)(tg.ones(1, 2, 2, 3, 3)).shape
+    (1, 1, 4, 6, 6)
     """
 
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool2d(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    nd, _fn = 3, staticmethod(FC.conv_transpose3d)
 
 
 # -- batch norm ---------------------------------------------------------------------------------
@@ -337,6 +306,8 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
@@ -350,7 +321,10 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(creation.ones(num_features))
-            self.bias = Parameter(creation.zeros(num_features))
+            if bias:
+                self.bias = Parameter(creation.zeros(num_features))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -373,7 +347,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
@@ -408,7 +383,8 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
         )
 
 

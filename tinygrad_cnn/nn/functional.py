@@ -18,15 +18,20 @@ from typing import Any
 import numpy as np
 
 from ..autograd import composite
-from ..ops.loss import NLL
+from ..ops.loss import NLL, BinaryCrossEntropy
 from ..ops.matmul import Linear
 from ..tensor import Tensor, where
 
 # -- activations: the Tensor methods themselves, taking the tensor as ``input`` ---------------
 
 
-def _tensor_method(method: Callable) -> Callable:
-    """``F.name(input, ...)`` as ``input.name(...)``: one implementation, one docstring."""
+def _tensor_method(method: Callable, inplace: bool = False) -> Callable:
+    """``F.name(input, ...)`` as ``input.name(...)``: one implementation, one docstring. With
+    ``inplace=True`` the function also takes PyTorch's trailing ``inplace`` flag, accepted for
+    compatibility: the result is always a new tensor (as the Modules' ``inplace``)."""
+    sig = inspect.signature(method)
+    params = list(sig.parameters.values())
+    n_args = len(params) - 1
 
     @functools.wraps(method)
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -35,39 +40,47 @@ def _tensor_method(method: Callable) -> Callable:
                 f"{method.__name__}: input must be a Tensor, got {type(input).__name__}; "
                 "wrap arrays with tg.Tensor(...)"
             )
+        if inplace:
+            kwargs.pop("inplace", None)
+            if len(args) == n_args + 1:  # the flag given positionally
+                args = args[:n_args]
         return method(input, *args, **kwargs)
 
-    sig = inspect.signature(method)
-    params = list(sig.parameters.values())
-    function.__signature__ = sig.replace(parameters=[params[0].replace(name="input")] + params[1:])
+    params = [params[0].replace(name="input")] + params[1:]
+    if inplace:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        params.append(inspect.Parameter("inplace", kind, default=False, annotation="bool"))
+    function.__signature__ = sig.replace(parameters=params)
     return function
 
 
-relu = _tensor_method(Tensor.relu)
-leaky_relu = _tensor_method(Tensor.leaky_relu)
-elu = _tensor_method(Tensor.elu)
+relu = _tensor_method(Tensor.relu, inplace=True)
+leaky_relu = _tensor_method(Tensor.leaky_relu, inplace=True)
+elu = _tensor_method(Tensor.elu, inplace=True)
 gelu = _tensor_method(Tensor.gelu)
-silu = _tensor_method(Tensor.silu)
+silu = _tensor_method(Tensor.silu, inplace=True)
 sigmoid = _tensor_method(Tensor.sigmoid)
 tanh = _tensor_method(Tensor.tanh)
 softplus = _tensor_method(Tensor.softplus)
 softmax = _tensor_method(Tensor.softmax)
 log_softmax = _tensor_method(Tensor.log_softmax)
-
-
-@composite("pad")
-def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad with a constant, sizes in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
-
-    >>> F.pad(tg.ones(1, 2), (1, 2), value=0.5).tolist()
-    [[0.5, 1.0, 1.0, 0.5, 0.5]]
-    """
-    if mode != "constant":
-        raise ValueError(
-            f"pad: only mode='constant' is supported, got mode={mode!r} (input shape "
-            f"{input.shape}); pad with a constant value instead"
-        )
-    return input.pad(pad, value=0.0 if value is None else value)
+celu = _tensor_method(Tensor.celu, inplace=True)
+selu = _tensor_method(Tensor.selu, inplace=True)
+relu6 = _tensor_method(Tensor.relu6, inplace=True)
+hardtanh = _tensor_method(Tensor.hardtanh, inplace=True)
+hardswish = _tensor_method(Tensor.hardswish, inplace=True)
+hardsigmoid = _tensor_method(Tensor.hardsigmoid, inplace=True)
+mish = _tensor_method(Tensor.mish, inplace=True)
+rrelu = _tensor_method(Tensor.rrelu, inplace=True)
+threshold = _tensor_method(Tensor.threshold, inplace=True)
+softsign = _tensor_method(Tensor.softsign)
+logsigmoid = _tensor_method(Tensor.logsigmoid)
+softmin = _tensor_method(Tensor.softmin)
+glu = _tensor_method(Tensor.glu)
+prelu = _tensor_method(Tensor.prelu)
+tanhshrink = _tensor_method(Tensor.tanhshrink)
+softshrink = _tensor_method(Tensor.softshrink)
+hardshrink = _tensor_method(Tensor.hardshrink)
 
 
 @composite("linear")
@@ -96,13 +109,52 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    _check_reduction(name, reduction)
     if reduction == "mean":
+        if loss.data.size == 0:  # the mean of nothing is NaN, as in PyTorch and numpy
+            return loss.sum() * math.nan
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
         return loss
     raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _check_reduction(name: str, reduction: Any) -> None:
+    if not isinstance(reduction, str) or reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def _loss_args(name: str, input: Any, weight: Any = None) -> None:
+    """Losses take Tensors (PyTorch raises TypeError for arrays and lists too)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}: input must be a Tensor, got {type(input).__name__}; wrap it with "
+            "tg.Tensor(...)"
+        )
+    if weight is not None and not isinstance(weight, Tensor):
+        raise TypeError(
+            f"{name}: weight must be a Tensor or None, got {type(weight).__name__}; wrap it "
+            "with tg.Tensor(...)"
+        )
+    if input.dtype.kind == "b":
+        raise TypeError(f"{name}: input must be numeric, got dtype bool; convert with .float()")
+
+
+def _loss_target(name: str, input: Tensor, target: Any) -> Tensor:
+    """The target as a Tensor (numbers and numeric arrays or lists are converted)."""
+    if isinstance(target, Tensor):
+        return target
+    try:
+        arr = np.asarray(target)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: target must be a Tensor (or numbers), got {type(target).__name__}"
+        )
+    return input._coerce(target)
 
 
 def _class_last(x: Tensor) -> Tensor:
@@ -138,6 +190,14 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor, ignore_index:
         )
 
 
+def _check_class_weight(name: str, weight: Any, c: int) -> None:
+    if weight is not None and weight.shape != (c,):
+        raise ValueError(
+            f"{name}: weight must be a 1-D tensor with one entry per class ({c},), got shape "
+            f"{weight.shape}"
+        )
+
+
 @composite("nll_loss")
 def nll_loss(
     input: Tensor,
@@ -152,6 +212,7 @@ def nll_loss(
     >>> F.nll_loss(tg.Tensor([[-0.5, -1.0]]), tg.Tensor([1])).item()
     1.0
     """
+    _loss_args("nll_loss", input, weight)
     return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
@@ -164,22 +225,26 @@ def _nll(
     label_smoothing: float,
     name: str,
 ) -> Tensor:
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = _loss_target(name, logp, target)
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
+        raise TypeError(f"{name}: ignore_index must be an int, got {type(ignore_index).__name__}")
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
+    _check_class_weight(name, weight, flat.shape[1])
     t = target.data.reshape(-1)
     c = flat.shape[1]
     keep = t != ignore_index
     safe_t = np.where(keep, t, 0)
     w_t = (weight.data[safe_t] if weight is not None else np.ones(len(t), flat.dtype)) * keep
     w_t = w_t.astype(flat.dtype, copy=False)
+    _check_reduction(name, reduction)
     reduce = reduction != "none"
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
     denom = float(w_t.sum()) if reduction == "mean" else 1.0
     if denom == 0.0:
         denom = math.nan  # every target ignored: PyTorch gives nan too
     loss = NLL.apply(flat, target=safe_t, weight=w_t, denom=denom, reduce=reduce)
+    if reduction == "mean" and t.size == 0:
+        loss = loss * math.nan  # the mean over an empty batch is NaN, as in PyTorch
     if label_smoothing > 0:
         per_class = flat * weight if weight is not None else flat
         smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
@@ -205,12 +270,26 @@ def cross_entropy(
     >>> F.cross_entropy(logits, tg.Tensor([1])).item()
     1000.0
     """
-    target = target if isinstance(target, Tensor) else Tensor(target)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    _loss_args("cross_entropy", input, weight)
+    target = _loss_target("cross_entropy", input, target)
+    ok = isinstance(label_smoothing, (int, float)) and not isinstance(label_smoothing, bool)
+    if not ok or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be a number in [0, 1], got {label_smoothing!r}"
+        )
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
     cdim = 1 if input.ndim >= 2 else 0
+    if input.dtype.kind != "f":
+        raise TypeError(
+            f"cross_entropy: input must hold floating-point logits, got dtype {input.dtype}; "
+            "convert with .float()"
+        )
+    if input.shape[cdim] == 0:
+        raise ValueError(
+            f"cross_entropy: input of shape {input.shape} has no classes (dimension {cdim} "
+            "has size 0)"
+        )
     logp = input.log_softmax(cdim)
     if target.dtype.kind == "f":
         if (
@@ -229,6 +308,7 @@ def cross_entropy(
                 "integers"
             )
         c = input.shape[cdim]
+        _check_class_weight("cross_entropy", weight, c)
         target = target.astype(input.dtype)
         probs = target * (1.0 - label_smoothing) + label_smoothing / c
         terms = logp * probs
@@ -255,7 +335,8 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     >>> F.mse_loss(tg.Tensor([1.0, 3.0]), tg.Tensor([0.0, 0.0])).item()
     5.0
     """
-    target = input._coerce(target)
+    _loss_args("mse_loss", input)
+    target = _loss_target("mse_loss", input, target)
     _check_same_shape("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
@@ -269,12 +350,10 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     >>> F.l1_loss(tg.Tensor([1.0, -3.0]), tg.Tensor([0.0, 0.0])).item()
     2.0
     """
-    target = input._coerce(target)
+    _loss_args("l1_loss", input)
+    target = _loss_target("l1_loss", input, target)
     _check_same_shape("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
-
-
-_LOG_FLOOR = math.exp(-100.0)  # PyTorch clamps BCE's logs at -100
 
 
 @composite("binary_cross_entropy")
@@ -286,17 +365,25 @@ def binary_cross_entropy(
     >>> import tinygrad_cnn as tg
     >>> round(F.binary_cross_entropy(tg.Tensor([0.5]), tg.Tensor([1.0])).item(), 4)
     0.6931
+    >>> F.binary_cross_entropy(tg.Tensor([0.0]), tg.Tensor([1.0])).item()
+    100.0
     """
-    target = input._coerce(target)
+    _loss_args("binary_cross_entropy", input, weight)
+    target = _loss_target("binary_cross_entropy", input, target)
     _check_same_shape("binary_cross_entropy", input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
+    if input.dtype.kind != "f":
+        raise TypeError(
+            f"binary_cross_entropy: input must be floating point, got {input.dtype}; convert "
+            "with .float()"
+        )
+    p = input.data
+    if not ((p >= 0) & (p <= 1)).all():  # NOTE: written so that NaN fails too
+        bad = p[~((p >= 0) & (p <= 1))].flat[0]
         raise ValueError(
-            "binary_cross_entropy: input values must be probabilities in [0, 1]; "
+            f"binary_cross_entropy: input values must be probabilities in [0, 1], got {bad}; "
             "use binary_cross_entropy_with_logits for logits"
         )
-    log_p = input.clamp(min=_LOG_FLOOR).log()
-    log_q = (1.0 - input).clamp(min=_LOG_FLOOR).log()
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    loss = BinaryCrossEntropy.apply(input, target.astype(input.dtype))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -316,7 +403,13 @@ def binary_cross_entropy_with_logits(
     >>> F.binary_cross_entropy_with_logits(tg.Tensor([-1e4]), tg.Tensor([1.0])).item()
     10000.0
     """
-    target = input._coerce(target)
+    _loss_args("binary_cross_entropy_with_logits", input, weight)
+    if pos_weight is not None and not isinstance(pos_weight, Tensor):
+        raise TypeError(
+            "binary_cross_entropy_with_logits: pos_weight must be a Tensor or None, got "
+            f"{type(pos_weight).__name__}"
+        )
+    target = _loss_target("binary_cross_entropy_with_logits", input, target)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     # log(1 + e^-x) = relu(-x) + log(1 + e^-|x|)
     log1pexp_neg = (-input).relu() + ((-input.abs()).exp() + 1.0).log()
@@ -341,7 +434,23 @@ __all__ = [
     "softplus",
     "softmax",
     "log_softmax",
-    "pad",
+    "celu",
+    "selu",
+    "relu6",
+    "hardtanh",
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "rrelu",
+    "threshold",
+    "softsign",
+    "logsigmoid",
+    "softmin",
+    "glu",
+    "prelu",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
     "linear",
     "nll_loss",
     "cross_entropy",
@@ -350,28 +459,12 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "where",
-    "conv2d",
-    "conv_transpose2d",
-    "max_pool2d",
-    "avg_pool2d",
-    "adaptive_avg_pool2d",
-    "batch_norm",
-    "dropout",
-    "unfold",
-    "fold",
 ]
 
-from .functional_cnn import (  # noqa: E402
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    batch_norm,
-    conv2d,
-    conv_transpose2d,
-    dropout,
-    fold,
-    max_pool2d,
-    unfold,
-)
+from . import functional_cnn as _cnn  # noqa: E402
+from .functional_cnn import *  # noqa: E402, F403
+
+__all__ += _cnn.__all__
 from .functional_norm import (  # noqa: E402
     group_norm,
     instance_norm,
@@ -381,3 +474,20 @@ from .functional_norm import (  # noqa: E402
 )
 
 __all__ += ["layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize"]
+from .functional_attention import scaled_dot_product_attention  # noqa: E402
+from .functional_embed import (  # noqa: E402
+    cosine_similarity,
+    embedding,
+    one_hot,
+    pairwise_distance,
+    pdist,
+)
+
+__all__ += [
+    "scaled_dot_product_attention",
+    "embedding",
+    "one_hot",
+    "cosine_similarity",
+    "pairwise_distance",
+    "pdist",
+]

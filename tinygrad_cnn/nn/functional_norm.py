@@ -200,6 +200,10 @@ def normalize(
     x = _check_tensor(input, "input", op)
     if out is not None:
         raise TypeError(f"{op}: out= is not supported; use the returned tensor")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"{op}: p must be a number, got {p!r}")
     if p == 2:
         norm = (x * x).sum(dim, keepdim=True).sqrt()
     elif p == 1:

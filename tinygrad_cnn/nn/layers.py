@@ -143,6 +143,10 @@ class Pointwise(Module):
             setattr(self, k, v)
 
     def forward(self, input: Tensor) -> Tensor:
+        if type(self).function is None:
+            raise TypeError(
+                f"{type(self).__name__}: a Pointwise subclass must set `function` (e.g. F.relu)"
+            )
         kwargs = {k: getattr(self, k) for k in self._settings if k != "inplace"}
         return type(self).function(input, **kwargs)
 
@@ -259,6 +263,256 @@ class Softplus(Pointwise):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__(beta=beta, threshold=threshold)
+
+
+class CELU(Pointwise):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise.
+
+    >>> import tinygrad_cnn as tg
+    >>> round(tg.nn.CELU(2.0)(tg.Tensor([-1.0])).item(), 4)
+    -0.7869
+    """
+
+    function = F.celu
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(alpha=alpha, inplace=inplace)
+
+
+class SELU(Pointwise):
+    """scale * elu(x, alpha) with the self-normalizing constants.
+
+    >>> import tinygrad_cnn as tg
+    >>> round(tg.nn.SELU()(tg.Tensor([1.0])).item(), 4)
+    1.0507
+    """
+
+    function = F.selu
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Hardtanh(Pointwise):
+    """x clipped to [min_val, max_val].
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Hardtanh(-2.0, 2.0)(tg.Tensor([-3.0, 1.0, 3.0])).tolist()
+    [-2.0, 1.0, 2.0]
+    """
+
+    function = F.hardtanh
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must be <= max_val ({max_val})")
+        super().__init__(min_val=min_val, max_val=max_val, inplace=inplace)
+
+
+class ReLU6(Pointwise):
+    """min(max(x, 0), 6).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.ReLU6()(tg.Tensor([-1.0, 7.0])).tolist()
+    [0.0, 6.0]
+    """
+
+    function = F.relu6
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Hardswish(Pointwise):
+    """x * relu6(x + 3) / 6.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Hardswish()(tg.Tensor([-4.0, 4.0])).tolist()
+    [-0.0, 4.0]
+    """
+
+    function = F.hardswish
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Hardsigmoid(Pointwise):
+    """relu6(x + 3) / 6.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Hardsigmoid()(tg.Tensor([0.0])).tolist()
+    [0.5]
+    """
+
+    function = F.hardsigmoid
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Mish(Pointwise):
+    """x * tanh(softplus(x)).
+
+    >>> import tinygrad_cnn as tg
+    >>> round(tg.nn.Mish()(tg.Tensor([1.0])).item(), 4)
+    0.8651
+    """
+
+    function = F.mish
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Softsign(Pointwise):
+    """x / (1 + |x|).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Softsign()(tg.Tensor([1.0])).tolist()
+    [0.5]
+    """
+
+    function = F.softsign
+
+
+class LogSigmoid(Pointwise):
+    """log(sigmoid(x)), computed stably.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.LogSigmoid()(tg.Tensor([-1000.0])).tolist()
+    [-1000.0]
+    """
+
+    function = F.logsigmoid
+
+
+class Tanhshrink(Pointwise):
+    """x - tanh(x).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Tanhshrink()(tg.Tensor([0.0])).tolist()
+    [0.0]
+    """
+
+    function = F.tanhshrink
+
+
+class Softshrink(Pointwise):
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Softshrink()(tg.Tensor([-1.0, 0.1])).tolist(), tg.nn.Softshrink(0.5)
+    ([-0.5, 0.0], Softshrink(0.5))
+    """
+
+    function = F.softshrink
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__(lambd=lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """x where |x| > lambd, 0 otherwise.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Hardshrink()(tg.Tensor([-1.0, 0.1])).tolist()
+    [-1.0, 0.0]
+    """
+
+    function = F.hardshrink
+
+
+class Threshold(Pointwise):
+    """x where x > threshold, ``value`` otherwise.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Threshold(0.5, -1.0)(tg.Tensor([0.1, 2.0])).tolist()
+    [-1.0, 2.0]
+    """
+
+    function = F.threshold
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__(threshold=threshold, value=value, inplace=inplace)
+
+
+class GLU(Pointwise):
+    """Gated linear unit: a * sigmoid(b) for the two halves a, b of ``dim``.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.GLU()(tg.Tensor([[1.0, 0.0]])).tolist()
+    [[0.5]]
+    """
+
+    function = F.glu
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__(dim=dim)
+
+
+class Softmin(Pointwise):
+    """softmax(-x) along ``dim``.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Softmin(dim=1)(tg.zeros(1, 2)).tolist()
+    [[0.5, 0.5]]
+    """
+
+    function = F.softmin
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__(dim=dim)
+
+
+class RReLU(Pointwise):
+    """Randomized leaky relu: slopes drawn from U(lower, upper) in training, the mean slope
+    (lower + upper) / 2 in eval mode.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.RReLU(0.1, 0.3).eval()(tg.Tensor([-1.0, 2.0])).tolist()
+    [-0.2, 2.0]
+    """
+
+    function = F.rrelu
+
+    def __init__(
+        self, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, inplace: bool = False
+    ) -> None:
+        super().__init__(lower=lower, upper=upper, inplace=inplace)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, training=self.training)
+
+
+class PReLU(Pointwise):
+    """x for x > 0, weight * x otherwise, with a learnable ``weight`` of ``num_parameters``
+    slopes (1, or one per channel of dim 1), each initialized to ``init``.
+
+    >>> import tinygrad_cnn as tg
+    >>> m = tg.nn.PReLU()
+    >>> m, m.weight.tolist(), m(tg.Tensor([-2.0, 1.0])).tolist()
+    (PReLU(num_parameters=1), [0.25], [-0.5, 1.0])
+    """
+
+    function = F.prelu
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+        _check_positive("PReLU", num_parameters=num_parameters)
+        super().__init__(num_parameters=num_parameters, init=init)
+        self.weight = Parameter(creation.full((num_parameters,), float(init)))
+
+    def reset_parameters(self) -> None:
+        self.weight.data[...] = self.init
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
 def _legacy_softmax_dim(ndim: int) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -17,10 +19,30 @@ from .module import Module
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+def _as_tensor(name: str, what: str, value: Any) -> Tensor | None:
+    """A weight given as a Tensor, a list of numbers or an array, as a float Tensor (or None)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: {what} must be a Tensor or a list of numbers, got {type(value).__name__}"
+        )
+    return Tensor(value if arr.dtype.kind == "f" else arr.astype(np.float32))
+
+
+def _check_int(name: str, what: str, value: Any) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name}: {what} must be an int, got {type(value).__name__}")
+
+
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
+        if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
             raise ValueError(
                 f"{type(self).__name__}: reduction must be 'none', 'mean' or 'sum', got "
                 f"{reduction!r}"
@@ -31,9 +53,7 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        if weight is not None and not isinstance(weight, Tensor):
-            weight = Tensor(weight)
-        self.register_buffer("weight", weight)
+        self.register_buffer("weight", _as_tensor(type(self).__name__, "weight", weight))
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -52,6 +72,13 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, reduction)
+        _check_int("CrossEntropyLoss", "ignore_index", ignore_index)
+        ok = isinstance(label_smoothing, (int, float)) and not isinstance(label_smoothing, bool)
+        if not ok or not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be a number in [0, 1], got "
+                f"{label_smoothing!r}"
+            )
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -71,6 +98,7 @@ class NLLLoss(_WeightedLoss):
 
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(weight, reduction)
+        _check_int("NLLLoss", "ignore_index", ignore_index)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -123,8 +151,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None):
         super().__init__(weight, reduction)
-        if pos_weight is not None and not isinstance(pos_weight, Tensor):
-            pos_weight = Tensor(pos_weight)
+        pos_weight = _as_tensor("BCEWithLogitsLoss", "pos_weight", pos_weight)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

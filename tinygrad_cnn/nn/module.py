@@ -73,6 +73,26 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def _checked_value(value: Any, dtype: np.dtype) -> tuple[Any, str]:
+    """(array, "") for a value load_state_dict can copy into a tensor of ``dtype``, else
+    (None, what is wrong): checked for every key before any is written."""
+    if value is None:
+        return None, "got None, expected a tensor or array"
+    if isinstance(value, (str, bytes)):
+        return None, f"got a {type(value).__name__}, expected a tensor or array"
+    try:
+        arr = _to_numpy(value)
+    except (TypeError, ValueError):
+        return None, f"cannot convert {type(value).__name__} to a numeric array (ragged?)"
+    kind = arr.dtype.kind
+    if kind not in "biuf" or (kind == "f" and dtype.kind in "biu"):
+        return None, (
+            f"got {type(value).__name__} of dtype {arr.dtype}, which cannot be copied into a "
+            f"tensor of dtype {dtype}"
+        )
+    return arr, ""
+
+
 class _HookHandle:
     def __init__(self, hooks: dict, key: int) -> None:
         self.hooks, self.key = hooks, key
@@ -117,10 +137,19 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
+        first = args[0] if args else kwargs.get("input", self)
+        if first is not self and not isinstance(first, Tensor) and _library_module(self):
+            raise TypeError(
+                f"{type(self).__name__}: input must be a Tensor, got {type(first).__name__}; "
+                "wrap arrays with tg.Tensor(...)"
+            )
         stack = _state.module_stack
         stack.append(self)
         try:
             out = self.forward(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as e:
+            _name_the_module(e, type(self).__name__)
+            raise
         finally:
             stack.pop()
         for hook in self._forward_hooks.values():
@@ -261,6 +290,11 @@ class Module:
             yield from m.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once (depth first).
+
+        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 2), nn.ReLU()).modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, m in self.named_modules():
             yield m
 
@@ -272,6 +306,11 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The modules directly inside this one.
+
+        >>> len(list(nn.Sequential(nn.Linear(2, 2), nn.ReLU()).children()))
+        2
+        """
         for _, m in self.named_children():
             yield m
 
@@ -292,6 +331,11 @@ class Module:
         return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter (of the submodules too unless ``recurse=False``), for an optimizer.
+
+        >>> [tuple(p.shape) for p in nn.Linear(3, 2).parameters()]
+        [(2, 3), (2,)]
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
@@ -299,6 +343,11 @@ class Module:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every registered buffer (state that is saved but not trained, e.g. running_mean).
+
+        >>> [tuple(b.shape) for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -324,6 +373,11 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (False freezes the module); returns self.
+
+        >>> all(not p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters())
+        True
+        """
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
@@ -443,7 +497,10 @@ class Module:
         for k, target in own.items():
             if k not in state_dict:
                 continue
-            arr = _to_numpy(state_dict[k])
+            arr, problem = _checked_value(state_dict[k], target.data.dtype)
+            if problem:
+                mismatched.append(f"bad value for {k}: {problem}")
+                continue
             if arr.shape != target.data.shape:
                 mismatched.append(
                     f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} "
@@ -504,3 +561,17 @@ def _wrap_container(value: Any) -> Any:
     if value and all(isinstance(v, Parameter) for v in value):
         return ParameterList(value)
     return value
+
+
+def _library_module(m: Module) -> bool:
+    """A layer of this library (whose forward takes a Tensor first), not a user's Module."""
+    cls = type(m)
+    layer = cls.__module__.startswith("tinygrad_cnn.nn.") and cls.forward is not Module.forward
+    # a container passes its input on; a loss checks its own (naming the functional form)
+    return layer and cls.__module__ not in ("tinygrad_cnn.nn.containers", "tinygrad_cnn.nn.loss")
+
+
+def _name_the_module(e: BaseException, name: str) -> None:
+    """Prefix an error's message with the module that raised it, unless it names it already."""
+    if e.args and isinstance(e.args[0], str) and name not in e.args[0]:
+        e.args = (f"{name}: {e.args[0]}",) + e.args[1:]

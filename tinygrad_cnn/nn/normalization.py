@@ -28,6 +28,24 @@ def _positive_int(value: object, name: str, owner: str) -> int:
     return int(value)
 
 
+def _shape(value: object, owner: str) -> tuple[int, ...]:
+    """normalized_shape: an int or a sequence of positive ints."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(
+            f"{owner}: normalized_shape must be an int or a non-empty sequence of ints, got "
+            f"{type(value).__name__}"
+        )
+    return tuple(_positive_int(s, "normalized_shape", owner) for s in value)
+
+
+def _flag(value: object, name: str, owner: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 class LayerNorm(Module):
     """Normalize over the trailing ``normalized_shape`` dims; ``weight`` (ones) and ``bias``
     (zeros) of that shape when ``elementwise_affine``.
@@ -45,13 +63,10 @@ class LayerNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
-        self.normalized_shape = tuple(
-            _positive_int(s, "normalized_shape", "LayerNorm") for s in shape
-        )
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        self._bias = bool(bias)
+        self.normalized_shape = _shape(normalized_shape, "LayerNorm")
+        self.eps = _eps(eps, "LayerNorm")
+        self.elementwise_affine = _flag(elementwise_affine, "elementwise_affine", "LayerNorm")
+        bias = _flag(bias, "bias", "LayerNorm")
         if elementwise_affine:
             self.weight = Parameter(creation.ones(*self.normalized_shape))
             if bias:
@@ -68,7 +83,7 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
-            f"elementwise_affine={self.elementwise_affine}, bias={self._bias}"
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
 
 
@@ -97,7 +112,7 @@ class GroupNorm(Module):
                 f"GroupNorm: num_channels {num_channels} must be divisible by num_groups "
                 f"{num_groups}"
             )
-        self.eps, self.affine, self._bias = eps, affine, bool(bias)
+        self.eps, self.affine = eps, affine
         if affine:
             self.weight = Parameter(creation.ones(num_channels))
             if bias:
@@ -114,7 +129,7 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-            f"bias={self._bias}"
+            f"bias={self.bias is not None}"
         )
 
 
@@ -130,8 +145,10 @@ class _InstanceNorm(_BatchNorm):
         momentum: float = 0.1,
         affine: bool = False,
         track_running_stats: bool = False,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
@@ -223,3 +240,9 @@ class BatchNorm3d(_BatchNorm):
     """
 
     _dims = (5,)
+
+
+def _eps(value: object, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{owner}: eps must be a non-negative number, got {value!r}")
+    return float(value)

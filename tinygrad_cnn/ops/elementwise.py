@@ -147,15 +147,6 @@ class Abs(Function):
         return g * const(np.sign(x.data))
 
 
-class Sign(Function):
-    # d sign(x) = 0 (as PyTorch: a zero gradient, not a cut graph)
-    def forward(self, x):
-        return np.sign(x)
-
-    def backward(self, g):
-        return const(np.zeros(g.shape, dtype=g.dtype))
-
-
 class Relu(Function):
     # d/dx relu(x) = 1[x > 0]
     def forward(self, x):

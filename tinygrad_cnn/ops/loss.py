@@ -45,3 +45,24 @@ class NLL(Function):
 
     def extra_repr(self):
         return "reduction=" + ("sum/denom" if self.reduce else "none")
+
+
+class BinaryCrossEntropy(Function):
+    # loss = -(y * max(log p, -100) + (1 - y) * max(log(1 - p), -100)), elementwise; the
+    # gradients are PyTorch's: dp = (p - y) / max(p (1 - p), 1e-12) (finite at p = 0 or 1) and
+    # dy = log(1 - p) - log p (unclamped there, so +-inf at p = 0 or 1, as PyTorch's)
+    def forward(self, p, y):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        return (-(y * log_p + (1 - y) * log_q)).astype(p.dtype, copy=False)
+
+    def backward(self, g):
+        p, y = self.inputs
+        gp = gy = None
+        if self.needs_input_grad[0]:
+            gp = g * (p - y) / (p * (1.0 - p)).clamp(min=1e-12)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gy = g * ((1.0 - p).log() - p.log())
+        return gp, gy

@@ -7,24 +7,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .conv import BatchLast, is_batch_last
 from .reduce import SumTo
 
 
 class Reshape(Function):
     def forward(self, x, shape=()):
         self.in_shape, self.out_shape = x.shape, tuple(shape)
-        # NOTE: conv and pool keep images batch-last, (C, H, W, N) behind an NCHW view. A
-        # flatten copies that into (N, C*H*W); its gradient is relaid batch-last below, since
-        # mixed layouts make every later elementwise op and conv product strided and ~5x slower.
-        self.relayout = x.ndim == 4 and not x.flags.c_contiguous and is_batch_last(x)
         return x.reshape(shape)
 
     def backward(self, g):
-        out = g.reshape(self.in_shape)
-        if self.relayout and not is_batch_last(out.data):
-            out = BatchLast.apply(out)
-        return out
+        return g.reshape(self.in_shape)
 
     def extra_repr(self):
         return f"shape={self.out_shape}"

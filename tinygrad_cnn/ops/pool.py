@@ -1,13 +1,12 @@
-"""Max pooling from kh*kw strided slices, with a gradient that is itself differentiable.
+"""Max pooling over 1, 2 or 3 spatial dims from prod(kernel) strided slices, with a gradient
+that is itself differentiable.
 
-``MaxPool2d`` keeps, for every output, which kernel offset held the window's maximum (the first
+``MaxPool`` keeps, for every output, which kernel offset held the window's maximum (the first
 one on ties, as PyTorch). Its gradient is ``PoolScatter`` (add each output's gradient at that
 offset); the gradient of a scatter is ``PoolGather`` (read the same positions back) and vice
 versa, so derivatives of any order close over the pair. The arg-max offsets are constants: max
-pooling is piecewise linear, its second derivative in x is zero.
-
-Geometry: ``(size, kernel, stride, pads, dilation)`` as in ops/conv.py, ``size`` the unpadded
-(H, W) of the input.
+pooling is piecewise linear, its second derivative in x is zero. The geometry is one
+``Window`` (ops/window.py).
 """
 
 from __future__ import annotations
@@ -15,27 +14,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .conv import batch_last, is_batch_last, pad_hw, window_slice
+from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
+from .movement import GetItem
+from .window import Window
+
+_ALL2 = (slice(None), slice(None))
 
 
-def _offsets(geom):
-    kh, kw = geom[1]
-    return [(i * kw + j, i, j) for i in range(kh) for j in range(kw)]
-
-
-def max_pool(x: np.ndarray, geom) -> tuple[np.ndarray, np.ndarray]:
-    """(max over each window, index k = i*kw + j of the first maximal offset)."""
-    _, (kh, kw), stride, pads, dilation = geom
-    xp = pad_hw(x, pads, -np.inf, relayout=False)
-    n, c, hp, wp = xp.shape
-    grid = (
-        (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
-        (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1,
-    )
-    out = np.array(xp[window_slice(0, 0, grid, stride, dilation)], order="K")
-    idx = np.zeros_like(out, dtype=np.uint8 if kh * kw < 256 else np.int32)
-    for k, i, j in _offsets(geom)[1:]:
-        v = xp[window_slice(i, j, grid, stride, dilation)]
+def max_pool(x: np.ndarray, win: Window) -> tuple[np.ndarray, np.ndarray]:
+    """(max over each window, index k of the first maximal offset, offsets in C order)."""
+    xp = pad_spatial(x, win.pad_lo, win.pad_hi, -np.inf, relayout=False)
+    taps = win.taps
+    out = np.array(xp[_ALL2 + taps[0][2]], order="K")
+    idx = np.zeros_like(out, dtype=np.uint8 if len(taps) < 256 else np.int32)
+    for k, _, sl in taps[1:]:
+        v = xp[_ALL2 + sl]
         better = v > out
         np.maximum(out, v, out=out)
         # NOTE: k grows, so the last offset that beat the running max is the largest k marked
@@ -43,91 +36,118 @@ def max_pool(x: np.ndarray, geom) -> tuple[np.ndarray, np.ndarray]:
     return out, idx
 
 
-def _overlapping(geom) -> bool:
-    _, kernel, stride, _, dilation = geom
-    return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
-
-
-def scatter(g: np.ndarray, idx: np.ndarray, geom) -> np.ndarray:
-    """zeros(N, C, H, W) with g added at each window's selected offset (windows may overlap)."""
-    (h, w), _, stride, (pt, pb, pl, pr), dilation = geom
-    n, c, ho, wo = g.shape
-    shape = (n, c, h + pt + pb, w + pl + pr)
-    overlap = _overlapping(geom)
-    kh, kw = geom[1]
+def scatter(g: np.ndarray, idx: np.ndarray, win: Window, batch_last: bool) -> np.ndarray:
+    """zeros(N, C, *size) with g added at each window's selected offset (windows may overlap);
+    stored batch-last when ``batch_last`` (the pooled input was)."""
+    shape = g.shape[:2] + win.padded
+    if batch_last and not batch_innermost(g):
+        g = as_batch_last(g)  # one small copy: then every slice below runs contiguous
+    overlap = win.overlapping
     # windows that tile the padded input exactly write every position once: no zero fill
-    tiled = not overlap and dilation == (1, 1) and stride == (kh, kw)
-    tiled = tiled and shape[2] == ho * kh and shape[3] == wo * kw
-    fill = None if tiled else 0.0
-    # NOTE: follow the layout of g (batch innermost, as conv's gradients are, even when they
-    # are a padded slice): writing NCHW from batch-last g would make this and the next ops
-    # strided, several times slower
-    if g.strides[0] == g.itemsize or is_batch_last(g):
-        out = batch_last(shape, g.dtype, fill)
-    else:
-        out = np.empty(shape, g.dtype) if tiled else np.zeros(shape, g.dtype)
-    for k, i, j in _offsets(geom):
-        v = out[window_slice(i, j, (ho, wo), stride, dilation)]
+    out = scatter_buffer(shape, g.dtype, batch_last, None if win.tiles else 0.0)
+    for k, _, sl in win.taps:
+        v = out[_ALL2 + sl]
         if overlap:
             v += g * (idx == k)
         else:  # each position is in one window only: assign, no read-modify-write
             np.multiply(g, idx == k, out=v)
-    return out[:, :, pt : pt + h, pl : pl + w]
+    return out[_ALL2 + win.crop()]
 
 
-def gather(y: np.ndarray, idx: np.ndarray, geom) -> np.ndarray:
+def gather(y: np.ndarray, idx: np.ndarray, win: Window) -> np.ndarray:
     """Each window's selected element of y: the adjoint of scatter."""
-    _, _, stride, pads, dilation = geom
-    yp = pad_hw(y, pads, 0.0, relayout=False)
+    yp = pad_spatial(y, win.pad_lo, win.pad_hi, 0.0, relayout=False)
     out = None
-    for k, i, j in _offsets(geom):
-        term = yp[window_slice(i, j, idx.shape[2:], stride, dilation)] * (idx == k)
+    for k, _, sl in win.taps:
+        term = yp[_ALL2 + sl] * (idx == k)
         out = term if out is None else np.add(out, term, out=out)
     return out
 
 
-class MaxPool2d(Function):
+def _keeps_batch_last(x: np.ndarray) -> bool:
+    # NOTE: a gradient takes the layout of the image it belongs to (conv's outputs and
+    # gradients are batch-last, even when they are a padded slice): writing it in another
+    # layout would make this and every later op strided, several times slower
+    return batch_innermost(x) or is_batch_last(x)
+
+
+class MaxPool(Function):
     # d max(window) = 1 at the window's arg-max offset, 0 elsewhere
-    def forward(self, x, geom=None):
-        out, idx = max_pool(x, geom)
+    def forward(self, x, window=None):
+        out, idx = max_pool(x, window)
         self.save_for_backward(idx)
-        self.geom = geom
+        self.window, self.batch_last = window, _keeps_batch_last(x)
         return out
 
     def backward(self, g):
         (idx,) = self.saved_tensors
-        return PoolScatter.apply(g, idx=idx.data, geom=self.geom)
+        return PoolScatter.apply(g, idx=idx.data, window=self.window, batch_last=self.batch_last)
 
     def extra_repr(self):
-        _, kernel, stride, pads, dilation = self.geom
-        return f"kernel={kernel}, stride={stride}, pads={pads}, dilation={dilation}"
+        return self.window.extra_repr()
 
 
 class PoolScatter(Function):
-    # linear in g; its gradient reads the same positions back (gather)
-    def forward(self, g, idx=None, geom=None):
-        self.idx, self.geom = idx, geom
-        return scatter(g, idx, geom)
+    # linear in g (idx is a constant); its gradient reads the same positions back (gather)
+    def forward(self, g, idx=None, window=None, batch_last=False):
+        self.save_for_backward(idx)
+        self.window = window
+        return scatter(g, idx, window, batch_last or _keeps_batch_last(g))
 
     def backward(self, gg):
-        return PoolGather.apply(gg, idx=self.idx, geom=self.geom)
+        (idx,) = self.saved_tensors
+        return PoolGather.apply(gg, idx=idx.data, window=self.window)
+
+    def extra_repr(self):
+        return self.window.extra_repr()
 
 
 class PoolGather(Function):
-    # linear in y; its gradient adds back at the same positions (scatter)
-    def forward(self, y, idx=None, geom=None):
-        self.idx, self.geom = idx, geom
-        return gather(y, idx, geom)
+    # linear in y (idx is a constant); its gradient adds back at the same positions (scatter)
+    def forward(self, y, idx=None, window=None):
+        self.save_for_backward(idx)
+        self.window, self.batch_last = window, _keeps_batch_last(y)
+        return gather(y, idx, window)
 
     def backward(self, g):
-        return PoolScatter.apply(g, idx=self.idx, geom=self.geom)
+        (idx,) = self.saved_tensors
+        return PoolScatter.apply(g, idx=idx.data, window=self.window, batch_last=self.batch_last)
+
+    def extra_repr(self):
+        return self.window.extra_repr()
 
 
-def flat_indices(idx: np.ndarray, geom) -> np.ndarray:
-    """PyTorch's return_indices: the arg-max's flat position h * W + w in each input plane."""
-    (_, w), (_, kw), (sh, sw), (pt, _, pl, _), (dh, dw) = geom
-    ho, wo = idx.shape[2:]
-    i, j = np.divmod(idx.astype(np.int64), kw)
-    rows = np.arange(ho, dtype=np.int64)[:, None] * sh - pt + i * dh
-    cols = np.arange(wo, dtype=np.int64)[None, :] * sw - pl + j * dw
-    return rows * w + cols
+def plane_index(idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(n, c, flat) index arrays reaching idx's positions in a (N, C, plane) array."""
+    n, c = idx.shape[:2]
+    extra = (1,) * (idx.ndim - 2)
+    return (np.arange(n).reshape((n, 1) + extra), np.arange(c).reshape((1, c) + extra), idx)
+
+
+class Unpool(Function):
+    # out[n, c, idx[n, c, ...]] = y (zeros elsewhere; later writes win, as PyTorch); the
+    # gradient reads those positions back (as PyTorch, every duplicate gets it)
+    def forward(self, y, idx=None, size=()):
+        self.save_for_backward(idx)
+        out = np.zeros(y.shape[:2] + (int(np.prod(size)),), y.dtype)
+        out[plane_index(idx)] = y
+        return out.reshape(y.shape[:2] + tuple(size))
+
+    def backward(self, g):
+        (idx,) = self.saved_tensors
+        flat = g.reshape(g.shape[:2] + (-1,))
+        return GetItem.apply(flat, idx=plane_index(idx.data))
+
+
+def flat_indices(idx: np.ndarray, win: Window) -> np.ndarray:
+    """PyTorch's return_indices: the arg-max's flat position in each (unpadded) input plane,
+    e.g. h * W + w in 2-D."""
+    offsets = np.unravel_index(idx.astype(np.int64), win.kernel)
+    flat = np.zeros(idx.shape, np.int64)
+    nd = win.ndim
+    for a in range(nd):
+        pos_shape = [1] * nd
+        pos_shape[a] = win.grid[a]
+        start = np.arange(win.grid[a], dtype=np.int64).reshape(pos_shape) * win.stride[a]
+        flat = flat * win.size[a] + start - win.pad_lo[a] + offsets[a] * win.dilation[a]
+    return flat

@@ -30,11 +30,22 @@ def _check_optimizer(optimizer: Any, name: str) -> None:
         raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
 
 
+def _check_number(name: str, what: str, value: Any, integer: bool = False) -> None:
+    kinds = (int,) if integer else (int, float)
+    if not isinstance(value, kinds) or isinstance(value, bool) or value != value:
+        expected = "an int" if integer else "a number"
+        raise TypeError(f"{name}: {what} must be {expected}, got {type(value).__name__} {value!r}")
+
+
 class LRScheduler:
     """Base class: ``get_lr()`` gives the next rates from ``last_epoch``; ``step()`` sets them."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer, type(self).__name__)
+        _check_number(type(self).__name__, "last_epoch", last_epoch, integer=True)
+        for what in ("gamma", "eta_min"):
+            if what in self.__dict__:
+                _check_number(type(self).__name__, what, self.__dict__[what])
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -138,6 +149,14 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
+        if not isinstance(milestones, (list, tuple, set, frozenset, range)):
+            raise TypeError(
+                f"MultiStepLR: milestones must be a list of ints, got {type(milestones).__name__}"
+                f" {milestones!r}; for a single milestone write [{milestones!r}]"
+            )
+        milestones = list(milestones)
+        for m in milestones:
+            _check_number("MultiStepLR", "each milestone", m, integer=True)
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -191,6 +210,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
+        _check_number("CosineAnnealingLR", "T_max", T_max)
         if T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
         self.T_max = T_max
@@ -377,12 +397,16 @@ class ReduceLROnPlateau:
         min_lr: float | list[float] = 0,
         eps: float = 1e-8,
     ) -> None:
+        for what, v in (("factor", factor), ("threshold", threshold), ("eps", eps)):
+            _check_number("ReduceLROnPlateau", what, v)
+        for what, v in (("patience", patience), ("cooldown", cooldown)):
+            _check_number("ReduceLROnPlateau", what, v, integer=True)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
         _check_optimizer(optimizer, "ReduceLROnPlateau")
-        if mode not in ("min", "max"):
+        if not isinstance(mode, str) or mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
+        if not isinstance(threshold_mode, str) or threshold_mode not in ("rel", "abs"):
             raise ValueError(
                 f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
             )

@@ -129,6 +129,11 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all optimized parameters (None by default, as PyTorch)."""
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(
+                f"{type(self).__name__}.zero_grad: set_to_none must be a bool, got "
+                f"{type(set_to_none).__name__}"
+            )
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -144,6 +149,11 @@ class Optimizer:
     def _closure(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:
             return None
+        if not callable(closure):
+            raise TypeError(
+                f"{type(self).__name__}.step: closure must be callable or None, got "
+                f"{type(closure).__name__}"
+            )
         with enable_grad():
             return closure()
 
@@ -170,52 +180,69 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and per-parameter state from ``state_dict()`` (arrays, Tensors or
-        torch tensors); the parameter groups must have the same sizes."""
-        name = type(self).__name__
+        torch tensors); the parameter groups must have the same sizes. Everything is checked
+        before anything is changed: a malformed state dict, or one saved from another kind of
+        optimizer, raises and leaves this optimizer as it was.
+
+        >>> import tinygrad_cnn as tg
+        >>> w = tg.nn.Parameter(tg.ones(2))
+        >>> tg.optim.SGD([w], lr=0.1).load_state_dict(tg.optim.Adam([w]).state_dict())
+        Traceback (most recent call last):
+        ...
+        ValueError: SGD.load_state_dict: param group 0 lacks 'momentum', 'dampening', ...
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state_dict).__name__}")
         saved_groups = state_dict.get("param_groups")
-        if not isinstance(saved_groups, list) or "state" not in state_dict:
-            raise ValueError(f"{name}.load_state_dict: expected keys 'state' and 'param_groups'")
-        if len(saved_groups) != len(self.param_groups):
+        saved_state = state_dict.get("state")
+        if not isinstance(saved_groups, list) or not isinstance(saved_state, dict):
             raise ValueError(
-                f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
-                f"groups but the optimizer has {len(self.param_groups)}"
+                f"{name}: expected keys 'state' (a dict) and 'param_groups' (a list), got "
+                f"{sorted(map(str, state_dict))}"
             )
-        sizes = [len(g["params"]) for g in self.param_groups]
-        saved_sizes = [len(g["params"]) for g in saved_groups]
-        if sizes != saved_sizes:
-            raise ValueError(
-                f"{name}.load_state_dict: parameter group sizes {saved_sizes} in the state dict "
-                f"do not match the optimizer's {sizes}"
-            )
+        groups = self._checked_groups(name, saved_groups)
         by_index = {}
         for g, sg in zip(self.param_groups, saved_groups):
             for p, i in zip(g["params"], sg["params"]):
                 by_index[i] = p
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for i, s in state_dict["state"].items():
-            p = by_index.get(int(i))
-            if p is None:
-                continue
-            entry = {}
-            for k, v in s.items():
-                v = _as_array(v)
-                if k == "step":
-                    entry[k] = float(np.asarray(v))
-                elif isinstance(v, np.ndarray):
-                    if v.shape != p.shape:
-                        raise ValueError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {i} has shape "
-                            f"{v.shape} but the parameter has shape {p.shape}"
-                        )
-                    entry[k] = np.array(v, dtype=p.dtype, copy=True)
-                else:
-                    entry[k] = copy.deepcopy(v)
-            new_state[p] = entry
+        for i, s in saved_state.items():
+            p = by_index.get(i if isinstance(i, int) else _int_key(name, i))
+            if p is not None:
+                new_state[p] = _checked_entry(name, i, s, p)
         self.state = new_state
-        for g, sg in zip(self.param_groups, saved_groups):
-            for k, v in sg.items():
-                if k != "params":
-                    g[k] = copy.deepcopy(v)
+        for g, new in zip(self.param_groups, groups):
+            g.update(new)
+
+    def _checked_groups(self, name: str, saved_groups: list[Any]) -> list[dict[str, Any]]:
+        """The saved groups' options, each validated as add_param_group would."""
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}: the state dict has {len(saved_groups)} parameter groups but the "
+                f"optimizer has {len(self.param_groups)}"
+            )
+        out = []
+        for k, (g, sg) in enumerate(zip(self.param_groups, saved_groups)):
+            ids = sg.get("params") if isinstance(sg, dict) else None
+            if not isinstance(ids, list) or not all(_is_index(i) for i in ids):
+                raise ValueError(f"{name}: param group {k} is not a dict with a 'params' list")
+            if len(ids) != len(g["params"]):
+                sizes = [len(x["params"]) for x in self.param_groups]
+                raise ValueError(
+                    f"{name}: param group {k} has {len(ids)} parameters in the state dict but "
+                    f"{len(g['params'])} in the optimizer (group sizes {sizes})"
+                )
+            lacking = [key for key in self.defaults if key not in sg]
+            if lacking:
+                raise ValueError(
+                    f"{name}: param group {k} lacks {', '.join(map(repr, lacking))}; was it "
+                    f"saved from another kind of optimizer (it has {sorted(sg)})?"
+                )
+            options = {key: copy.deepcopy(v) for key, v in sg.items() if key != "params"}
+            self._check_group({**g, **options})
+            out.append(options)
+        return out
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -226,3 +253,38 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _is_index(i: Any) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+
+
+def _int_key(name: str, i: Any) -> int:
+    try:
+        return int(i)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: state key {i!r} is not a parameter index") from None
+
+
+def _checked_entry(name: str, i: Any, entry: Any, p: Tensor) -> dict[str, Any]:
+    """One parameter's state, converted and checked against the parameter."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{name}: the state of parameter {i} is a {type(entry).__name__}")
+    out = {}
+    for k, v in entry.items():
+        v = _as_array(v)
+        if k == "step":
+            arr = np.asarray(v) if isinstance(v, (int, float, np.ndarray, np.generic)) else None
+            if arr is None or arr.size != 1 or arr.dtype.kind not in "iuf":
+                raise ValueError(f"{name}: state 'step' of parameter {i} is not a number: {v!r}")
+            out[k] = float(arr.reshape(()))
+        elif isinstance(v, np.ndarray):
+            if v.shape != p.shape or v.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{name}: state {k!r} of parameter {i} has shape {v.shape} and dtype "
+                    f"{v.dtype} but the parameter has shape {p.shape} and dtype {p.dtype}"
+                )
+            out[k] = np.array(v, dtype=p.dtype, copy=True)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out

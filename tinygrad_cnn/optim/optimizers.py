@@ -21,8 +21,28 @@ from .optimizer import Optimizer
 
 def _check(name: str, **values: float) -> None:
     for k, v in values.items():
+        if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+            raise TypeError(f"{name}: {k} must be a number, got {type(v).__name__} {v!r}")
         if not 0.0 <= v:
             raise ValueError(f"{name}: invalid {k} {v}; it must be >= 0")
+
+
+def _check_flags(name: str, group: dict[str, Any], *keys: str) -> None:
+    for k in keys:
+        if not isinstance(group[k], (bool, np.bool_)):
+            raise TypeError(f"{name}: {k} must be a bool, got {type(group[k]).__name__}")
+
+
+def _check_betas(name: str, betas: Any) -> tuple[float, float]:
+    """(beta1, beta2): two numbers in [0, 1)."""
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{name}: betas must be a pair of numbers, got {type(betas).__name__}")
+    ok = len(betas) == 2
+    if ok:
+        _check(name, beta1=betas[0], beta2=betas[1])
+    if not ok or not (betas[0] < 1.0 and betas[1] < 1.0):
+        raise ValueError(f"{name}: betas must be a pair of numbers in [0, 1), got {betas!r}")
+    return (betas[0], betas[1])
 
 
 def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
@@ -86,6 +106,8 @@ class SGD(Optimizer):
 
     def _check_group(self, g: dict[str, Any]) -> None:
         _check("SGD", lr=g["lr"], momentum=g["momentum"], weight_decay=g["weight_decay"])
+        _check("SGD", dampening=g["dampening"])
+        _check_flags("SGD", g, "nesterov", "maximize")
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
 
@@ -152,7 +174,7 @@ class Adam(Optimizer):
     ) -> None:
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=_check_betas(type(self).__name__, betas),
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
@@ -163,9 +185,8 @@ class Adam(Optimizer):
     def _check_group(self, g: dict[str, Any]) -> None:
         name = type(self).__name__
         _check(name, lr=g["lr"], eps=g["eps"], weight_decay=g["weight_decay"])
-        b1, b2 = g["betas"]
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"{name}: betas must be in [0, 1), got {g['betas']}")
+        _check_flags(name, g, "amsgrad", "maximize")
+        g["betas"] = _check_betas(name, g["betas"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam update of every parameter that has a gradient."""
@@ -288,6 +309,7 @@ class RMSprop(Optimizer):
             weight_decay=g["weight_decay"],
             momentum=g["momentum"],
         )
+        _check_flags("RMSprop", g, "centered", "maximize")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter that has a gradient."""

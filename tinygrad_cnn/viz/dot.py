@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..tensor import Tensor
-from .trace import Graph, module_summary, trace
+from .labels import module_summary, wrap
+from .trace import Graph, trace
 
 __all__ = ["to_dot", "draw_graph", "render", "DotNotFoundError", "install_hint"]
 
@@ -68,14 +69,9 @@ def _node_line(i: int, node: Any, indent: str) -> str:
     return f"{indent}n{i} [{' '.join(attrs)}]\n"
 
 
-def _body(g: Graph) -> list[str]:
-    """The lines between ``digraph tinygrad_cnn {`` and ``}``, graphviz's own layout of them."""
-    lines = [
-        f'\tgraph [rankdir={g.rankdir} fontname="{_FONT}" fontsize=10 nodesep=0.25 ranksep=0.35]\n',
-        f'\tnode [fontname="{_FONT}" fontsize=10 height=0.3 margin="0.1,0.04"]\n',
-        f'\tedge [fontname="{_FONT}" fontsize=8 arrowsize=0.7]\n',
-    ]
-    # the cluster tree: a path's items (node indices and child paths) in first-seen order
+def _cluster_tree(g: Graph) -> dict[str, list[Any]]:
+    """A module path's items (node indices and child paths) in first-seen order; '' is the
+    top level."""
     items: dict[str, list[Any]] = {"": []}
     clustered = g.group_modules and bool(g.modules)
 
@@ -100,7 +96,13 @@ def _body(g: Graph) -> list[str]:
             items[p] = []
             items[parent_of(p)].append(p)
         items[path].append(i)
-    cluster_no = [0]
+    return items
+
+
+def _cluster_lines(g: Graph) -> list[str]:
+    items = _cluster_tree(g)
+    lines: list[str] = []
+    cluster_no = 0
     stack: list[tuple[list[Any], int, int]] = [(items[""], 0, 1)]  # (items, next, depth)
     while stack:
         its, pos, depth = stack[-1]
@@ -115,14 +117,25 @@ def _body(g: Graph) -> list[str]:
         if isinstance(item, int):
             lines.append(_node_line(item, g.nodes[item], ind))
             continue
-        label = f"{item}: {module_summary(g.modules[item])}"
-        lines.append(f"{ind}subgraph cluster_{cluster_no[0]} {{\n")
-        cluster_no[0] += 1
+        label = wrap(f"{item}: {module_summary(g.modules[item])}")
+        lines.append(f"{ind}subgraph cluster_{cluster_no} {{\n")
+        cluster_no += 1
         lines.append(
             f'{ind}\tgraph [label={_quote(label)} style="rounded,dashed" color="#777777" '
             f"fontsize=9 labeljust=l]\n"
         )
         stack.append((items[item], 0, depth + 1))
+    return lines
+
+
+def _body(g: Graph) -> list[str]:
+    """The lines between ``digraph tinygrad_cnn {`` and ``}``, graphviz's own layout of them."""
+    lines = [
+        f'\tgraph [rankdir={g.rankdir} fontname="{_FONT}" fontsize=10 nodesep=0.25 ranksep=0.35]\n',
+        f'\tnode [fontname="{_FONT}" fontsize=10 height=0.3 margin="0.1,0.04"]\n',
+        f'\tedge [fontname="{_FONT}" fontsize=8 arrowsize=0.7]\n',
+    ]
+    lines.extend(_cluster_lines(g))
     for e in g.edges:
         attrs = []
         if e.label:
@@ -309,15 +322,20 @@ def draw_graph(
     show_saved: bool = False,
     group_modules: bool = True,
     collapse: int | None = None,
+    expand: bool | int = False,
     direction: str = "forward",
     rankdir: str = "TB",
     max_nodes: int | None = 2000,
 ) -> Any:
     """Draw the computation graph behind ``roots`` as a ``graphviz.Digraph``.
 
-    ``params`` (a Module or a name -> Tensor dict) names leaf tensors (``conv1.weight``).
+    ``params`` (a Module or a name -> Tensor dict) names leaf tensors (``conv1.weight``,
+    ``bn1.running_mean``). Each composite op (``conv2d``, ``batch_norm``, ``linear``,
+    ``cross_entropy``, ...) is one node named as you wrote it, with NCHW shapes on its edges;
+    ``expand=True`` shows the primitives inside (an int opens that many levels of nesting).
     Ops that ran inside a module sit in a box labelled with its path and repr; ``collapse=k``
-    folds modules deeper than k into one node each. ``show_grad`` adds each gradient's shape
+    folds modules deeper than k into one node each (with ``show_grad``, listing its
+    parameters' gradient norms). ``show_grad`` adds each gradient's shape
     and norm, ``show_data`` a value summary, ``show_saved`` what each op keeps for backward;
     ``direction="backward"`` draws the gradient flow. Tensors holding NaN or Inf are red.
     ``g.render("graph.svg")`` writes the picture (and ``graph.gv``) through ``dot``.
@@ -337,6 +355,7 @@ def draw_graph(
         show_saved=show_saved,
         group_modules=group_modules,
         collapse=collapse,
+        expand=expand,
         direction=direction,
         rankdir=rankdir,
         max_nodes=max_nodes,

@@ -79,40 +79,87 @@ def plot_filters(
     max_filters: int = 64,
     title: str | None = None,
 ) -> Any:
-    """Draw a convolution's filters, weight shape ``(out, in, kh, kw)``, as a grid of images:
-    in colour when ``in == 3``, one grey image per filter when ``in == 1``, else one row per
-    output channel and one column per input channel. ``weight`` may also be a model (its first
-    Conv2d is used). Saves a PNG at ``path`` if given; returns the figure.
+    """Draw a convolution's filters, weight shape ``(out, in, kh, kw)``, as a grid of images,
+    each labelled with its index: in colour when ``in == 3``, one grey image per filter when
+    ``in == 1``, else one row per output channel and one column per input channel. All filters
+    share one scale (grey: a colour bar gives the weight values; colour: mid-grey is 0), so
+    they can be compared. ``weight`` may also be a model (its first Conv2d is used). Saves a
+    PNG at ``path`` if given; returns the figure.
 
     >>> import numpy as np
     >>> fig = plot_filters(np.random.default_rng(0).normal(size=(6, 3, 5, 5)))
     >>> len(fig.axes)
     6
     """
-    w = _array(_first_conv_weight(weight))
+    w = _array(_first_conv_weight(weight)).astype(np.float64)
     if w.ndim != 4:
         raise ValueError(
             f"plot_filters: expected a weight of shape (out, in, kh, kw), got shape {w.shape}"
         )
     n_out, n_in, kh, kw = w.shape
-    if n_in in (1, 3):
+    scale = float(np.nanmax(np.abs(w))) or 1.0
+    if n_in == 3:
         n = min(n_out, max_filters)
-        rows, cols = _grid(n)
-        cells = [(i, None) for i in range(n)]
+        images = [0.5 + w[i].transpose(1, 2, 0) / (2 * scale) for i in range(n)]
+        labels, (rows, cols) = [str(i) for i in range(n)], _grid(n)
+    elif n_in == 1:
+        n = min(n_out, max_filters)
+        images, labels, (rows, cols) = (
+            [w[i, 0] for i in range(n)],
+            [str(i) for i in range(n)],
+            _grid(n),
+        )
     else:
         rows, cols = min(n_out, max_filters), min(n_in, max_filters)
-        cells = [(i, j) for i in range(rows) for j in range(cols)]
-    fig = _figure(max(2.0, 0.6 * cols + 0.4), max(2.0, 0.6 * rows + 0.6))
-    for k, (i, j) in enumerate(cells):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        if j is None and n_in == 3:
-            ax.imshow(_unit(w[i].transpose(1, 2, 0)), interpolation="nearest")
-        else:
-            ax.imshow(_unit(w[i, 0 if j is None else j]), cmap="gray", interpolation="nearest")
+        images = [w[i, j] for i in range(rows) for j in range(cols)]
+        labels = [f"{i},{j}" for i in range(rows) for j in range(cols)]
+    fig = _figure(*_grid_size(rows, cols, colorbar=n_in != 3))
+    axes = _image_grid(fig, rows, cols, images, labels, vmin=-scale, vmax=scale, cmap="gray")
+    if n_in == 3:
+        note = "colour: 0.5 + w / (2 max|w|), mid-grey = 0"
+    else:
+        fig.colorbar(axes[0].images[0], ax=axes, shrink=0.8, label="weight")
+        note = "one scale for all filters"
+    fig.suptitle(f"{title or f'filters {tuple(w.shape)}'} ({note})", fontsize=9)
+    return _save(fig, path)
+
+
+def _grid_size(rows: int, cols: int, colorbar: bool, extra_cols: int = 0) -> tuple[float, float]:
+    """Figure size in inches: 1.1 inch per image (readable at 5x5), room for a colour bar."""
+    cell = 1.1
+    width = cell * (cols + extra_cols) + (1.0 if colorbar else 0.3)
+    return max(3.0, width), max(2.2, cell * rows + 0.6)
+
+
+def _image_grid(
+    fig: Any,
+    rows: int,
+    cols: int,
+    images: list[np.ndarray],
+    labels: list[str],
+    *,
+    vmin: float,
+    vmax: float,
+    cmap: str,
+) -> list[Any]:
+    """One small captioned image per cell of a rows x cols grid; all share vmin..vmax."""
+    gs = fig.add_gridspec(rows, cols, wspace=0.15, hspace=0.35)
+    axes = []
+    for k, (img, label) in enumerate(zip(images, labels)):
+        r, c = divmod(k, cols)
+        ax = fig.add_subplot(gs[r, c])
+        ax.imshow(
+            np.clip(img, 0, 1) if img.ndim == 3 else img,
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+        )
+        ax.set_title(label, fontsize=7, pad=2)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(title or f"filters {tuple(w.shape)}", fontsize=9)
-    return _save(fig, path)
+        axes.append(ax)
+    return axes
 
 
 def _find_layer(model: Any, layer: Any) -> tuple[str, Any]:
@@ -149,13 +196,14 @@ def plot_feature_maps(
 ) -> Any:
     """Draw the activations of ``layer`` (a name like ``"conv1"``, an index into the model's
     children, or the module itself) for one ``image`` of shape (C, H, W) or (1, C, H, W),
-    one grey image per channel. Runs the model in eval mode under no_grad with a forward hook.
+    the input beside one image per channel (indexed, one colour scale, with a colour bar).
+    Runs the model in eval mode under no_grad with a forward hook.
 
     >>> import tinygrad_cnn as tg
     >>> m = tg.nn.Sequential(tg.nn.Conv2d(1, 4, 3), tg.nn.ReLU())
     >>> fig = plot_feature_maps(m, tg.randn(1, 8, 8), "0")
-    >>> len(fig.axes)
-    4
+    >>> [ax.get_title() for ax in fig.axes]  # the input, its 4 maps, the colour bar
+    ['input (1, 8, 8)', '0', '1', '2', '3', '']
     """
     name, mod = _find_layer(model, layer)
     x = _array(image)
@@ -188,15 +236,35 @@ def plot_feature_maps(
     elif act.ndim == 2:
         act = act[None]
     act = act[:max_maps]
-    rows, cols = _grid(act.shape[0])
-    fig = _figure(max(2.0, 1.0 * cols + 0.4), max(2.0, 1.0 * rows + 0.6))
-    for k in range(act.shape[0]):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        ax.imshow(act[k], cmap="viridis", interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(f"{name}: {type(mod).__name__} -> {tuple(_array(captured[0]).shape)}", fontsize=9)
+    fig = _maps_figure(x[0], act, f"{name}: {type(mod).__name__}")
     return _save(fig, path)
+
+
+def _maps_figure(image: np.ndarray, act: np.ndarray, title: str) -> Any:
+    """The input image on the left, its feature maps in a grid on the right (indexed, one
+    colour scale, with a colour bar)."""
+    rows, cols = _grid(act.shape[0])
+    fig = _figure(*_grid_size(rows, cols, colorbar=True, extra_cols=1))
+    gs = fig.add_gridspec(rows, cols + 1, wspace=0.15, hspace=0.35)
+    ax = fig.add_subplot(gs[:, 0] if rows < 3 else gs[0:2, 0])
+    shown = image.transpose(1, 2, 0) if image.shape[0] == 3 else image[0]
+    ax.imshow(_unit(shown) if shown.ndim == 3 else shown, cmap="gray", interpolation="nearest")
+    ax.set_title(f"input {tuple(image.shape)}", fontsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    lo, hi = float(np.nanmin(act)), float(np.nanmax(act))
+    axes = []
+    for k in range(act.shape[0]):
+        r, c = divmod(k, cols)
+        a = fig.add_subplot(gs[r, c + 1])
+        a.imshow(act[k], cmap="viridis", vmin=lo, vmax=hi, interpolation="nearest")
+        a.set_title(str(k), fontsize=7, pad=2)
+        a.set_xticks([])
+        a.set_yticks([])
+        axes.append(a)
+    fig.colorbar(axes[0].images[0], ax=axes, shrink=0.8, label="activation")
+    fig.suptitle(f"{title} -> {act.shape[0]} maps of {act.shape[1]}x{act.shape[2]}", fontsize=9)
+    return fig
 
 
 def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -260,6 +328,8 @@ def plot_history(metrics: Any, path: str | os.PathLike | None = None) -> Any:
         )
     n = max(len(v) for v in cols.values())
     epochs = cols.get("epoch") or list(range(1, n + 1))
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(5.0 * len(panels), 3.6)
     for p, (title, keys) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), p + 1)
@@ -269,6 +339,7 @@ def plot_history(metrics: Any, path: str | os.PathLike | None = None) -> Any:
             ax.plot(epochs[: len(ys)], ys, style, marker="o", markersize=3, label=k)
         ax.set_title(title)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
