@@ -328,8 +328,10 @@ def _ties(values: list[np.ndarray], steps: list[Step]) -> bool:
     # the forward still matches, but the gradient there is a convention: skip the gradcheck
     # and the std of identical values is 0, where sqrt's gradient is infinite (NaN, as PyTorch)
     flat_std = any(s.desc.startswith("std") and (v == 0).any() for s, v in zip(steps, values))
-    return flat_std or any(s.desc.startswith(("max", "min")) for s in steps) and any(
-        (v == 0).sum() > 1 for v in values
+    return (
+        flat_std
+        or any(s.desc.startswith(("max", "min")) for s in steps)
+        and any((v == 0).sum() > 1 for v in values)
     )
 
 

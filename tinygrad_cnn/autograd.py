@@ -416,6 +416,12 @@ class CompositeCall:
         return f"<CompositeCall {self.name}>"
 
 
+def name_the_op(e: BaseException, name: str) -> None:
+    """Prefix an error's message with the op the user called, unless it names it already."""
+    if e.args and isinstance(e.args[0], str) and name not in e.args[0]:
+        e.args = (f"{name}: {e.args[0]}",) + e.args[1:]
+
+
 def composite(name: str) -> Callable[[Callable], Callable]:
     """Mark a function built from primitives as one op named ``name`` for drawing and export.
 
@@ -432,15 +438,19 @@ def composite(name: str) -> Callable[[Callable], Callable]:
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
             state = _state
-            if not state.grad_enabled:  # nothing is recorded: nothing to mark
-                return fn(*args, **kwargs)
-            stack = state.composite_stack
-            rec = CompositeCall(name, fn, args, kwargs, stack[-1] if stack else None)
-            stack.append(rec)
             try:
-                out = fn(*args, **kwargs)
-            finally:
-                stack.pop()
+                if not state.grad_enabled:  # nothing is recorded: nothing to mark
+                    return fn(*args, **kwargs)
+                stack = state.composite_stack
+                rec = CompositeCall(name, fn, args, kwargs, stack[-1] if stack else None)
+                stack.append(rec)
+                try:
+                    out = fn(*args, **kwargs)
+                finally:
+                    stack.pop()
+            except (ValueError, TypeError, RuntimeError, IndexError) as e:
+                name_the_op(e, name)  # a user called `name`: say so, not only its inner op
+                raise
             first = out[0] if isinstance(out, tuple) and out else out
             if isinstance(first, Tensor):
                 rec._output_ref = weakref.ref(first)

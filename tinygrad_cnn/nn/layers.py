@@ -559,3 +559,196 @@ def _check_positive(name: str, **values: int) -> None:
     for k, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise ValueError(f"{name}: {k} must be a non-negative int, got {v!r}")
+
+
+# -- reshaping, channel dropout and sliding-window modules ---------------------------------------
+
+from . import _argcheck as ac  # noqa: E402
+
+
+def _window_args(name: str, **values: Any) -> None:
+    """Fold/Unfold sizes: an int or a pair of ints each."""
+    for what, v in values.items():
+        if len(ac.int_tuple(v, what, name)) not in (1, 2):
+            raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {v!r}")
+
+
+class Unflatten(Module):
+    """Expand dimension ``dim`` into ``unflattened_size`` (the inverse of Flatten).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Unflatten(1, (2, 3))(tg.ones(4, 6)).shape
+    (4, 2, 3)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a tuple or list of ints, got "
+                f"{type(unflattened_size).__name__}"
+            )
+        for i, s in enumerate(unflattened_size):
+            if isinstance(s, bool) or not isinstance(s, int):
+                raise TypeError(
+                    f"Unflatten: unflattened_size must be a tuple of ints, but found element of "
+                    f"type {type(s).__name__} at pos {i}"
+                )
+        self.dim = ac.integer(dim, "dim", "Unflatten")
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class _DropoutVariant(Module):
+    function: Any = None  # F.dropout1d, F.alpha_dropout, ...
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        self.p = ac.probability(p, type(self).__name__)
+        self.inplace = ac.flag(inplace, "inplace", type(self).__name__)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self).function(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutVariant):
+    """Zero whole channels of (N, C, L) or (C, L) in training (see ``F.dropout1d``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Dropout1d(0.5).eval()(tg.ones(2, 3, 4)).shape
+    (2, 3, 4)
+    """
+
+    function = F.dropout1d
+
+
+class Dropout2d(_DropoutVariant):
+    """Zero whole channels of (N, C, H, W) in training (see ``F.dropout2d``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Dropout2d(0.2)
+    Dropout2d(p=0.2, inplace=False)
+    """
+
+    function = F.dropout2d
+
+
+class Dropout3d(_DropoutVariant):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) in training (see
+    ``F.dropout3d``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Dropout3d().eval()(tg.ones(1, 2, 2, 2, 2)).shape
+    (1, 2, 2, 2, 2)
+    """
+
+    function = F.dropout3d
+
+
+class AlphaDropout(_DropoutVariant):
+    """Dropout that keeps SELU activations self-normalizing (see ``F.alpha_dropout``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.AlphaDropout(0.2).eval()(tg.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+
+    function = F.alpha_dropout
+
+
+class FeatureAlphaDropout(_DropoutVariant):
+    """Alpha dropout of whole channels (see ``F.feature_alpha_dropout``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.FeatureAlphaDropout(0.2).eval()(tg.ones(1, 2, 3)).shape
+    (1, 2, 3)
+    """
+
+    function = F.feature_alpha_dropout
+
+
+class ChannelShuffle(Module):
+    """Interleave ``groups`` groups of channels (see ``F.channel_shuffle``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.ChannelShuffle(2)(tg.arange(4.0).reshape(1, 4, 1, 1)).reshape(-1).tolist()
+    [0.0, 2.0, 1.0, 3.0]
+    """
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = ac.integer(groups, "groups", "ChannelShuffle", 1)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
+class Unfold(Module):
+    """Extract sliding windows as columns: (N, C, H, W) -> (N, C*kh*kw, L) (see ``F.unfold``).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Unfold(kernel_size=2)(tg.ones(1, 3, 4, 4)).shape
+    (1, 12, 9)
+    """
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1):
+        super().__init__()
+        _window_args("Unfold", kernel_size=kernel_size, dilation=dilation, padding=padding)
+        _window_args("Unfold", stride=stride)
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+            f"stride={self.stride}"
+        )
+
+
+class Fold(Module):
+    """Sum columns of sliding windows back into an image: (N, C*kh*kw, L) -> (N, C, H, W)
+    (see ``F.fold``; the adjoint of Unfold).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.nn.Fold(output_size=(4, 4), kernel_size=2)(tg.ones(1, 12, 9)).shape
+    (1, 3, 4, 4)
+    """
+
+    def __init__(
+        self,
+        output_size: Any,
+        kernel_size: Any,
+        dilation: Any = 1,
+        padding: Any = 0,
+        stride: Any = 1,
+    ) -> None:
+        super().__init__()
+        _window_args("Fold", output_size=output_size, kernel_size=kernel_size, stride=stride)
+        _window_args("Fold", dilation=dilation, padding=padding)
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )
