@@ -13,6 +13,7 @@ the tensor for backward finds its version changed and raises PyTorch's error (au
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import random as _random
-from .autograd import VersionCounter, _state
+from .autograd import VersionCounter, _state, name_the_op
 from .errors import ShapeError
 from .ops import elementwise
 from .ops._util import const
@@ -30,6 +31,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
 
 _ALL = np.True_  # a condition selecting every element (Where broadcasts it)
+
+
+def _names_errors(fn: Callable) -> Callable:
+    """A public in-place method whose errors name it (``sub_: ...``), as every op's do."""
+
+    @functools.wraps(fn)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except (ValueError, TypeError, RuntimeError, IndexError) as e:
+            name_the_op(e, fn.__name__)
+            raise
+
+    return call
+
+
+def _number(name: str, arg: str, v: Any) -> Any:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: {arg} must be a number, got {type(v).__name__}")
+    return v
 
 
 class InplaceMethods:
@@ -122,24 +143,27 @@ class InplaceMethods:
         vc.v += 1
 
     # -- arithmetic ------------------------------------------------------------------------
+    @_names_errors
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self += alpha * other`` in place; returns self.
 
         >>> x = tg.ones(2); x.add_(tg.Tensor([1.0, 2.0]), alpha=2).tolist()
         [3.0, 5.0]
         """
-        o = other if alpha == 1 else self._coerce(other) * alpha
+        o = other if _number("add_", "alpha", alpha) == 1 else self._coerce(other) * alpha
         return self._inplace("add_", lambda s: s + o, (other,))
 
+    @_names_errors
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self -= alpha * other`` in place; returns self.
 
         >>> tg.ones(2).sub_(0.5).tolist()
         [0.5, 0.5]
         """
-        o = other if alpha == 1 else self._coerce(other) * alpha
+        o = other if _number("sub_", "alpha", alpha) == 1 else self._coerce(other) * alpha
         return self._inplace("sub_", lambda s: s - o, (other,))
 
+    @_names_errors
     def mul_(self, other: Any) -> Tensor:
         """``self *= other`` in place; returns self.
 
@@ -149,6 +173,7 @@ class InplaceMethods:
         old = getattr(other, "requires_grad", False)  # d(other) needs the old self
         return self._inplace("mul_", lambda s: s * other, (other,), needs_old=old)
 
+    @_names_errors
     def div_(self, other: Any) -> Tensor:
         """``self /= other`` in place; returns self.
 
@@ -157,6 +182,7 @@ class InplaceMethods:
         """
         return self._inplace("div_", lambda s: s / other, (other,))
 
+    @_names_errors
     def pow_(self, exponent: Any) -> Tensor:
         """``self = self ** exponent`` in place; returns self.
 
@@ -165,6 +191,7 @@ class InplaceMethods:
         """
         return self._inplace("pow_", lambda s: s**exponent, (exponent,), needs_old=True)
 
+    @_names_errors
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Limit every element to [min, max] in place; returns self.
 
@@ -175,6 +202,7 @@ class InplaceMethods:
 
     clip_ = clamp_
 
+    @_names_errors
     def relu_(self) -> Tensor:
         """max(x, 0) in place; returns self.
 
@@ -184,27 +212,33 @@ class InplaceMethods:
         return self._inplace("relu_", lambda s: s.relu())
 
     # -- fills and copies --------------------------------------------------------------------
+    @_names_errors
     def zero_(self) -> Tensor:
         """Fill with zeros in place; returns self (its gradient to the old value is zero).
 
         >>> tg.ones(2).zero_().tolist()
         [0.0, 0.0]
         """
-        return self.fill_(0)
+        return self._fill("zero_", 0)
 
+    @_names_errors
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` (a number or a 0-d tensor) in place; returns self.
 
         >>> tg.zeros(2).fill_(7).tolist()
         [7.0, 7.0]
         """
+        return self._fill("fill_", value)
+
+    def _fill(self, name: str, value: Any) -> Tensor:
         if getattr(value, "ndim", 0) != 0:
             raise ShapeError(
-                f"fill_: the value must be a number or a 0-d tensor, got shape {value.shape}"
+                f"{name}: the value must be a number or a 0-d tensor, got shape {value.shape}"
             )
         v = _as_dtype(self._coerce(value), self.dtype)
-        return self._inplace("fill_", lambda s: elementwise.Where.apply(_ALL, v, s), (v,))
+        return self._inplace(name, lambda s: elementwise.Where.apply(_ALL, v, s), (v,))
 
+    @_names_errors
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src``'s values (broadcast to this shape, cast to this dtype) in place.
 
@@ -217,6 +251,7 @@ class InplaceMethods:
         v = _as_dtype(self._coerce(src), self.dtype)
         return self._inplace(name, lambda s: elementwise.Where.apply(_ALL, v, s), (v,))
 
+    @_names_errors
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """``value`` where ``mask`` (a bool tensor) is true, in place; returns self.
 
@@ -229,21 +264,27 @@ class InplaceMethods:
         v = _as_dtype(self._coerce(value), self.dtype)
         return self._inplace("masked_fill_", lambda s: elementwise.Where.apply(m, v, s), (v,))
 
+    @_names_errors
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Fill with draws from U(a, b) (the global generator) in place; returns self.
 
         >>> w = tg.zeros(3).uniform_(-1, 1); bool((w.abs() <= 1).all())
         True
         """
+        a, b = _number("uniform_", "a", a), _number("uniform_", "b", b)
         arr = _random.get_generator().uniform(a, b, self.shape)
         return self._copy("uniform_", const(arr.astype(self.dtype)))
 
+    @_names_errors
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with draws from N(mean, std**2) (the global generator) in place; returns self.
 
         >>> round(tg.zeros(1000).normal_(2.0, 0.1).mean().item())
         2
         """
+        mean, std = _number("normal_", "mean", mean), _number("normal_", "std", std)
+        if std < 0:
+            raise ValueError(f"normal_: std must be non-negative, got {std}")
         arr = _random.get_generator().normal(mean, std, self.shape)
         return self._copy("normal_", const(arr.astype(self.dtype)))
 
@@ -251,6 +292,7 @@ class InplaceMethods:
     def __setitem__(self, idx: Any, value: Any) -> None:
         self._index_write("__setitem__", idx, value, accumulate=False)
 
+    @_names_errors
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """``self[indices] = values`` (``+=`` with ``accumulate=True``, repeated indices
         adding up) in place; ``indices`` is a tuple of index tensors. Returns self.
@@ -259,6 +301,11 @@ class InplaceMethods:
         >>> x.index_put_((tg.Tensor([0, 0, 2]),), tg.Tensor(1.0), accumulate=True).tolist()
         [2.0, 0.0, 1.0]
         """
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(
+                "index_put_: indices must be a tuple of index tensors, got "
+                f"{type(indices).__name__}"
+            )
         return self._index_write("index_put_", tuple(indices), values, accumulate)
 
     def _index_write(self, name: str, idx: Any, value: Any, accumulate: bool) -> Tensor:
