@@ -180,6 +180,19 @@ def version_error(ctx: Function, t: Any, which: str, expected: int) -> RuntimeEr
     )
 
 
+def _versions_and_parents(args: Sequence[Any]) -> tuple[list[int], list[Any]]:
+    versions, parents = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            vc = a._vc
+            versions.append(0 if vc is None else vc.v)
+            parents.append(a._ctx)
+        else:
+            versions.append(-1)
+            parents.append(None)
+    return versions, parents
+
+
 class _CheckedInputs(tuple):
     """A Function's inputs during its backward when some input changed in place since forward:
     reading a changed one raises PyTorch's version error (reading the others is fine)."""
@@ -323,19 +336,14 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = cls()
         ctx.inputs = args
-        raw, needs, versions, parents = [], [], [], []
+        raw, needs = [], []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._d)
                 needs.append(a.requires_grad)
-                vc = a._vc
-                versions.append(0 if vc is None else vc.v)
-                parents.append(a._ctx)
             else:
                 raw.append(a)
                 needs.append(False)
-                versions.append(-1)
-                parents.append(None)
         state = _state
         ctx.needs_input_grad = tuple(needs)
         record = state.grad_enabled and any(needs)
@@ -349,9 +357,9 @@ class Function:
             link_view(out, args)
         if not record:
             return out
-        ctx._versions = versions
-        # the op that made each input now: an in-place op may give the input object a new one
-        ctx._parents = parents
+        # each input's version and the op that made it, as they are now: an in-place op may
+        # change the input later (backward checks the version) and give the object a new op
+        ctx._versions, ctx._parents = _versions_and_parents(args)
         vc = out._vc
         if vc is not None:
             ctx._out_version = vc.v
