@@ -6,9 +6,11 @@ second-order product (float64); the optimizer trajectories; the LR schedules; an
 training trajectory. tests/test_goldens.py replays them. A golden is keyed by spec name, sample
 index and a hash of the sample's inputs, so a changed sample is reported as stale.
 
-Ops reach PyTorch through ``TORCH_OPS`` (spec name -> torch callable); a spec not listed there
-is tried with its own function on torch tensors (the in-place lambdas are plain PyTorch code);
-the rest are listed and skipped, with the count printed.
+Ops reach PyTorch through ``torch_ops`` (spec name -> torch callable); a spec not listed there
+is tried with its own function on torch tensors (the in-place lambdas are plain PyTorch code),
+then with ``F`` and the tensors it closes over swapped for torch's, then as
+torch.nn.functional.<name> (a guess kept only if it matches the spec's numpy reference); the
+rest (random ops) are listed and skipped, with the count printed.
 
 This module imports torch only inside the recording functions: the tests import the rest.
 """
@@ -183,6 +185,11 @@ def _setter(index: Any) -> Any:
 
 UNMAPPED_ON_PURPOSE = {
     "dropout": "a random mask from another generator",
+    "dropout1d": "a random mask from another generator",
+    "dropout2d": "a random mask from another generator",
+    "dropout3d": "a random mask from another generator",
+    "alpha_dropout": "a random mask from another generator",
+    "feature_alpha_dropout": "a random mask from another generator",
     "uniform_": "random draws from another generator",
     "normal_": "random draws from another generator",
 }
@@ -258,12 +265,45 @@ def _candidates(torch: Any, table: dict[str, Any], spec: Any, name: str) -> list
     sample's arguments."""
     if name in table:
         return [table[name]]
-    found = [spec.fn]
+    found = [spec.fn, _on_torch(torch, spec.fn)]
     for where in (torch.nn.functional, torch, torch.Tensor):
         fn = getattr(where, spec.name, None)
         if callable(fn):
             found.append(fn)
     return found
+
+
+def _on_torch(torch: Any, fn: Any) -> Any:
+    """``fn`` run with torch in place of this library where it closes over it: ``F`` (as a
+    closure or module global) becomes torch.nn.functional, and captured arrays and tensors
+    (targets, lengths, ...) become torch tensors, for the call."""
+    from tinygrad_cnn import Tensor
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, Tensor) or isinstance(v, np.ndarray):
+            return torch.tensor(np.asarray(v.data if isinstance(v, Tensor) else v))
+        if getattr(v, "__name__", "") == "tinygrad_cnn.nn.functional":
+            return torch.nn.functional
+        return v
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        cells = list(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        saved = [c.cell_contents for _, c in cells]
+        had_f = "F" in fn.__globals__
+        old_f = fn.__globals__.get("F")
+        try:
+            for _, c in cells:
+                c.cell_contents = swap(c.cell_contents)
+            if had_f:
+                fn.__globals__["F"] = swap(old_f)
+            return fn(*args, **kwargs)
+        finally:
+            for (_, c), v in zip(cells, saved):
+                c.cell_contents = v
+            if had_f:
+                fn.__globals__["F"] = old_f
+
+    return call
 
 
 class _functional_methods:  # noqa: N801 (a context manager, named as what it gives)
