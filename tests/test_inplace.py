@@ -279,3 +279,24 @@ def test_gradcheck_report_names_the_worst_failing_element():
     pair = r.pairs[0]
     assert pair.worst_input_element == (2,) and pair.worst_output_element == (2,)
     assert pair.max_abs_error == pytest.approx(0.5, rel=1e-3)
+
+
+def test_in_place_on_a_slice_of_a_graph_tensor_rebases_the_base():
+    def run(T, no_grad, grad):
+        x = T([[1.0, 2.0], [3.0, 4.0]], rg=True)
+        w = T([[1.0, 10.0], [100.0, 1000.0]], rg=True)
+        y = x * 1
+        y[:, 0] += 5  # Python: t = y[:, 0]; t += 5; y[:, 0] = t
+        y[1] *= w[1]
+        v = y[0]
+        v.mul_(3)
+        gx, gw = grad((y * w).sum(), [x, w])
+        return _np(y).tolist(), _np(gx).tolist(), _np(gw).tolist(), v._version
+
+    for got in _both(run):
+        assert got == (
+            [[18.0, 6.0], [800.0, 4000.0]],
+            [[3.0, 30.0], [10000.0, 1000000.0]],
+            [[18.0, 6.0], [1600.0, 8000.0]],
+            5,
+        )

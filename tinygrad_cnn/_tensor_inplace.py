@@ -23,7 +23,7 @@ import numpy as np
 from . import random as _random
 from .autograd import VersionCounter, _state, name_the_op
 from .errors import ShapeError
-from .ops import elementwise
+from .ops import elementwise, movement
 from .ops._util import const
 from .ops.movement import IndexAdd
 
@@ -85,11 +85,7 @@ class InplaceMethods:
             self._put(name, new, write)
             return self
         if self._base is not None:
-            raise RuntimeError(
-                f"{name}: this tensor is a view of another tensor (a slice, reshape, ...) and "
-                "the in-place result requires grad; change the base tensor instead "
-                "(base[idx] = value) or work on a copy (view.clone())"
-            )
+            return self._inplace_on_view(name, new)
         if new.dtype != self.dtype:
             new = new.astype(self.dtype)
         self._put(name, new, write)
@@ -100,6 +96,27 @@ class InplaceMethods:
         ctx._out_version = self._version
         self._ctx = ctx
         self.requires_grad = True
+        return self
+
+    def _inplace_on_view(self, name: str, new: Tensor) -> Tensor:
+        """An in-place result on a slice ``v = base[idx]`` (``base[:, 0] += 1``): recorded as
+        ``base[idx] = new`` on the base (whose history it rebases), after which the view reads
+        ``base[idx]`` again, as PyTorch does."""
+        base, ctx = self._base, self._ctx
+        if not (isinstance(ctx, movement.GetItem) and ctx._parents and ctx.inputs[0] is base):
+            raise RuntimeError(
+                f"{name}: this tensor is a view (a reshape, a transpose or a slice of a slice) of "
+                "another tensor and the in-place result requires grad; change the base tensor "
+                "instead (base[idx] = value) or work on a copy (view.clone())"
+            )
+        base._index_write(
+            name, ctx.idx, new if new.dtype == self.dtype else new.astype(self.dtype), False
+        )
+        again = movement.GetItem.apply(base, idx=ctx.idx)
+        ctx2 = again._ctx
+        ctx2._output_ref = weakref.ref(self)
+        ctx2._out_version = self._version
+        self._ctx, self.requires_grad = ctx2, True
         return self
 
     def _old_value(self) -> Tensor:
