@@ -7,8 +7,31 @@
 [2.0, 4.0, 6.0]
 """
 
-from . import autograd, data, models, nn, optim, random, testing
+from . import autograd, data, linalg, models, nn, optim, random, testing
+
+# -- the PyTorch-style op surface: dtype names, factories, function forms, tg.linalg ----------
+from . import functions as _functions
 from ._malloc import tune_malloc
+from ._tensor_dtype import (
+    bool,  # noqa: A004 (PyTorch's names)
+    device,
+    double,
+    finfo,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    half,
+    iinfo,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
 from .autograd import (
     Function,
     detect_anomaly,
@@ -19,10 +42,17 @@ from .autograd import (
 )
 from .creation import (
     arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     linspace,
+    logspace,
+    multinomial,
     normal,
     ones,
     ones_like,
@@ -31,11 +61,17 @@ from .creation import (
     randint,
     randn,
     randn_like,
+    randperm,
+    tensor,
+    tril_indices,
+    triu_indices,
     uniform,
     zeros,
     zeros_like,
 )
 from .dtypes import get_default_dtype, set_default_dtype
+from .functions import *  # noqa: F403 (the names in functions.__all__)
+from .functions import where
 from .functions_pointwise import *  # noqa: F403 (tg.sin, tg.atan2, ...: functions_pointwise.NAMES)
 from .gradcheck import (
     GradcheckError,
@@ -49,13 +85,9 @@ from .graph import grad
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .summary import ModelSummary, summary
-from .tensor import Tensor, cat, chunk, split, stack, where
+from .tensor import Tensor, cat, chunk, split, stack
 
 __version__ = "0.1.0"
-
-float32 = "float32"
-float64 = "float64"
-int64 = "int64"
 
 __all__ = [
     "Tensor",
@@ -109,6 +141,37 @@ __all__ = [
     "summary",
     "ModelSummary",
     "__version__",
+    "linalg",
+    "device",
+    "finfo",
+    "iinfo",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "empty",
+    "empty_like",
+    "logspace",
+    "randperm",
+    "bernoulli",
+    "multinomial",
+    "tril_indices",
+    "triu_indices",
+    "float16",
+    "half",
+    "float32",
+    "float",
+    "float64",
+    "double",
+    "uint8",
+    "int8",
+    "int16",
+    "short",
+    "int32",
+    "int",
+    "int64",
+    "long",
+    "bool",
+    *_functions.__all__,
 ]
 __all__ += functions_pointwise.__all__  # noqa: F405
 

@@ -1,16 +1,19 @@
-"""Tensor methods that move data: reshape, permute, expand, squeeze, flip, pad, indexing, split.
+"""Tensor methods that move data: reshape, permute, expand, squeeze, flip, pad, indexing, split,
+and PyTorch's shape vocabulary (movedim, narrow, unbind, tensor_split, tile, roll, rot90, unfold).
 
 A mixin of Tensor (tensor.py); the primitives are in ``ops/movement.py``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from .autograd import composite
 from .errors import ShapeError
 from .ops import layout, movement
@@ -171,7 +174,11 @@ class MovementMethods:
         return movement.Flip.apply(self, dims=normalize_dims(dims, self.ndim, "flip"))
 
     def repeat(self, *sizes: Any) -> Tensor:
-        """Tile the tensor ``sizes`` times along each dimension (like torch.Tensor.repeat)."""
+        """Tile the tensor ``sizes`` times along each dimension (like torch.Tensor.repeat).
+
+        >>> tg.Tensor([1, 2]).repeat(2, 2).tolist()
+        [[1, 2, 1, 2], [1, 2, 1, 2]]
+        """
         sizes = _shape_arg(sizes)
         if len(sizes) < self.ndim:
             raise ValueError(
@@ -184,7 +191,11 @@ class MovementMethods:
         return x.reshape(inter).expand(big).reshape(tuple(r * s for r, s in zip(sizes, x.shape)))
 
     def pad(self, pad: Sequence[int], value: float = 0.0) -> Tensor:
-        """Constant padding in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...)."""
+        """Constant padding in F.pad's order: (last_lo, last_hi, prev_lo, prev_hi, ...).
+
+        >>> tg.Tensor([[1, 2]]).pad((1, 0), value=9).tolist()
+        [[9, 1, 2]]
+        """
         if len(pad) % 2 or len(pad) // 2 > self.ndim:
             raise ValueError(
                 f"pad: padding {tuple(pad)} must have an even length of at most 2*ndim "
@@ -239,6 +250,373 @@ class MovementMethods:
         """
         n = self.shape[dim % self.ndim]
         return self.split(max(1, -(-n // chunks)), dim)
+
+    # -- shapes in PyTorch's vocabulary (moving, splitting, triangles, diagonals) ----------
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Move dimension(s) ``source`` to position(s) ``destination``, keeping the others'
+        order.
+
+        >>> tg.zeros(2, 3, 4).movedim(0, -1).shape
+        (3, 4, 2)
+        """
+        src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+        if len(src) != len(dst):
+            raise ValueError(
+                f"movedim: source {source} and destination {destination} must name as many dims"
+            )
+        nd = max(self.ndim, 1)
+        src = [_one(d, self.ndim, "movedim") for d in src]
+        dst = [_one(d, self.ndim, "movedim") for d in dst]
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ValueError(f"movedim: repeated dims in {source} or {destination}")
+        if self.ndim == 0:
+            return self
+        order = [d for d in range(nd) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return self.permute(tuple(order))
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        """Alias of ``movedim``.
+
+        >>> tg.zeros(2, 3).moveaxis(1, 0).shape
+        (3, 2)
+        """
+        return self.movedim(source, destination)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Alias of ``transpose``.
+
+        >>> tg.zeros(2, 3).swapaxes(0, 1).shape
+        (3, 2)
+        """
+        return self.transpose(
+            _one(axis0, self.ndim, "swapaxes"), _one(axis1, self.ndim, "swapaxes")
+        )
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """Alias of ``transpose``.
+
+        >>> tg.zeros(2, 3).swapdims(-1, 0).shape
+        (3, 2)
+        """
+        return self.transpose(_one(dim0, self.ndim, "swapdims"), _one(dim1, self.ndim, "swapdims"))
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-D tensors come back as they are).
+
+        >>> tg.zeros(2, 3).t().shape
+        (3, 2)
+        """
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}; "
+                "use .mT or .transpose(dim0, dim1)"
+            )
+        return self.transpose(0, 1)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of transposed matrices).
+
+        >>> tg.zeros(5, 2, 3).mT.shape
+        (5, 3, 2)
+        """
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: expects a tensor with >= 2 dimensions, got {self.shape}")
+        return self.transpose(self.ndim - 2, self.ndim - 1)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dimensions (``mT`` for real tensors).
+
+        >>> tg.zeros(2, 3).mH.shape
+        (3, 2)
+        """
+        return self.mT
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view`` in ``other``'s shape.
+
+        >>> tg.zeros(6).view_as(tg.zeros(2, 3)).shape
+        (2, 3)
+        """
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape`` to ``other``'s shape.
+
+        >>> tg.zeros(6).reshape_as(tg.zeros(3, 2)).shape
+        (3, 2)
+        """
+        return self.reshape(other.shape)
+
+    def broadcast_to(self, size: Any) -> Tensor:
+        """``expand`` to ``size`` (numpy's broadcasting rules).
+
+        >>> tg.zeros(3).broadcast_to((2, 3)).shape
+        (2, 3)
+        """
+        return self.expand(tuple(size))
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """The ``length`` entries from ``start`` along ``dim`` (a view in PyTorch).
+
+        >>> tg.arange(5).narrow(0, 1, 3).tolist()
+        [1, 2, 3]
+        """
+        d = _one(dim, self.ndim, "narrow")
+        n = self.shape[d] if self.ndim else 1
+        start = int(start)
+        s = start + n if start < 0 else start
+        if not 0 <= s <= n or length < 0 or s + length > n:
+            raise IndexError(
+                f"narrow: start ({start}) + length ({length}) exceeds dimension {dim} of size {n} "
+                f"(tensor shape {self.shape})"
+            )
+        return self[(slice(None),) * d + (slice(s, s + length),)]
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, with that dimension removed.
+
+        >>> tg.zeros(2, 3).select(1, 0).shape
+        (2,)
+        """
+        d = _one(dim, self.ndim, "select")
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(
+                f"select: index {index} is out of range for dimension {dim} of size {n}"
+            )
+        return self[(slice(None),) * d + (int(index),)]
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, as a tuple.
+
+        >>> [t.tolist() for t in tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).unbind(1)]
+        [[1.0, 3.0], [2.0, 4.0]]
+        """
+        d = _one(dim, self.ndim, "unbind")
+        return tuple(self.select(d, i) for i in range(self.shape[d]))
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``n`` nearly equal parts (an int; the first parts get one more), or at
+        the given indices (a list).
+
+        >>> [t.tolist() for t in tg.arange(5).tensor_split(2)]
+        [[0, 1, 2], [3, 4]]
+        """
+        d = _one(dim, self.ndim, "tensor_split")
+        n = self.shape[d]
+        sec = indices_or_sections
+        if hasattr(sec, "requires_grad"):
+            sec = sec.data.tolist()
+        if isinstance(sec, (int, np.integer)):
+            if sec <= 0:
+                raise RuntimeError(f"tensor_split: number of sections must be > 0, got {sec}")
+            q, r = divmod(n, int(sec))
+            sizes = [q + 1] * r + [q] * (int(sec) - r)
+            points = list(itertools.accumulate(sizes))[:-1]
+        else:
+            points = [int(p) for p in sec]
+        bounds = [0] + points + [n]
+        lead = (slice(None),) * d
+        return tuple(self[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:]))
+
+    def tile(self, dims: Any) -> Tensor:
+        """Repeat the tensor ``dims`` times along each dimension (missing leading ones are 1).
+
+        >>> tg.Tensor([1, 2]).tile((2,)).tolist()
+        [1, 2, 1, 2]
+        """
+        dims = _shape_arg((dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
+        dims = (1,) * (self.ndim - len(dims)) + dims
+        return self.repeat(dims)
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *, output_size=None):
+        """Repeat each element ``repeats`` times (an int or one count per element) along
+        ``dim`` (of the flattened tensor when dim is None); with no ``repeats``, self holds the
+        counts and the result repeats their indices.
+
+        >>> tg.Tensor([1, 2]).repeat_interleave(2).tolist()
+        [1, 1, 2, 2]
+        >>> tg.tensor([2, 1]).repeat_interleave().tolist()
+        [0, 0, 1]
+        """
+        if repeats is None:
+            counts = type(self)(np.arange(self.numel()))
+            return counts.repeat_interleave(self.reshape(-1))
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else _one(dim, self.ndim, "repeat_interleave")
+        n = x.shape[d] if x.ndim else 1
+        reps = repeats.data if hasattr(repeats, "requires_grad") else np.asarray(repeats)
+        if reps.ndim and reps.shape != (n,) and reps.size != 1:
+            raise RuntimeError(
+                f"repeat_interleave: repeats must have shape ({n},) to match dimension {d} of "
+                f"size {n}, got shape {reps.shape}"
+            )
+        if (reps < 0).any():
+            raise RuntimeError("repeat_interleave: repeats must be non-negative")
+        index = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
+        if x.ndim == 0:
+            x = x.reshape(1)
+        return x[(slice(None),) * d + (index,)]
+
+    def fliplr(self) -> Tensor:
+        """Reverse the columns (dimension 1) of a tensor with at least 2 dimensions.
+
+        >>> tg.Tensor([[1, 2]]).fliplr().tolist()
+        [[2, 1]]
+        """
+        if self.ndim < 2:
+            raise RuntimeError(f"fliplr: input must be at least 2-D, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Reverse the rows (dimension 0) of a tensor with at least 1 dimension.
+
+        >>> tg.Tensor([1, 2]).flipud().tolist()
+        [2, 1]
+        """
+        if self.ndim < 1:
+            raise RuntimeError("flipud: input must be at least 1-D, got a 0-d tensor")
+        return self.flip(0)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first axis
+        towards the second.
+
+        >>> tg.Tensor([[1, 2], [3, 4]]).rot90().tolist()
+        [[2, 4], [1, 3]]
+        """
+        if len(dims) != 2 or self.ndim < 2:
+            raise RuntimeError(
+                f"rot90: expects two dims and a tensor of >= 2 dims, got dims {tuple(dims)} "
+                f"and shape {self.shape}"
+            )
+        d0, d1 = (_one(d, self.ndim, "rot90") for d in dims)
+        if d0 == d1:
+            raise RuntimeError(f"rot90: the two dims must differ, got {tuple(dims)}")
+        k %= 4
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        if k == 2:
+            return self.flip((d0, d1))
+        if k == 3:
+            return self.flip(d0).transpose(d0, d1)
+        return self
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift entries cyclically by ``shifts`` along ``dims`` (of the flattened tensor when
+        dims is None).
+
+        >>> tg.Tensor([1, 2, 3]).roll(1).tolist()
+        [3, 1, 2]
+        """
+        if dims is None:
+            return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+        out = self
+        for s, dim in zip(shifts, dims):
+            d = _one(dim, self.ndim, "roll")
+            n = self.shape[d]
+            if n:
+                out = out[(slice(None),) * d + ((np.arange(n) - int(s)) % n,)]
+        return out
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Every window of ``size`` entries, ``step`` apart, along ``dimension``; windows go to
+        a new last dimension (PyTorch's Tensor.unfold; images use F.unfold).
+
+        >>> tg.arange(5).unfold(0, 2, 2).tolist()
+        [[0, 1], [2, 3]]
+        """
+        d = _one(dimension, self.ndim, "unfold")
+        n = self.shape[d] if self.ndim else 1
+        if size < 0 or size > n or step <= 0:
+            raise RuntimeError(
+                f"unfold: size ({size}) must be in [0, {n}] and step ({step}) > 0 for "
+                f"dimension {dimension} of size {n}"
+            )
+        count = (n - size) // step + 1
+        index = np.arange(count)[:, None] * step + np.arange(size)[None, :]
+        x = self.reshape(1) if self.ndim == 0 else self
+        windows = x[(slice(None),) * d + (index,)]
+        out = windows.movedim(d + 1, -1)
+        return out.reshape(size) if self.ndim == 0 else out
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None):
+        """The ``n``-th forward difference along ``dim`` (out[i] = x[i + 1] - x[i]), after
+        joining ``prepend`` and ``append`` to the ends.
+
+        >>> tg.Tensor([1.0, 4.0, 9.0]).diff().tolist()
+        [3.0, 5.0]
+        """
+        from .tensor import cat
+
+        d = _one(dim, self.ndim, "diff")
+        if n < 0:
+            raise RuntimeError(f"diff: order n must be non-negative, got {n}")
+        parts = [
+            p if hasattr(p, "requires_grad") else type(self)(p) for p in (prepend,) if p is not None
+        ]
+        parts += [self] + [
+            a if hasattr(a, "requires_grad") else type(self)(a) for a in (append,) if a is not None
+        ]
+        x = cat(parts, d) if len(parts) > 1 else self
+        for _ in range(n):
+            k = x.shape[d]
+            lead = (slice(None),) * d
+            x = x[lead + (slice(1, k),)] - x[lead + (slice(0, max(k - 1, 0)),)]
+        return x
+
+    def ravel(self) -> Tensor:
+        """The elements as a 1-D tensor.
+
+        >>> tg.zeros(2, 3).ravel().shape
+        (6,)
+        """
+        return self.reshape(-1)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 1 (dim 0 for a 1-D tensor).
+
+        >>> [t.shape for t in tg.zeros(2, 4).hsplit(2)]
+        [(2, 2), (2, 2)]
+        """
+        return self._split_even(sections, 0 if self.ndim == 1 else 1, "hsplit", 1)
+
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 0 of a tensor with at least 2 dimensions.
+
+        >>> [t.shape for t in tg.zeros(4, 2).vsplit([1])]
+        [(1, 2), (3, 2)]
+        """
+        return self._split_even(sections, 0, "vsplit", 2)
+
+    def dsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        """``tensor_split`` along dim 2 of a tensor with at least 3 dimensions.
+
+        >>> len(tg.zeros(1, 1, 4).dsplit(2))
+        2
+        """
+        return self._split_even(sections, 2, "dsplit", 3)
+
+    def _split_even(self, sections: Any, dim: int, name: str, min_dims: int):
+        if self.ndim < min_dims:
+            raise RuntimeError(
+                f"{name}: needs a tensor with at least {min_dims} dimensions, got {self.shape}"
+            )
+        if isinstance(sections, (int, np.integer)) and self.shape[dim] % sections:
+            raise RuntimeError(
+                f"{name}: dimension {dim} of size {self.shape[dim]} is not divisible by "
+                f"{sections} sections"
+            )
+        return self.tensor_split(sections, dim)
 
 
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
@@ -311,3 +689,19 @@ def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
             first.append(i)
             second.append(slice(None) if i is None else i)
     return [tuple(first), tuple(second)]
+
+
+def _one(dim: Any, ndim: int, name: str) -> int:
+    (d,) = normalize_dims(dim, ndim, name)
+    return d
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(
+    MovementMethods,
+    """
+    movedim moveaxis swapaxes swapdims t view_as reshape_as broadcast_to narrow select unbind
+    tensor_split tile repeat_interleave fliplr flipud rot90 roll unfold diff ravel hsplit
+    vsplit dsplit
+    """.split(),
+)

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from .autograd import composite
-from .ops import loss, movement, reduce
+from .dtypes import get_default_dtype
+from .ops import elementwise, loss, movement, reduce
 from .ops._util import const, normalize_dims
+
+aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
@@ -63,8 +67,15 @@ class ReduceMethods:
         dims = normalize_dims(dim if axis is None else axis, self.ndim, name)
         return dims if self.ndim else ()  # a 0-d tensor takes dim 0 or -1, reducing nothing
 
-    def sum(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Sum over ``dim`` (an int, a tuple or None for all); ``axis`` is an alias."""
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple or None for all); ``axis`` is an alias; ``dtype``
+        casts the input first.
+
+        >>> tg.Tensor([1, 2]).sum(dtype=tg.float64).dtype
+        dtype('float64')
+        """
+        if dtype is not None:
+            return self.to(dtype).sum(dim, keepdim, axis=axis)
         return reduce.Sum.apply(self, dims=self._dims(dim, axis, "sum"), keepdim=keepdim)
 
     @composite("mean")
@@ -81,12 +92,14 @@ class ReduceMethods:
         # the mean of an empty axis is NaN, as PyTorch
         return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / n if n else math.nan)
 
-    def prod(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Product over ``dim`` (all elements by default).
+    def prod(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+        """Product over ``dim`` (all elements by default); ``dtype`` casts the input first.
 
         >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1).tolist()
         [2.0, 12.0]
         """
+        if dtype is not None:
+            return self.to(dtype).prod(dim, keepdim, axis=axis)
         return reduce.Prod.apply(self, dims=self._dims(dim, axis, "prod"), keepdim=keepdim)
 
     def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
@@ -125,21 +138,34 @@ class ReduceMethods:
             return fn.apply(self, dims=dims, keepdim=keepdim)
         return _select_extreme(self, name, dims, keepdim)
 
-    def amax(self, dim=None, keepdim: bool = False):
-        """Maximum over ``dim`` (an int, a tuple or None); ties share the gradient evenly.
+    def amax(self, dim=(), keepdim: bool = False) -> Tensor:
+        """Maximum over ``dim`` (an int or a tuple; all dims when empty); ties share the
+        gradient evenly.
 
-        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amax(0).tolist()
-        [3.0, 2.0]
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amax((0, 1)).item()
+        3.0
         """
-        return reduce.Max.apply(self, dims=self._dims(dim, None, "amax"), keepdim=keepdim)
+        dims = normalize_dims(None if dim == () else dim, self.ndim, "amax")
+        dims = dims if self.ndim else ()
+        if self.data.size == 0 and any(self.shape[d] == 0 for d in dims):
+            raise RuntimeError(
+                f"amax: cannot reduce over an empty dimension of a tensor of shape {self.shape}"
+            )
+        return reduce.Max.apply(self, dims=dims, keepdim=keepdim)
 
-    def amin(self, dim=None, keepdim: bool = False):
-        """Minimum over ``dim`` (an int, a tuple or None); ties share the gradient evenly.
+    def amin(self, dim=(), keepdim: bool = False) -> Tensor:
+        """Minimum over ``dim`` (an int or a tuple; all dims when empty).
 
         >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amin(0).tolist()
         [1.0, 0.0]
         """
-        return reduce.Min.apply(self, dims=self._dims(dim, None, "amin"), keepdim=keepdim)
+        dims = normalize_dims(None if dim == () else dim, self.ndim, "amin")
+        dims = dims if self.ndim else ()
+        if self.data.size == 0 and any(self.shape[d] == 0 for d in dims):
+            raise RuntimeError(
+                f"amin: cannot reduce over an empty dimension of a tensor of shape {self.shape}"
+            )
+        return reduce.Min.apply(self, dims=dims, keepdim=keepdim)  # exact for every dtype
 
     @composite("var")
     def var(
@@ -168,7 +194,14 @@ class ReduceMethods:
 
     @composite("logsumexp")
     def logsumexp(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """log(sum(exp(x))) computed stably: the max is subtracted first."""
+        """log(sum(exp(x))) computed stably: the max is subtracted first; integer inputs give
+        the default float dtype.
+
+        >>> round(tg.Tensor([[0.0, 0.0]]).logsumexp((0, 1)).item(), 4)
+        0.6931
+        """
+        if self.dtype.kind != "f":
+            return self.to(get_default_dtype()).logsumexp(dim, keepdim, axis=axis)
         dims = self._dims(dim, axis, "logsumexp")
         m = const(self.data.max(axis=dims, keepdims=True))
         m = const(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
@@ -224,33 +257,159 @@ class ReduceMethods:
             return const(np.zeros((), np.int64))
         return const(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)))
 
-    def all(self, dim=None) -> Tensor:
-        """True where every element (along ``dim``) is non-zero.
+    def all(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where every element (along ``dim``, an int or a tuple) is non-zero.
 
-        >>> tg.Tensor([1.0, 0.0]).all().item()
-        False
+        >>> tg.Tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1).tolist()
+        [False, True]
         """
-        dims = None if dim is None else self._dims(dim, None, "all")
-        return const(np.asarray(self.data.all(axis=dims)))
+        dims = self._dims(dim, None, "all")
+        return const(np.asarray(self.data.all(axis=dims, keepdims=keepdim)))
 
-    def any(self, dim=None) -> Tensor:
-        """True where some element (along ``dim``) is non-zero.
+    def any(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where some element (along ``dim``, an int or a tuple) is non-zero.
 
-        >>> tg.Tensor([1.0, 0.0]).any().item()
-        True
+        >>> tg.Tensor([[1.0, 0.0], [0.0, 0.0]]).any(dim=1, keepdim=True).tolist()
+        [[True], [False]]
         """
-        dims = None if dim is None else self._dims(dim, None, "any")
-        return const(np.asarray(self.data.any(axis=dims)))
+        dims = self._dims(dim, None, "any")
+        return const(np.asarray(self.data.any(axis=dims, keepdims=keepdim)))
 
-    @composite("norm")
-    def norm(self, p: float = 2, dim=None, keepdim: bool = False) -> Tensor:
-        """The p-norm over ``dim`` (all elements by default).
+    def norm(self, p: Any = "fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The vector p-norm over ``dim`` (all elements by default); "fro" is the 2-norm.
 
         >>> tg.Tensor([3.0, 4.0]).norm().item()
         5.0
         """
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        if p in ("fro", None):
+            p = 2
+        if isinstance(p, str):
+            raise ValueError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
+        return self.vector_norm(p, dim, keepdim, dtype=dtype)
+
+    @composite("vector_norm")
+    def vector_norm(self, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None):
+        """The vector ``ord``-norm over ``dim`` (as ``tg.linalg.vector_norm``): ord = inf,
+        -inf, 0 (count of non-zeros) or any number; the gradient at zero is 0.
+
+        >>> tg.Tensor([3.0, -4.0]).vector_norm(float("inf")).item()
+        4.0
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            raise TypeError(
+                f"linalg.vector_norm: expected a floating-point tensor as input, got {x.dtype}"
+            )
+        if isinstance(ord, (str, bool)) or not isinstance(ord, (int, float, np.number)):
+            raise TypeError(
+                f"linalg.vector_norm: ord must be a number (2, 1, inf, -inf, 0, ...), got {ord!r}"
+            )
+        dims = x._dims(dim, None, "vector_norm")
+        if ord == math.inf:
+            return x.abs().amax(dims, keepdim)
+        if ord == -math.inf:
+            return x.abs().amin(dims, keepdim)
+        if ord == 0:  # a count: attached to the graph with a zero gradient, as PyTorch
+            count = const(np.count_nonzero(x.data, axis=dims, keepdims=keepdim).astype(x.dtype))
+            none = np.zeros(x.shape, dtype=bool)
+            return count + elementwise.Where.apply(none, x, const(np.zeros((), x.dtype))).sum(
+                dims, keepdim
+            )
+        if ord == 1:
+            return x.abs().sum(dims, keepdim)
+        total = (x * x).sum(dims, keepdim) if ord == 2 else (x.abs() ** ord).sum(dims, keepdim)
+        return _safe_root(total, ord)
+
+    def count_nonzero(self, dim=None) -> Tensor:
+        """The number of non-zero entries over ``dim`` (an int or a tuple), as int64.
+
+        >>> tg.Tensor([[0, 1], [2, 3]]).count_nonzero(dim=0).tolist()
+        [1, 2]
+        """
+        dims = self._dims(dim, None, "count_nonzero")
+        return const(np.asarray(np.count_nonzero(self.data, axis=dims), dtype=np.int64))
+
+    def var_mean(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+        """``(var, mean)`` over ``dim`` in one call.
+
+        >>> v, m = tg.Tensor([1.0, 3.0]).var_mean()
+        >>> v.item(), m.item()
+        (2.0, 2.0)
+        """
+        if isinstance(dim, bool):  # var_mean(x, unbiased) positionally, as PyTorch allows
+            dim, unbiased = None, dim
+        v = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
+        return v, self.mean(dim, keepdim)
+
+    def std_mean(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+        """``(std, mean)`` over ``dim`` in one call.
+
+        >>> s, m = tg.Tensor([1.0, 3.0]).std_mean(correction=0)
+        >>> s.item(), m.item()
+        (1.0, 2.0)
+        """
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        s = self.std(dim, keepdim, correction=correction, unbiased=unbiased)
+        return s, self.mean(dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim: bool = False):
+        """``(min, max)`` over ``dim`` (all elements by default), a named tuple.
+
+        >>> tg.Tensor([1.0, 5.0, 3.0]).aminmax().max.item()
+        5.0
+        """
+        lo = self.amin(() if dim is None else dim, keepdim)
+        return aminmax_result(lo, self.amax(() if dim is None else dim, keepdim))
+
+    @composite("nansum")
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """Sum over ``dim`` treating NaN as zero.
+
+        >>> tg.Tensor([1.0, float("nan"), 2.0]).nansum().item()
+        3.0
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            return x.sum(dim, keepdim)
+        nan = np.isnan(x.data)
+        zero = const(np.zeros((), dtype=x.dtype))
+        return elementwise.Where.apply(nan, zero, x).sum(dim, keepdim)
+
+    @composite("nanmean")
+    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+        """Mean over ``dim`` of the entries that are not NaN.
+
+        >>> tg.Tensor([1.0, float("nan"), 2.0]).nanmean().item()
+        1.5
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            raise TypeError(f"nanmean: expected a floating-point tensor, got {x.dtype}")
+        dims = x._dims(dim, None, "nanmean")
+        count = (~np.isnan(x.data)).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+        return x.nansum(dims, keepdim) / const(count)
+
+
+def _safe_root(total: Tensor, ord: float) -> Tensor:
+    """total ** (1 / ord) with a zero gradient where total is 0 (PyTorch's convention at the
+    origin, where the true derivative is infinite or undefined)."""
+    from .ops.elementwise import Where
+
+    zero = total.data == 0
+    if not zero.any():
+        return total.sqrt() if ord == 2 else total ** (1.0 / ord)
+    one = const(np.ones((), dtype=total.dtype))
+    safe = Where.apply(zero, one, total)
+    root = safe.sqrt() if ord == 2 else safe ** (1.0 / ord)
+    return Where.apply(zero, const(np.zeros((), dtype=total.dtype)), root)
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(
+    ReduceMethods,
+    """
+    sum prod amax amin all any norm vector_norm count_nonzero var_mean std_mean aminmax nansum
+    nanmean
+    """.split(),
+)

@@ -5,7 +5,9 @@ properties, autograd methods, dtype casts, in-place fills and copies) and the fu
 join tensors (cat, stack, split, chunk). Its other methods are grouped by what they do, one
 mixin file each: ``_tensor_pointwise.py`` (operators, maths functions, activations),
 ``_tensor_reduce.py`` (sum, mean, max, softmax, ...), ``_tensor_movement.py`` (reshape,
-permute, indexing, ...) and ``_tensor_linalg.py`` (matrix products).
+permute, indexing, ...), ``_tensor_linalg.py`` (matrix products), ``_tensor_dtype.py`` (to,
+half, ...), ``_tensor_diagonal.py`` (tril, diagonal, ...), ``_tensor_order.py`` (cumsum, sort,
+topk, ...) and ``_tensor_index.py`` (gather, scatter, ...).
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ import numpy as np
 
 from . import autograd, dtypes, graph
 from ._tensor_activations import ActivationMethods
+from ._tensor_diagonal import DiagonalMethods
+from ._tensor_dtype import DtypeMethods
+from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
 from ._tensor_logic import LogicMethods
 from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
+from ._tensor_order import OrderMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
 from ._tensor_reduce import ReduceMethods, return_types  # noqa: F401 (tg.return_types)
 from .errors import ShapeError
-from .ops import elementwise, layout, movement
+from .ops import layout, movement
 from .ops._util import normalize_dims
 
 _hook_ids = itertools.count()
@@ -69,6 +75,10 @@ class Tensor(
     ReduceMethods,
     MovementMethods,
     LinalgMethods,
+    DtypeMethods,
+    DiagonalMethods,
+    OrderMethods,
+    IndexMethods,
     MathMethods,
     LogicMethods,
     ActivationMethods,
@@ -425,65 +435,6 @@ class Tensor(
             )
         g = graph.default_grad(self, gradient, "backward")
         graph.run_backward([self], [g], retain_graph or create_graph, create_graph)
-
-    # -- dtype ----------------------------------------------------------------------------
-    def astype(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype``; float-to-float casts are differentiable.
-
-        >>> tg.Tensor([1.7]).astype('float64').dtype
-        dtype('float64')
-        """
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. 'float32'") from None
-        if dtype == self.dtype:
-            return self
-        if dtype.kind not in "fc":
-            return Tensor._wrap(self.data.astype(dtype), False)
-        return elementwise.Cast.apply(self, dtype=dtype)
-
-    to = astype
-
-    def float(self) -> Tensor:
-        """Cast to float32.
-
-        >>> tg.Tensor([1, 2]).float().dtype
-        dtype('float32')
-        """
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        """Cast to float64 (what gradient checking uses).
-
-        >>> tg.ones(2).double().dtype
-        dtype('float64')
-        """
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        """Cast to int64 (class labels).
-
-        >>> tg.Tensor([1.9, 2.2]).long().tolist()
-        [1, 2]
-        """
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        """Cast to int32.
-
-        >>> tg.Tensor([1.9]).int().dtype
-        dtype('int32')
-        """
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        """Cast to bool.
-
-        >>> tg.Tensor([0.0, 2.0]).bool().tolist()
-        [False, True]
-        """
-        return self.astype(np.bool_)
 
     # -- copies -----------------------------------------------------------------------------
     def clone(self) -> Tensor:

@@ -261,12 +261,13 @@ def _candidates(torch: Any, table: dict[str, Any], spec: Any, name: str) -> list
     """Torch callables that may compute what the spec computes, most specific first: the
     table's entry; else the spec's own function (plain torch code, as the in-place lambdas,
     or method calls, ``x.celu(1.5)``, which ``_functional_methods`` gives torch tensors), then
-    torch.nn.functional.<name>, torch.<name> and the Tensor method <name> called with the
+    torch.nn.functional.<name>, torch.linalg.<name>, torch.<name> and the Tensor method <name>
+    called with the
     sample's arguments."""
     if name in table:
         return [table[name]]
     found = [spec.fn, _on_torch(torch, spec.fn)]
-    for where in (torch.nn.functional, torch, torch.Tensor):
+    for where in (torch.nn.functional, torch.linalg, torch, torch.Tensor):
         fn = getattr(where, spec.name, None)
         if callable(fn):
             found.append(fn)
