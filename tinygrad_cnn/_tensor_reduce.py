@@ -64,7 +64,10 @@ class ReduceMethods:
 
     # -- reductions -----------------------------------------------------------------------
     def _dims(self, dim: Any, axis: Any, name: str) -> tuple[int, ...]:
-        dims = normalize_dims(dim if axis is None else axis, self.ndim, name)
+        d = dim if axis is None else axis
+        if isinstance(d, ReduceMethods):  # iterating a tensor would give its elements
+            raise TypeError(f"{name}: dim must be an int or a tuple of ints, got a Tensor")
+        dims = normalize_dims(d, self.ndim, name)
         return dims if self.ndim else ()  # a 0-d tensor takes dim 0 or -1, reducing nothing
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
