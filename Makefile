@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo setup lint graphviz chromium clean bench graph-docs docs figures fuzz
+.PHONY: test demo setup lint graphviz chromium clean bench graph-docs docs figures fuzz goldens
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,12 @@ demo: setup
 bench: setup
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m benchmarks --markdown docs/performance.md
+
+# PyTorch's answers that `make test` checks against without PyTorch (tests/goldens/*.npz): rerun
+# after adding or changing a registry sample (a local CPU build of torch, as for `bench`).
+goldens: $(STAMP)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python tests/goldens/make_goldens.py
 
 # The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict fails on warnings.
 # It works offline: open site/index.html, or serve it (search needs a server) with

@@ -36,6 +36,7 @@ import math
 import os
 import re
 import signal
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ _PROFILES = {
 }
 if PROFILE not in _PROFILES:
     raise ValueError(f"FUZZ_PROFILE must be one of {sorted(_PROFILES)}, got {PROFILE!r}")
+# NOTE: hypothesis's pytest plugin wraps a parametrized test's settings once per invocation,
+# each time with the previous settings as parent; reading them walks that chain recursively, so
+# the ~1000 targets below would overflow Python's default recursion limit of 1000
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+
 FUZZ_SETTINGS = settings(
     **_PROFILES[PROFILE],
     deadline=None,

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._errors import guard, guard_methods, operand
 from .autograd import composite
+from .errors import ShapeError
 from .ops._util import const
 from .ops.linalg import Det, Einsum, Inverse
 from .ops.matmul import MatMul
@@ -45,14 +46,14 @@ class LinalgMethods:
         other = self._coerce(other)
         a, b = self, other
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
                 f"{b.shape}; use * for scalars"
             )
         ka = a.shape[-1]
         kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if ka != kb:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dim of the "
                 f"first ({ka}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} dim "
                 f"of the second ({kb})"
@@ -61,7 +62,7 @@ class LinalgMethods:
             if a.ndim > 2 or b.ndim > 2:
                 np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
             ) from None
         if a.ndim == 1 and b.ndim == 1:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._errors import guard_methods
 from .autograd import composite
+from .errors import ShapeError
 from .ops import layout, movement
 from .ops._util import normalize_dims
 
@@ -113,7 +114,7 @@ class MovementMethods:
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
-            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dims {shape}")
+            raise ShapeError(f"expand: cannot expand shape {self.shape} to fewer dims {shape}")
         target = tuple(
             self.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape)
         )
@@ -124,7 +125,7 @@ class MovementMethods:
             if np.broadcast_shapes(self.shape, target) != target:
                 raise ValueError
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"expand: shape {self.shape} cannot be expanded to {target} (only size-1 "
                 "dimensions can grow)"
             ) from None
@@ -209,7 +210,10 @@ class MovementMethods:
 
     def __getitem__(self, idx: Any) -> Tensor:
         try:
-            return movement.GetItem.apply(self, idx=_normalize_index(idx, self.shape))
+            out = self
+            for step in _index_steps(idx, self.shape):
+                out = movement.GetItem.apply(out, idx=step)
+            return out
         except IndexError as e:
             raise IndexError(f"index: {e} (indexing a tensor of shape {self.shape})") from None
 
@@ -630,12 +634,12 @@ def _resolve_shape(shape, size: int, name: str, old: tuple[int, ...]) -> tuple[i
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or size % known:
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: cannot reshape a tensor of shape {old} ({size} elements) into {shape}"
             )
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: cannot reshape a tensor of shape {old} ({size} elements) into {shape} "
             f"({known} elements)"
         )
@@ -655,8 +659,36 @@ def _normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple:
             raise IndexError(
                 f"index: tensors used as indices must be integer or bool, got {i.dtype}"
             )
+        if isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu":
+            i = int(i)  # a 0-d integer tensor indexes as an int (PyTorch)
         out.append(i)
     return tuple(out)
+
+
+def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
+    """The index as one or two numpy indexes applied in turn, placing dimensions as PyTorch:
+    integers select first, then the tensor indices (``x[0, :, idx]`` of a (4, 3, 5) tensor
+    with idx of shape (2,) is (3, 2); numpy alone would give (2, 3))."""
+    idx = _normalize_index(idx, shape)
+    adv = [isinstance(i, np.ndarray) for i in idx]
+    ints = [isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in idx]
+    if all(ints):  # x[0] of a 1-D tensor: a 0-d view (as PyTorch), not a numpy scalar copy
+        return [idx + (Ellipsis,)]
+    if not (any(adv) and any(ints)):
+        return [idx]
+    first: list[Any] = []
+    second: list[Any] = []
+    for i, a, n in zip(idx, adv, ints):
+        if a:
+            k = i.ndim if i.dtype == np.bool_ else 1  # a bool mask spans i.ndim dims
+            first += [slice(None)] * k
+            second.append(i)
+        elif n:
+            first.append(i)
+        else:
+            first.append(i)
+            second.append(slice(None) if i is None else i)
+    return [tuple(first), tuple(second)]
 
 
 def _one(dim: Any, ndim: int, name: str) -> int:

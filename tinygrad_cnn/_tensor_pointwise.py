@@ -14,6 +14,7 @@ import numpy as np
 
 from .autograd import Function, composite
 from .dtypes import get_default_dtype
+from .errors import ShapeError
 from .ops import elementwise
 from .ops._util import const
 
@@ -32,10 +33,14 @@ class PointwiseMethods:
         if type(other) is float and self.data.dtype.kind == "f":
             return const(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, (bool, int, float)):
+            # PyTorch: a Python number takes the tensor's dtype within its kind; a float with
+            # an integer or bool tensor gives the default float dtype, an int with bool int64
             if self.dtype.kind == "f":
                 dt = self.dtype
             elif isinstance(other, float):
                 dt = get_default_dtype()
+            elif self.dtype.kind == "b" and not isinstance(other, bool):
+                dt = np.dtype(np.int64)
             else:
                 dt = self.dtype
             return const(np.asarray(other, dtype=dt))
@@ -44,12 +49,14 @@ class PointwiseMethods:
     def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
         other = self._coerce(other)
         a, b = (other, self) if rev else (self, other)
+        if a._d.dtype != b._d.dtype or (fn is elementwise.Div and a._d.dtype.kind in "biu"):
+            a, b = _promote(a, b, true_div=fn is elementwise.Div)
         try:
             return fn.apply(a, b)
         except ValueError as e:
             if "broadcast" not in str(e):
                 raise
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together "
                 "(dimensions are compared from the right and must be equal or 1)"
             ) from None
@@ -80,7 +87,8 @@ class PointwiseMethods:
 
     def __pow__(self, o):
         if isinstance(o, (int, float)) and not isinstance(o, bool):
-            return elementwise.PowScalar.apply(self, exponent=o)
+            x = self._floating() if isinstance(o, float) else self
+            return elementwise.PowScalar.apply(x, exponent=o)
         return self._binary(elementwise.Pow, o, "pow")
 
     def __rpow__(self, o):
@@ -398,6 +406,33 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         raise ValueError(
             f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
         ) from None
+
+
+def _kind_rank(dt: np.dtype) -> int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}.get(dt.kind, 1)
+
+
+def result_type(a: Any, b: Any) -> np.dtype:
+    """PyTorch's type promotion of two tensors: the higher kind (bool < integer < float)
+    wins; within a kind, a 0-d tensor does not widen a tensor with dimensions."""
+    da, db = a._d.dtype, b._d.dtype
+    if da == db:
+        return da
+    ra, rb = _kind_rank(da), _kind_rank(db)
+    if ra != rb:
+        return da if ra > rb else db
+    if (a.ndim == 0) != (b.ndim == 0):
+        return db if a.ndim == 0 else da
+    return np.promote_types(da, db)
+
+
+def _promote(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
+    dt = result_type(a, b)
+    if true_div and dt.kind in "biu":  # true division of integers gives the default float
+        dt = get_default_dtype()
+    elif np.promote_types(a._d.dtype, b._d.dtype) == dt:
+        return a, b  # numpy's kernel promotes the same way (float * bool mask): no copy
+    return (a if a._d.dtype == dt else a.astype(dt)), (b if b._d.dtype == dt else b.astype(dt))
 
 
 def _is_tensor(x: Any) -> bool:

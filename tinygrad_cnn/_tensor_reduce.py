@@ -15,13 +15,46 @@ import numpy as np
 from ._errors import guard_methods
 from .autograd import composite
 from .dtypes import get_default_dtype
-from .ops import elementwise, loss, reduce
+from .ops import elementwise, loss, movement, reduce
 from .ops._util import const, normalize_dims
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
+
+
+class return_types:  # noqa: N801 (named as PyTorch's torch.return_types)
+    """The named tuples that reductions with indices return, as ``torch.return_types``.
+
+    >>> r = tg.Tensor([[1.0, 5.0]]).max(1)
+    >>> isinstance(r, return_types.max), r.indices.tolist()
+    (True, [1])
+    """
+
+    max = namedtuple("max", ["values", "indices"])
+    min = namedtuple("min", ["values", "indices"])
+
+
+def _select_extreme(x: Tensor, name: str, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """max(dim)/min(dim): the values at the arg-max/min indices (gathered, so the gradient
+    goes to that index only, as PyTorch) and the indices."""
+    rt = getattr(return_types, name)
+    if x.ndim == 0:
+        return rt(x.clone(), const(np.zeros((), np.int64)))
+    (d,) = dims
+    if x.shape[d] == 0:
+        raise IndexError(
+            f"{name}: expected reduction dim {d} to have non-zero size (shape {x.shape})"
+        )
+    arg = x.data.argmax if name == "max" else x.data.argmin
+    idx = np.asarray(arg(axis=d, keepdims=True)).astype(np.int64)
+    grids = list(np.ogrid[tuple(slice(s) for s in idx.shape)])
+    grids[d] = idx
+    values = movement.GetItem.apply(x, idx=tuple(grids))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return rt(values, const(idx))
 
 
 class ReduceMethods:
@@ -31,7 +64,11 @@ class ReduceMethods:
 
     # -- reductions -----------------------------------------------------------------------
     def _dims(self, dim: Any, axis: Any, name: str) -> tuple[int, ...]:
-        return normalize_dims(dim if axis is None else axis, self.ndim, name)
+        d = dim if axis is None else axis
+        if isinstance(d, ReduceMethods):  # iterating a tensor would give its elements
+            raise TypeError(f"{name}: dim must be an int or a tuple of ints, got a Tensor")
+        dims = normalize_dims(d, self.ndim, name)
+        return dims if self.ndim else ()  # a 0-d tensor takes dim 0 or -1, reducing nothing
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple or None for all); ``axis`` is an alias; ``dtype``
@@ -54,8 +91,9 @@ class ReduceMethods:
         dims = self._dims(dim, axis, "mean")
         n = math.prod(self.shape[d] for d in dims)
         if self.dtype.kind != "f":
-            return self.float().mean(dims, keepdim)
-        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / max(n, 1))
+            return self._floating().mean(dims, keepdim)
+        # the mean of an empty axis is NaN, as PyTorch
+        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim) * (1.0 / n if n else math.nan)
 
     def prod(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
         """Product over ``dim`` (all elements by default); ``dtype`` casts the input first.
@@ -67,21 +105,41 @@ class ReduceMethods:
             return self.to(dtype).prod(dim, keepdim, axis=axis)
         return reduce.Prod.apply(self, dims=self._dims(dim, axis, "prod"), keepdim=keepdim)
 
-    def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Largest values over ``dim``; ties share the gradient evenly."""
-        dims = self._dims(dim, axis, "max")
-        if self.data.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return reduce.Max.apply(self, dims=dims, keepdim=keepdim)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
+        """The largest element (ties share the gradient evenly); with an int ``dim``, the
+        named tuple ``(values, indices)`` along it (the gradient goes to the index), as PyTorch;
+        with a tensor, the elementwise ``maximum``.
 
-    @composite("min")
-    def min(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-        """Minimum over ``dim`` (all elements by default).
+        >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max().item()
+        7.0
+        >>> values, indices = tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max(1)
+        >>> values.tolist(), indices.tolist()
+        ([5.0, 7.0], [1, 0])
+        """
+        return self._extreme("max", reduce.Max, dim, keepdim, axis)
 
-        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).min(1).tolist()
+    def min(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
+        """The smallest element, or with an int ``dim`` the named tuple ``(values, indices)``
+        (exact for every dtype, as ``max``).
+
+        >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).min(1).values.tolist()
         [1.0, 0.0]
         """
-        return -((-self).max(dim, keepdim, axis=axis))
+        return self._extreme("min", reduce.Min, dim, keepdim, axis)
+
+    def _extreme(self, name: str, fn: Any, dim: Any, keepdim: bool, axis: Any) -> Any:
+        if isinstance(dim, ReduceMethods):
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        d = dim if axis is None else axis
+        dims = self._dims(d, None, name)
+        if d is None or not isinstance(d, (int, np.integer)):  # all elements, or amax/amin
+            if self.data.size == 0:
+                raise ValueError(
+                    f"{name}: cannot reduce an empty tensor of shape {self.shape}; give a dim "
+                    "of non-zero size"
+                )
+            return fn.apply(self, dims=dims, keepdim=keepdim)
+        return _select_extreme(self, name, dims, keepdim)
 
     def amax(self, dim=(), keepdim: bool = False) -> Tensor:
         """Maximum over ``dim`` (an int or a tuple; all dims when empty); ties share the
@@ -98,16 +156,19 @@ class ReduceMethods:
             )
         return reduce.Max.apply(self, dims=dims, keepdim=keepdim)
 
-    @composite("amin")
     def amin(self, dim=(), keepdim: bool = False) -> Tensor:
         """Minimum over ``dim`` (an int or a tuple; all dims when empty).
 
         >>> tg.Tensor([[1.0, 2.0], [3.0, 0.0]]).amin(0).tolist()
         [1.0, 0.0]
         """
-        if self.dtype == np.bool_:
-            return self.int().amin(dim, keepdim).bool()
-        return -((-self).amax(dim, keepdim))
+        dims = normalize_dims(None if dim == () else dim, self.ndim, "amin")
+        dims = dims if self.ndim else ()
+        if self.data.size == 0 and any(self.shape[d] == 0 for d in dims):
+            raise RuntimeError(
+                f"amin: cannot reduce over an empty dimension of a tensor of shape {self.shape}"
+            )
+        return reduce.Min.apply(self, dims=dims, keepdim=keepdim)  # exact for every dtype
 
     @composite("var")
     def var(
@@ -119,7 +180,8 @@ class ReduceMethods:
         dims = self._dims(dim, axis, "var")
         n = math.prod(self.shape[d] for d in dims)
         centered = self - self.mean(dims, keepdim=True)
-        scale = 1.0 / (n - correction) if n > correction else math.nan
+        # as PyTorch: divide by max(0, n - correction); a zero divisor gives inf (or NaN)
+        scale = 1.0 / (n - correction) if n > correction else math.inf
         return (centered * centered).sum(dims, keepdim) * scale
 
     @composite("std")
@@ -169,8 +231,10 @@ class ReduceMethods:
         >>> round(float(p.exp().sum().item()), 5)
         1.0
         """
-        (d,) = self._dims(dim, axis, "log_softmax")
-        return loss.LogSoftmax.apply(self, dim=d)
+        dims = self._dims(dim, axis, "log_softmax")
+        if not dims:  # a 0-d tensor: log(1) = 0 (NaN for a non-finite value, as PyTorch)
+            return self - self
+        return loss.LogSoftmax.apply(self, dim=dims[0])
 
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         """Index of the maximum along ``dim`` (of the flattened tensor by default).
@@ -179,6 +243,9 @@ class ReduceMethods:
         [1, 0]
         """
         d = dim if axis is None else axis
+        if self.ndim == 0:
+            self._dims(d, None, "argmax")
+            return const(np.zeros((), np.int64))
         return const(np.asarray(self.data.argmax(axis=d, keepdims=keepdim)))
 
     def argmin(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
@@ -188,6 +255,9 @@ class ReduceMethods:
         [0, 1]
         """
         d = dim if axis is None else axis
+        if self.ndim == 0:
+            self._dims(d, None, "argmin")
+            return const(np.zeros((), np.int64))
         return const(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim: bool = False) -> Tensor:

@@ -141,6 +141,80 @@ class enable_grad(_GradModeContext):
 
 
 # --------------------------------------------------------------------------------------------
+# version counters: what an in-place op bumps, and what backward checks
+# --------------------------------------------------------------------------------------------
+
+
+class VersionCounter:
+    """How many in-place writes a storage has seen; shared by a tensor, its views and detach()."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
+
+
+def link_view(out: Any, args: Sequence[Any]) -> None:
+    """Give ``out`` (whose array is a numpy view) the version counter of the input it views.
+    (numpy points a view of a view at the array that owns the memory, so one look suffices.)"""
+    owner = out._d.base
+    for a in args:
+        if isinstance(a, Tensor) and (owner is a._d or owner is a._d.base):
+            vc = a._vc
+            if vc is None:
+                vc = a._vc = VersionCounter()
+            out._vc = vc
+            out._base = a if a._base is None else a._base
+            return
+
+
+def version_error(ctx: Function, t: Any, which: str, expected: int) -> RuntimeError:
+    """PyTorch's error for a tensor changed in place after an op saved it for backward."""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t.dtype} {list(t.shape)}], which is {which} of {ctx.name}, is at version "
+        f"{t._version}; expected version {expected} instead. Hint: {ctx.name} read this tensor "
+        "in forward and needs it unchanged in backward, but an in-place op (x += ..., "
+        "x.add_(...), x[i] = ..., x.zero_(), x.relu_(), ...) changed it since; do that change "
+        "on a copy instead (x = x + ..., or x.clone() before changing it)"
+    )
+
+
+def _versions_and_parents(args: Sequence[Any]) -> tuple[list[int], list[Any]]:
+    versions, parents = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            vc = a._vc
+            versions.append(0 if vc is None else vc.v)
+            parents.append(a._ctx)
+        else:
+            versions.append(-1)
+            parents.append(None)
+    return versions, parents
+
+
+class _CheckedInputs(tuple):
+    """A Function's inputs during its backward when some input changed in place since forward:
+    reading a changed one raises PyTorch's version error (reading the others is fine)."""
+
+    def _check(self, positions: Any) -> None:
+        ctx = self.ctx
+        for i in positions:
+            t = tuple.__getitem__(self, i)
+            want = ctx._versions[i]
+            if want >= 0 and t._version != want:
+                raise version_error(ctx, t, f"input {i}", want)
+
+    def __getitem__(self, i: Any) -> Any:
+        self._check(range(len(self))[i] if isinstance(i, slice) else (i,))
+        return tuple.__getitem__(self, i)
+
+    def __iter__(self) -> Any:
+        self._check(range(len(self)))
+        return tuple.__iter__(self)
+
+
+# --------------------------------------------------------------------------------------------
 # Function
 # --------------------------------------------------------------------------------------------
 
@@ -186,6 +260,11 @@ class Function:
     _output_ref: Any = None
     _saved: tuple[Any, ...] = ()
     _freed: bool = False
+    # versions of the Tensor inputs (-1: not a Tensor) and of the output when recorded
+    _versions: Sequence[int] = ()
+    _parents: Sequence[Any] = ()
+    _out_version: int = 0
+    _in_backward: bool = False
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -200,7 +279,18 @@ class Function:
         out = self._output_ref() if self._output_ref is not None else None
         if out is None:
             raise RuntimeError(f"{self.name}: the output of this op no longer exists")
+        if self._in_backward and out._version != self._out_version:
+            raise version_error(self, out, "output 0", self._out_version)
         return out
+
+    def stale_inputs(self) -> bool:
+        """True when some Tensor input changed in place since forward."""
+        for t, want in zip(self.inputs, self._versions):
+            if want >= 0:
+                vc = t._vc
+                if (0 if vc is None else vc.v) != want:
+                    return True
+        return False
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep intermediate arrays for backward; freed once backward has run."""
@@ -220,12 +310,12 @@ class Function:
             return item
         if not isinstance(item, (np.ndarray, np.generic)):
             return item
-        for t in self.inputs:
+        for i, t in enumerate(tuple.__iter__(self.inputs)):
             if isinstance(t, Tensor) and t.data is item:
-                return t
+                return self.inputs[i]  # (version-checked during backward)
         out = self._output_ref() if self._output_ref is not None else None
         if out is not None and out.data is item:
-            return out
+            return self.output
         return Tensor._wrap(np.asarray(item), False)
 
     def release(self) -> None:
@@ -249,7 +339,7 @@ class Function:
         raw, needs = [], []
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a._d)
                 needs.append(a.requires_grad)
             else:
                 raw.append(a)
@@ -262,9 +352,17 @@ class Function:
             out_data = np.asarray(out_data)
         if state.anomaly:
             _check_forward_anomaly(ctx, args, out_data)
+        out = Tensor._wrap(out_data, record)
+        if out_data.base is not None:  # a view of an input shares its version counter
+            link_view(out, args)
         if not record:
-            return Tensor._wrap(out_data, False)
-        out = Tensor._wrap(out_data, True)
+            return out
+        # each input's version and the op that made it, as they are now: an in-place op may
+        # change the input later (backward checks the version) and give the object a new op
+        ctx._versions, ctx._parents = _versions_and_parents(args)
+        vc = out._vc
+        if vc is not None:
+            ctx._out_version = vc.v
         out._ctx = ctx
         ctx._output_ref = weakref.ref(out)
         if state.module_stack:

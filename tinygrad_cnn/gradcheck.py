@@ -330,8 +330,9 @@ def _compare(
     with np.errstate(invalid="ignore"):
         rel = counted / np.maximum(np.abs(analytic) + np.abs(numerical), atol)
     rel = np.where(np.isnan(rel), np.inf, rel)
-    # report a failing entry first, else the largest error
-    score = np.where(excused, -1.0, np.where(bad, counted + 1e300, counted))
+    # report the worst failing entry if any fails, else the largest error (NOTE: not
+    # `err + 1e300`, which rounds every failing error to the same number)
+    score = np.where(bad, counted, -np.inf) if bad.any() else np.where(excused, -1.0, counted)
     m, e = np.unravel_index(int(np.argmax(score)), err.shape)
     kink_at = [
         (

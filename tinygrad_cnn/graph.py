@@ -45,12 +45,14 @@ def post_order(
         while stack:
             ctx, i = stack[-1]
             inputs = ctx.inputs
+            parents = ctx._parents
             while i < len(inputs):
                 t = inputs[i]
                 i += 1
                 if not isinstance(t, Tensor) or (follow is not None and not follow(t)):
                     continue
-                c = t._ctx
+                # NOTE: the op that made t when ctx ran (t may have been changed in place since)
+                c = parents[i - 1] if parents else t._ctx
                 if c is None:
                     if on_leaf is not None:
                         on_leaf(t)
@@ -74,46 +76,51 @@ def run_backward(
 ) -> list[Tensor | None] | None:
     """Propagate grad_roots from roots. With ``inputs`` given, return their gradients instead
     of accumulating into leaves' ``.grad`` (what ``grad()`` does)."""
+    # NOTE: gradients wait per op (the op that made a tensor when it was used), not per tensor
+    # object: an in-place op gives the object a new op, while earlier uses need the old one
     pending: dict[int, Tensor] = {}
-    for r, g in zip(roots, grad_roots):
-        _accumulate(pending, r, g)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     captured: dict[int, Tensor] = {}
     leaves: dict[int, tuple[Tensor, Tensor]] = {}  # summed first: hooks see the whole gradient
     with set_grad_enabled(create_graph):
-        for r in roots:
-            if r._ctx is None and r.requires_grad and id(r) in pending:
-                _add_leaf(leaves, r, pending.pop(id(r)))
+        for r, g in zip(roots, grad_roots):
+            if r._ctx is not None:
+                _accumulate(pending, r._ctx, g)
+            elif r.requires_grad:
+                _add_leaf(leaves, r, g)
         ops = list(post_order(r._ctx for r in roots if r._ctx is not None))
         for ctx in reversed(ops):
-            node = ctx.output
-            g = pending.pop(id(node), None)
+            g = pending.pop(id(ctx), None)
             if g is None:
                 continue
-            g = _run_hooks(node, g)
-            if wanted is not None:
-                if id(node) in wanted:
-                    captured[id(node)] = g
-            elif node._retains_grad:
-                node.grad = g if create_graph else g.detach()
+            node = ctx._output_ref()  # (not .output: that checks the version, for backward)
+            if node is not None:
+                g = _run_hooks(node, g)
+                if wanted is not None:
+                    if id(node) in wanted:
+                        captured[id(node)] = g
+                elif node._retains_grad:
+                    node._g = g if create_graph else g.detach()
             in_grads = _call_backward(ctx, g)
             if not retain_graph:
                 ctx.release()
-            for inp, ig in zip(ctx.inputs, in_grads):
-                if ig is None or not isinstance(inp, autograd.Tensor) or not inp.requires_grad:
+            for inp, ig, parent, need in zip(
+                ctx.inputs, in_grads, ctx._parents, ctx.needs_input_grad
+            ):
+                if ig is None or not need:
                     continue
                 ig = _fit_gradient(ig, inp, ctx.name)
-                if inp._ctx is None:
+                if parent is None:
                     _add_leaf(leaves, inp, ig)
                 else:
-                    _accumulate(pending, inp, ig)
+                    _accumulate(pending, parent, ig)
         _finish_leaves(leaves, wanted, captured, create_graph)
     return None if inputs is None else _collect(inputs, captured, allow_unused)
 
 
-def _accumulate(pending: dict[int, Tensor], t: Tensor, g: Tensor) -> None:
-    prev = pending.get(id(t))
-    pending[id(t)] = g if prev is None else prev + g
+def _accumulate(pending: dict[int, Tensor], op: Function, g: Tensor) -> None:
+    prev = pending.get(id(op))
+    pending[id(op)] = g if prev is None else prev + g
 
 
 def _add_leaf(leaves: dict[int, tuple[Tensor, Tensor]], t: Tensor, g: Tensor) -> None:
@@ -126,16 +133,21 @@ def _call_backward(ctx: Function, g: Tensor) -> tuple[Any, ...]:
     if ctx._freed:
         raise RuntimeError(freed_message(ctx))
     state = autograd._state
-    if state.anomaly:
-        # NOTE: blame the op whose backward went non-finite (checked below), not the
-        # primitive inside that backward that happened to compute the inf
-        state.anomaly = False
-        try:
-            in_grads = ctx.backward(g)
-        finally:
-            state.anomaly = True
-    else:
+    inputs = ctx.inputs
+    if ctx.stale_inputs():  # reading an input changed in place raises PyTorch's error
+        ctx.inputs = autograd._CheckedInputs(inputs)
+        ctx.inputs.ctx = ctx
+    ctx._in_backward = True
+    anomaly = state.anomaly
+    # NOTE: in anomaly mode, blame the op whose backward went non-finite (checked below), not
+    # the primitive inside that backward that happened to compute the inf
+    state.anomaly = False
+    try:
         in_grads = ctx.backward(g)
+    finally:
+        state.anomaly = anomaly
+        ctx._in_backward = False
+        ctx.inputs = inputs
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) != len(ctx.inputs):
@@ -170,16 +182,23 @@ def _finish_leaves(
     Tensor = autograd.Tensor
     for t, g in leaves.values():
         g = _run_hooks(t, g)
+        if g.dtype != t.dtype:  # a root's gradient given in another dtype
+            g = g.astype(t.dtype)
         if wanted is not None:
             if id(t) in wanted:
                 captured[id(t)] = g
-        elif t.grad is None:
+        elif t._g is None:
             # NOTE: copy, since one gradient array may be shared by several inputs (add)
-            t.grad = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
+            t._g = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
+        elif t._g.shape != t.shape:
+            raise RuntimeError(
+                f"backward: the existing .grad has shape {t._g.shape} but the tensor has shape "
+                f"{t.shape}; set .grad = None before backward"
+            )
         elif create_graph:
-            t.grad = t.grad + g
+            t._g = t._g + g
         else:
-            t.grad = Tensor._wrap(t.grad.data + g.data, False)
+            t._g = Tensor._wrap(t._g.data + g.data, False)
 
 
 def _collect(

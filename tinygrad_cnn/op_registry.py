@@ -179,6 +179,10 @@ def _softmax_ref(x, dim):
     return e / e.sum(axis=dim, keepdims=True)
 
 
+def _values(r: Any) -> Any:
+    return r.values if isinstance(r, tuple) else r  # max(dim)/min(dim) return (values, indices)
+
+
 def _core_specs() -> list[OpSpec]:
     from .nn import functional as F
     from .tensor import Tensor, cat, stack, where
@@ -306,12 +310,12 @@ def _core_specs() -> list[OpSpec]:
         ),
         (
             "max",
-            lambda x, **k: x.max(**k),
+            lambda x, **k: _values(x.max(**k)),
             lambda x, dim=None, keepdim=False: x.max(axis=dim, keepdims=keepdim),
         ),
         (
             "min",
-            lambda x, **k: x.min(**k),
+            lambda x, **k: _values(x.min(**k)),
             lambda x, dim=None, keepdim=False: x.min(axis=dim, keepdims=keepdim),
         ),
         (

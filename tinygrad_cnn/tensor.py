@@ -13,6 +13,7 @@ topk, ...) and ``_tensor_index.py`` (gather, scatter, ...).
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,13 +24,15 @@ from ._tensor_activations import ActivationMethods
 from ._tensor_diagonal import DiagonalMethods
 from ._tensor_dtype import DtypeMethods
 from ._tensor_index import IndexMethods
+from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
 from ._tensor_logic import LogicMethods
 from ._tensor_math_funcs import MathMethods
 from ._tensor_movement import MovementMethods
 from ._tensor_order import OrderMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
-from ._tensor_reduce import ReduceMethods
+from ._tensor_reduce import ReduceMethods, return_types  # noqa: F401 (tg.return_types)
+from .errors import ShapeError
 from .ops import layout, movement
 from .ops._util import normalize_dims
 
@@ -79,6 +82,7 @@ class Tensor(
     MathMethods,
     LogicMethods,
     ActivationMethods,
+    InplaceMethods,
 ):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
@@ -90,16 +94,27 @@ class Tensor(
     [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_ctx", "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = (
+        "_d",  # the array (the `data` property)
+        "requires_grad",
+        "_g",  # the gradient (the `grad` property)
+        "_ctx",
+        "_hooks",
+        "_retains_grad",
+        "_vc",  # the VersionCounter shared with views and detach() (None until needed)
+        "_base",  # the tensor this one is a view of, or None
+        "__weakref__",
+    )
     __array_priority__ = 1000  # numpy defers `ndarray op Tensor` to Tensor's reflected ops
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        arr = _to_array(data, dtype)
-        self.data = arr
-        self.grad: Tensor | None = None
+        self._d = _to_array(data, dtype)
+        self._g: Tensor | None = None
         self._ctx: autograd.Function | None = None
         self._hooks: dict[int, Any] | None = None
         self._retains_grad = False
+        self._vc: autograd.VersionCounter | None = None
+        self._base: Tensor | None = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -107,13 +122,89 @@ class Tensor(
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
         t = object.__new__(Tensor)
-        t.data = data
+        t._d = data
         t.requires_grad = requires_grad
-        t.grad = None
+        t._g = None
         t._ctx = None
         t._hooks = None
         t._retains_grad = False
+        t._vc = None
+        t._base = None
         return t
+
+    # -- data, grad and version ------------------------------------------------------------
+    data = property(
+        operator.attrgetter("_d"),
+        doc="""The values as a numpy array (shared, not copied, and outside the graph).
+
+        Assigning a Tensor stores its array (as PyTorch's ``w.data = t``); assigning a numpy
+        array stores it; anything else raises TypeError.
+
+        >>> w = tg.zeros(2)
+        >>> w.data = tg.Tensor([1.0, 2.0]); w.data
+        array([1., 2.], dtype=float32)
+        """,
+    )
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value._d
+        elif isinstance(value, np.generic):
+            value = np.asarray(value)
+        if not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"data: assign a Tensor or a numpy array to .data, got {type(value).__name__}; "
+                "wrap values with tg.Tensor(...) first"
+            )
+        if self.requires_grad and value.dtype.kind not in "fc":
+            raise TypeError(
+                f"data: this tensor requires grad, so .data must stay floating point; got an "
+                f"array of dtype {value.dtype} (shape {value.shape})"
+            )
+        self._d = value
+
+    grad = property(
+        operator.attrgetter("_g"),
+        doc="""The gradient accumulated by backward (a Tensor of this tensor's shape and
+        dtype), or None. Assigning a Tensor of another shape or dtype raises.
+
+        >>> x = tg.ones(2, requires_grad=True)
+        >>> (x * 3).sum().backward(); x.grad.tolist()
+        [3.0, 3.0]
+        """,
+    )
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"grad: assigned grad must be a Tensor or None, got {type(value).__name__}"
+                )
+            if value.shape != self.shape:
+                raise ShapeError(
+                    f"grad: attempting to assign a gradient of shape {value.shape} to a tensor "
+                    f"of shape {self.shape}; the gradient and the tensor must have the same shape"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"grad: attempting to assign a gradient of dtype {value.dtype} (shape "
+                    f"{value.shape}) to a tensor of dtype {self.dtype} (shape {self.shape}); "
+                    f"cast it first (g.astype({str(self.dtype)!r}))"
+                )
+        self._g = value
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has seen (as PyTorch's ``_version``).
+
+        >>> x = tg.zeros(2); x.add_(1); x._version
+        Tensor([1., 1.], shape=(2,), dtype=float32)
+        1
+        """
+        vc = self._vc
+        return 0 if vc is None else vc.v
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -289,8 +380,15 @@ class Tensor(
         >>> x = tg.ones(2, requires_grad=True)
         >>> (x * 2).detach().requires_grad
         False
+
+        It shares the version counter too: changing it in place is seen by backward.
         """
-        return Tensor._wrap(self.data, False)
+        out = Tensor._wrap(self._d, False)
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = autograd.VersionCounter()
+        out._vc = vc
+        return out
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor when backward runs.
@@ -338,34 +436,7 @@ class Tensor(
         g = graph.default_grad(self, gradient, "backward")
         graph.run_backward([self], [g], retain_graph or create_graph, create_graph)
 
-    # -- in place and copies ---------------------------------------------------------------
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (not recorded) and return self.
-
-        >>> tg.ones(2).zero_().tolist()
-        [0.0, 0.0]
-        """
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value: float) -> Tensor:
-        """Fill with ``value`` in place (not recorded) and return self.
-
-        >>> tg.zeros(2).fill_(7).tolist()
-        [7.0, 7.0]
-        """
-        self.data[...] = value
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copy ``src``'s values into this tensor in place (not recorded) and return self.
-
-        >>> tg.zeros(2).copy_(tg.Tensor([1.0, 2.0])).tolist()
-        [1.0, 2.0]
-        """
-        self.data[...] = _to_array(src)
-        return self
-
+    # -- copies -----------------------------------------------------------------------------
     def clone(self) -> Tensor:
         """A copy of the data; recorded, so gradients flow back to the original.
 
@@ -421,7 +492,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             t.ndim != nd
             or t.shape[:d] + t.shape[d + 1 :] != tensors[0].shape[:d] + tensors[0].shape[d + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}; all "
                 "dimensions but the joined one must match"
             )
@@ -440,7 +511,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise ValueError("stack: expected a non-empty list of tensors")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
-        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+        raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     nd = tensors[0].ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(

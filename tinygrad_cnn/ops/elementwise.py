@@ -38,9 +38,12 @@ class Mul(Function):
         return x * y
 
     def backward(self, g):
-        x, y = self.inputs
+        # an input is read only if the other one needs its gradient (so an input changed in
+        # place since forward makes backward raise only where its value is really needed)
         nx, ny = self.needs_input_grad
-        return (g * y if nx else None), (g * x if ny else None)
+        gx = g * self.inputs[1] if nx else None
+        gy = g * self.inputs[0] if ny else None
+        return gx, gy
 
 
 class Div(Function):
@@ -64,12 +67,16 @@ class Pow(Function):
     def backward(self, g):
         (x, y), out = self.inputs, self.output
         nx, ny = self.needs_input_grad
-        gx = g * y * x ** (y - 1) if nx else None
-        gy = None
+        zero = const(np.zeros((), dtype=g.dtype))
+        gx = gy = None
+        if nx:  # as PyTorch: 0 where the exponent is 0 (even at x == 0)
+            gx = g * Where.apply(y.data == 0, zero, y * x ** (y - 1))
         if ny:
-            # NOTE: ln(x) is only real for x > 0; like PyTorch, x == 0 contributes 0 there
-            safe = Where.apply(x.data > 0, x, const(np.ones((), dtype=x.dtype)))
-            gy = g * out * safe.log()
+            # NOTE: as PyTorch, 0 where x == 0 and y >= 0 (log(0) * 0), NaN for x < 0; the
+            # log reads 1 at those zeros so no NaN leaks into higher derivatives
+            at0 = (x.data == 0) & (y.data >= 0)
+            safe = Where.apply(at0, const(np.ones((), dtype=x.dtype)), x)
+            gy = g * Where.apply(at0, zero, out * safe.log())
         return gx, gy
 
 

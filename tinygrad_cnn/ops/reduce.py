@@ -1,4 +1,4 @@
-"""Reduction primitives: sum, sum-to-shape (the broadcast-gradient reducer), max, prod."""
+"""Reduction primitives: sum, sum-to-shape (the broadcast-gradient reducer), max, min, prod."""
 
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ class Max(Function):
 
     def extra_repr(self):
         return f"dim={self.dims}"
+
+
+class Min(Max):
+    # d min(x) = dy at the arg-min; ties share the gradient evenly (exact for every dtype)
+    def forward(self, x, dims=(), keepdim=False):
+        out = np.asarray(x.min(axis=dims, keepdims=True))
+        self.save_for_backward(out)
+        self.dims, self.keepdim = dims, keepdim
+        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape) if i not in dims])
 
 
 class Prod(Function):
