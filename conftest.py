@@ -13,5 +13,6 @@ def _doctest_names(doctest_namespace):
     doctest_namespace.update(np=np, tg=tg, F=F, nn=nn)
     tg.manual_seed(0)
 
+
 # tests/data holds committed fixtures and the scripts that made them (one needs PyTorch): not tests
 collect_ignore = ["tests/data"]
