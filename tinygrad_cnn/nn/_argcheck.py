@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import name_the_op
 from ..tensor import Tensor
 
 _LIBRARY = (ValueError, TypeError, RuntimeError, IndexError, KeyError, NotImplementedError)
@@ -30,8 +31,7 @@ def library_errors(op: str) -> Callable[[Callable], Callable]:
             except _LIBRARY as e:
                 foreign = type(e).__module__.split(".")[0] == "numpy"
                 if not foreign:
-                    if e.args and isinstance(e.args[0], str) and op not in e.args[0]:
-                        e.args = (f"{op}: {e.args[0]}",) + e.args[1:]
+                    name_the_op(e, op)
                     raise
                 raise TypeError(f"{op}: unsupported argument types or values") from e
             except (ArithmeticError, AttributeError, AssertionError) as e:

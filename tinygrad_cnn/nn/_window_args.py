@@ -10,6 +10,7 @@ import numpy as np
 
 from ..ops.window import Window
 from ..tensor import Tensor
+from ._argcheck import tensor  # noqa: F401 (the one Tensor check, used as A.tensor)
 
 IntTuple = int | Sequence[int]
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -42,12 +43,6 @@ def non_negative(value: Any, n: int, name: str, op: str) -> tuple[int, ...]:
     if min(out) < 0:
         raise ValueError(f"{op}: {name} must be non-negative, got {value!r}")
     return out
-
-
-def tensor(x: Any, name: str, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
 
 
 def batched(x: Any, nd: int, op: str) -> tuple[Tensor, bool]:

@@ -19,12 +19,7 @@ from .. import random as _random
 from ..autograd import composite
 from ..ops._util import const
 from ..tensor import Tensor, where
-
-
-def _tensor(x: Any, name: str, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
+from ._argcheck import tensor as _tensor
 
 
 def _mask_scores(scores: Tensor, attn_mask: Any, is_causal: bool, op: str) -> Tensor:

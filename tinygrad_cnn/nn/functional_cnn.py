@@ -18,37 +18,11 @@ from .. import random as _random
 from ..autograd import composite, no_grad
 from ..ops._util import const
 from ..tensor import Tensor
+from . import functional_conv, functional_pool
 from ._window_args import tensor as _tensor
-from .functional_conv import (
-    conv1d,
-    conv2d,
-    conv3d,
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-    fold,
-    unfold,
-)
+from .functional_conv import *  # noqa: F403 (re-exported: the one CNN namespace)
 from .functional_pad import pad
-from .functional_pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_avg_pool3d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    adaptive_max_pool3d,
-    avg_pool1d,
-    avg_pool2d,
-    avg_pool3d,
-    lp_pool1d,
-    lp_pool2d,
-    max_pool1d,
-    max_pool2d,
-    max_pool3d,
-    max_unpool1d,
-    max_unpool2d,
-    max_unpool3d,
-)
+from .functional_pool import *  # noqa: F403
 
 # -- normalization and dropout ------------------------------------------------------------------
 
@@ -150,31 +124,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 __all__ = [
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "unfold",
-    "fold",
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
-    "max_unpool1d",
-    "max_unpool2d",
-    "max_unpool3d",
-    "lp_pool1d",
-    "lp_pool2d",
+    *functional_conv.__all__,
+    *functional_pool.__all__,
     "pad",
     "batch_norm",
     "dropout",

@@ -16,6 +16,7 @@ import numpy as np
 from ..autograd import composite, no_grad
 from ..ops._util import const
 from ..tensor import Tensor
+from ._argcheck import tensor as _tensor
 
 
 def _indices(x: Any, name: str, op: str) -> np.ndarray:
@@ -23,12 +24,6 @@ def _indices(x: Any, name: str, op: str) -> np.ndarray:
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: {name} must hold integers (int64 indices), got dtype {arr.dtype}")
     return arr
-
-
-def _tensor(x: Any, name: str, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
 
 
 @composite("embedding")
@@ -105,16 +100,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor(out)
 
 
-def _norm(x: Tensor, dim: int, p: float, keepdim: bool = False) -> Tensor:
-    if p == 2:
-        return (x * x).sum(dim, keepdim).sqrt()
-    if p == 1:
-        return x.abs().sum(dim, keepdim)
-    if p == float("inf"):
-        return x.abs().amax(dim, keepdim)
-    return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
-
-
 @composite("cosine_similarity")
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 . x2 / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (inputs broadcast).
@@ -129,8 +114,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast") from None
     a, b = a.expand(shape), b.expand(shape)
-    na = _norm(a, dim, 2).clamp(min=eps)
-    nb = _norm(b, dim, 2).clamp(min=eps)
+    na = a.vector_norm(2, dim).clamp(min=eps)
+    nb = b.vector_norm(2, dim).clamp(min=eps)
     return (a * b).sum(dim) / (na * nb)
 
 
@@ -151,7 +136,7 @@ def pairwise_distance(
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast") from None
     if diff.ndim == 0:
         raise ValueError(f"{op}: inputs must have at least 1 dimension")
-    return _norm(diff, -1, p, keepdim)
+    return diff.vector_norm(p, -1, keepdim)
 
 
 @composite("pdist")
@@ -167,7 +152,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     if x.ndim != 2:
         raise ValueError(f"{op}: input must be 2-D (N, M), got shape {x.shape}")
     i, j = np.triu_indices(x.shape[0], k=1)
-    return _norm(x[i] - x[j], -1, p)
+    return (x[i] - x[j]).vector_norm(p, -1)
 
 
 __all__ = ["embedding", "one_hot", "cosine_similarity", "pairwise_distance", "pdist"]

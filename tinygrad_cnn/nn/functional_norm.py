@@ -16,12 +16,7 @@ from typing import Any
 
 from ..autograd import composite, no_grad
 from ..tensor import Tensor
-
-
-def _check_tensor(x: Any, name: str, op: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
+from ._argcheck import tensor as _check_tensor
 
 
 def _check_param(t: Tensor | None, shape: tuple[int, ...], name: str, op: str) -> None:
@@ -204,15 +199,7 @@ def normalize(
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"{op}: p must be a number, got {p!r}")
-    if p == 2:
-        norm = (x * x).sum(dim, keepdim=True).sqrt()
-    elif p == 1:
-        norm = x.abs().sum(dim, keepdim=True)
-    elif p == math.inf:
-        norm = x.abs().amax(dim, keepdim=True)
-    else:
-        norm = (x.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
-    return x / norm.clamp(min=eps)
+    return x / x.vector_norm(p, dim, keepdim=True).clamp(min=eps)
 
 
 __all__ = ["layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize"]

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd import _state
+from ..autograd import _state, name_the_op
 from ..tensor import Tensor
 
 _hook_ids = itertools.count()
@@ -148,7 +148,7 @@ class Module:
         try:
             out = self.forward(*args, **kwargs)
         except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as e:
-            _name_the_module(e, type(self).__name__)
+            name_the_op(e, type(self).__name__)
             raise
         finally:
             stack.pop()
@@ -569,9 +569,3 @@ def _library_module(m: Module) -> bool:
     layer = cls.__module__.startswith("tinygrad_cnn.nn.") and cls.forward is not Module.forward
     # a container passes its input on; a loss checks its own (naming the functional form)
     return layer and cls.__module__ not in ("tinygrad_cnn.nn.containers", "tinygrad_cnn.nn.loss")
-
-
-def _name_the_module(e: BaseException, name: str) -> None:
-    """Prefix an error's message with the module that raised it, unless it names it already."""
-    if e.args and isinstance(e.args[0], str) and name not in e.args[0]:
-        e.args = (f"{name}: {e.args[0]}",) + e.args[1:]
