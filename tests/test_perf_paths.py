@@ -7,7 +7,7 @@ import pytest
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
-from tinygrad_cnn.ops import conv, layout
+from tinygrad_cnn.ops import conv, layout, pool
 from tinygrad_cnn.ops.conv import ColumnMatMul, Conv, ConvInputGrad, ConvWeightGrad, Im2Col
 from tinygrad_cnn.ops.window import Window
 
@@ -120,3 +120,35 @@ def test_second_order_functions_are_the_adjoint_triple():
     gx, gw = tg.grad(out, [x, w], tg.ones(*out.shape, dtype=tg.float64), create_graph=True)
     assert isinstance(gx.grad_fn, ConvInputGrad) and isinstance(gw.grad_fn, ConvWeightGrad)
 
+
+POOLS = [  # Window.pool(size, kernel, stride, padding, dilation, ceil_mode)
+    ((6, 7), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((7, 7), (3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((9,), (3,), (1,), (1,), (2,), False),
+    ((4, 5, 4), (2, 2, 2), (2, 1, 2), (0, 1, 0), (1, 1, 1), True),
+    ((5, 5), (1, 1), (2, 2), (0, 0), (1, 1), False),
+]
+
+
+@pytest.mark.parametrize("args", POOLS)
+def test_max_pool_without_offsets_equals_max_pool(args):
+    win = Window.pool(*args)
+    x = rand(3, 2, *args[0]).astype(np.float32)
+    x[0, 0].flat[::3] = 0.0  # ties
+    x[1, 1].flat[1] = np.nan
+    x[2, 0].flat[2] = -np.inf
+    want, _ = pool.max_pool(layout.as_batch_last(x), win)
+    got = pool.max_only(layout.as_batch_last(x), win)
+    np.testing.assert_array_equal(got, want)
+    plain_got = pool.max_only(x, win)  # an NCHW input too
+    np.testing.assert_array_equal(plain_got, want)
+
+
+def test_inference_max_pool_equals_training_max_pool():
+    x = tg.Tensor(rand(2, 3, 8, 8).astype(np.float32), requires_grad=True)
+    train = F.max_pool2d(x, 2)
+    with tg.no_grad():
+        infer = F.max_pool2d(x, 2)
+        _, idx = F.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(infer.numpy(), train.numpy())
+    np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(x, 2, return_indices=True)[1].numpy())
