@@ -152,3 +152,32 @@ def test_inference_max_pool_equals_training_max_pool():
         _, idx = F.max_pool2d(x, 2, return_indices=True)
     np.testing.assert_array_equal(infer.numpy(), train.numpy())
     np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(x, 2, return_indices=True)[1].numpy())
+
+
+@pytest.mark.parametrize("tile_bytes", [1, 300])  # one output row a tile; a few rows a tile
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_inference_row_tiles_match_the_training_path(
+    small_panels, monkeypatch, tile_bytes, xs, ws, kw
+):
+    monkeypatch.setattr(conv, "TILE_BYTES", tile_bytes)
+    x, w, b = rand(*xs, dtype=np.float32), rand(*ws, seed=1, dtype=np.float32), rand(ws[0])
+    b = b.astype(np.float32)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    tiled = conv.conv_row_tiles(x, w, b, win)
+    assert tiled is not None
+    want, _ = conv.conv_forward(x, w, b, win)
+    np.testing.assert_allclose(tiled, want, rtol=1e-6, atol=1e-6)
+    with tg.no_grad():
+        got = Conv.apply(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), window=win)
+    np.testing.assert_array_equal(got.numpy(), tiled)
+    assert layout.is_batch_last(got.numpy())
+
+
+def test_row_tiles_only_for_thin_products_of_several_tiles():
+    win = Window.conv((28, 28), (5, 5))
+    x, w = np.zeros((256, 1, 28, 28), np.float32), np.zeros((6, 1, 5, 5), np.float32)
+    assert conv.conv_row_tiles(x, w, None, win) is not None  # LeNet's first, batch 256
+    assert conv.conv_row_tiles(x[:4], w, None, win) is None  # all rows fit in one tile
+    cifar = Window.conv((16, 16), (3, 3), padding=(1, 1))  # CIFAR's second: a wide product
+    x2, w2 = np.zeros((256, 32, 16, 16), np.float32), np.zeros((64, 32, 3, 3), np.float32)
+    assert conv.conv_row_tiles(x2, w2, None, cifar) is None
