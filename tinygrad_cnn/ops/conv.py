@@ -9,24 +9,31 @@ geometry of both is one ``Window`` (ops/window.py); the layouts (batch-last imag
 ``ColumnMatMul`` is a convolution's ONE matrix product (batched over groups), the bias added
 in place; its backward takes the weight gradient from the very columns forward built and the
 column gradient ``w^T @ g``, which Im2Col's backward folds back with prod(kernel) strided
-slice-adds. The convolutions themselves are compositions in ``nn.functional``.
+slice-adds. Grouped convolutions are compositions of these in ``nn.functional``.
+
+``Conv`` is an ungrouped convolution as ONE Function (im2col, the GEMM and the bias in one
+forward); its gradients are ``ConvInputGrad`` (``w^T @ g`` folded back by col2im) and
+``ConvWeightGrad`` (``g @ cols^T``, from the columns forward kept), and the three close over
+each other, so every order of derivative works. It computes what Im2Col + ColumnMatMul compute,
+with fewer Python-level ops and Tensors per step (measured in docs/performance.md).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .layout import Contiguous, pad_spatial
 from .window import Window
 
 
-def im2col(x: np.ndarray, win: Window) -> np.ndarray:
-    """(N, C, *size) -> contiguous columns (C, *kernel, *grid, N), one as_strided copy."""
-    xp = pad_spatial(x, win.pad_lo, win.pad_hi)
+def unfold_view(xp: np.ndarray, win: Window) -> np.ndarray:
+    """The (C, *kernel, *grid, N) strided view of an already padded (N, C, *padded) input."""
     n, c = xp.shape[:2]
     s_n, s_c, *s_sp = xp.strides
-    view = np.lib.stride_tricks.as_strided(
+    return np.lib.stride_tricks.as_strided(
         xp,
         (c,) + win.kernel + win.grid + (n,),
         (s_c,)
@@ -35,7 +42,11 @@ def im2col(x: np.ndarray, win: Window) -> np.ndarray:
         + (s_n,),
         writeable=False,
     )
-    return np.ascontiguousarray(view)
+
+
+def im2col(x: np.ndarray, win: Window) -> np.ndarray:
+    """(N, C, *size) -> contiguous columns (C, *kernel, *grid, N), one as_strided copy."""
+    return np.ascontiguousarray(unfold_view(pad_spatial(x, win.pad_lo, win.pad_hi), win))
 
 
 def col2im(cols: np.ndarray, win: Window) -> np.ndarray:
@@ -93,3 +104,180 @@ class ColumnMatMul(Function):
         ga = (cols @ gt).transpose(-1, -2) if na else None
         gc = Contiguous.apply(a.transpose(-1, -2)) @ g if nc else None
         return ga, gc, (g if nbias else None)
+
+
+# -- cache-sized panels for thin products --------------------------------------------------------
+
+# NOTE: measured with numpy's OpenBLAS on this project's machines (docs/performance.md): a
+# product whose two short sides are small (LeNet's 6x25 @ 25x36864, its weight gradient
+# 25x36864 @ 36864x6) runs 1.3-2.8x faster cut along its long axis into panels whose short
+# sides fit in ~256 KB (L2) than as one call; with wide short sides panels gain nothing.
+PANEL_BYTES = 256 * 1024
+_MIN_PANEL = 512  # panels narrower than this cost more in calls than they save
+
+
+def panel_width(short: int, long: int, itemsize: int) -> int:
+    """Columns per panel for a product with ``short`` elements across its panels and a
+    ``long`` axis; 0 when one call is better (the short side is wide or the long one short)."""
+    width = PANEL_BYTES // (max(short, 1) * itemsize)
+    return width if width >= _MIN_PANEL and long > 2 * width else 0
+
+
+def wide_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a (M, K) @ b (K, L) for a long L, in L2-sized column panels when M + K is small."""
+    width = panel_width(a.shape[0] + a.shape[1], b.shape[1], b.itemsize)
+    if not width:
+        return np.matmul(a, b)
+    out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    for j in range(0, b.shape[1], width):
+        np.matmul(a, b[:, j : j + width], out=out[:, j : j + width])
+    return out
+
+
+def long_inner_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a (M, L) @ b (L, N) for a long L, summed over L2-sized panels when M + N is small."""
+    width = panel_width(a.shape[0] + b.shape[1], a.shape[1], a.itemsize)
+    if not width:
+        return np.matmul(a, b)
+    out = np.matmul(a[:, :width], b[:width])
+    part = np.empty_like(out)
+    for k in range(width, a.shape[1], width):
+        out += np.matmul(a[:, k : k + width], b[k : k + width], out=part)
+    return out
+
+
+# -- an ungrouped convolution as one Function, and its two gradients --------------------------
+
+
+def _rows(img: np.ndarray) -> np.ndarray:
+    """(N, O, *grid) -> (O, prod(grid)*N), batch innermost (a free view for batch-last g)."""
+    return img.transpose(tuple(range(1, img.ndim)) + (0,)).reshape(img.shape[1], -1)
+
+
+def _image(rows: np.ndarray, grid: tuple[int, ...], n: int) -> np.ndarray:
+    """(O, prod(grid)*N) -> the (N, O, *grid) view of batch-last storage."""
+    img = rows.reshape((rows.shape[0],) + tuple(grid) + (n,))
+    return img.transpose((img.ndim - 1,) + tuple(range(img.ndim - 1)))
+
+
+def conv_forward(x, w, b, win: Window) -> tuple[np.ndarray, np.ndarray]:
+    """(y, the columns y was computed from): y = w @ im2col(x) (+ b), batch-last."""
+    cols = im2col(x, win)
+    wm = w.reshape(w.shape[0], -1)
+    out = wide_matmul(wm, cols.reshape(wm.shape[1], -1))
+    if b is not None:
+        out += b.reshape(-1, 1)
+    return _image(out, win.grid, x.shape[0]), cols
+
+
+# NOTE: measured on LeNet's first convolution at batch 256 (docs/performance.md): columns built
+# one tile of output rows at a time (614 KB each) and multiplied at once run 1.5x faster than
+# one 15 MB column matrix; 1.2 MB tiles were slower than no tiles.
+TILE_BYTES = 768 * 1024
+
+
+def conv_row_tiles(x, w, b, win: Window) -> np.ndarray | None:
+    """conv(x, w) (+ b) with the columns of a few output rows at a time, never all of them;
+    None where one im2col and one product are as fast (wide products, or one tile)."""
+    o, ck, n, grid = w.shape[0], math.prod(w.shape[1:]), x.shape[0], win.grid
+    length = math.prod(grid) * n
+    row_bytes = ck * (length // grid[0]) * x.itemsize
+    rows = max(1, TILE_BYTES // row_bytes)
+    if not panel_width(o + ck, length, x.itemsize) or rows >= grid[0]:
+        return None
+    xp = pad_spatial(x, win.pad_lo, win.pad_hi)
+    out = np.empty((o,) + grid + (n,), np.result_type(x, w))
+    wm, s, span, zeros = w.reshape(o, ck), win.stride[0], win.spans[0], (0,) * win.ndim
+    for r0 in range(0, grid[0], rows):
+        r1 = min(grid[0], r0 + rows)
+        sub = xp[:, :, r0 * s : (r1 - 1) * s + span]
+        tile = Window(sub.shape[2:], win.kernel, win.stride, zeros, zeros, win.dilation)
+        cols = np.ascontiguousarray(unfold_view(sub, tile)).reshape(ck, -1)
+        np.matmul(wm, cols, out=out[:, r0:r1].reshape(o, -1))
+    if b is not None:
+        out += b.reshape((o,) + (1,) * (win.ndim + 1))
+    return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
+
+
+def conv_input_grad(g: np.ndarray, w: np.ndarray, win: Window) -> np.ndarray:
+    """The gradient of conv(x, w) w.r.t. x: col2im(w^T @ g), batch-last (N, C, *size)."""
+    wt = np.ascontiguousarray(w.reshape(w.shape[0], -1).T)  # NOTE: C order beats the view
+    cols = wide_matmul(wt, _rows(g))
+    return col2im(cols.reshape((w.shape[1],) + win.kernel + win.grid + (g.shape[0],)), win)
+
+
+def conv_weight_grad(x, g: np.ndarray, win: Window, cols=None) -> np.ndarray:
+    """The gradient of conv(x, w) w.r.t. w: g @ im2col(x)^T, shaped (O, C, *kernel)."""
+    cols = im2col(x, win) if cols is None else cols
+    rows = _rows(g)
+    # NOTE: (cols @ g^T)^T is 2-5x faster than g @ cols^T with OpenBLAS (see ColumnMatMul)
+    gw = long_inner_matmul(cols.reshape(-1, rows.shape[1]), rows.T).T
+    return gw.reshape((g.shape[1], x.shape[1]) + win.kernel)
+
+
+class Conv(Function):
+    # y = w (*) x + b. d = (ConvInputGrad(g, w), ConvWeightGrad(x, g), g summed to (O,))
+    def forward(self, x, w, b=None, window=None):
+        self.window = window
+        if not is_grad_enabled():  # no backward will need the columns: tile them
+            out = conv_row_tiles(x, w, b, window)
+            if out is not None:
+                return out
+        out, cols = conv_forward(x, w, b, window)
+        self.save_for_backward(cols)
+        return out
+
+    def backward(self, g):
+        x, w = self.inputs[0], self.inputs[1]
+        nx, nw = self.needs_input_grad[:2]
+        nb = len(self.inputs) > 2 and self.needs_input_grad[2]
+        win = self.window
+        gx = ConvInputGrad.apply(g, w, window=win) if nx else None
+        # without create_graph, reuse forward's columns instead of building them again
+        cols = self._saved[0] if nw and not is_grad_enabled() else None
+        gw = ConvWeightGrad.apply(x, g, window=win, cols=cols) if nw else None
+        # the bias gradient sums g's rows, batch innermost (the order ColumnMatMul's has)
+        gb = (
+            g.permute(tuple(range(1, g.ndim)) + (0,)).reshape(g.shape[1], -1).sum(1) if nb else None
+        )
+        return gx, gw, gb
+
+    def extra_repr(self):
+        return self.window.extra_repr()
+
+
+class ConvInputGrad(Function):
+    # gx = col2im(w^T g): linear in g and in w. d = (Conv(gg, w), ConvWeightGrad(gg, g))
+    def forward(self, g, w, window=None):
+        self.window = window
+        return conv_input_grad(g, w, window)
+
+    def backward(self, gg):
+        g, w = self.inputs
+        ng, nw = self.needs_input_grad
+        win = self.window
+        dg = Conv.apply(gg, w, window=win) if ng else None
+        dw = ConvWeightGrad.apply(gg, g, window=win) if nw else None
+        return dg, dw
+
+    def extra_repr(self):
+        return self.window.extra_repr()
+
+
+class ConvWeightGrad(Function):
+    # gw = g @ im2col(x)^T: linear in x and in g. d = (ConvInputGrad(g, gg), Conv(x, gg));
+    # cols, when given, are im2col(x) already built (a cache, not an input)
+    def forward(self, x, g, window=None, cols=None):
+        self.window = window
+        return conv_weight_grad(x, g, window, cols)
+
+    def backward(self, gg):
+        x, g = self.inputs
+        nx, ng = self.needs_input_grad
+        win = self.window
+        dx = ConvInputGrad.apply(g, gg, window=win) if nx else None
+        dg = Conv.apply(x, gg, window=win) if ng else None
+        return dx, dg
+
+    def extra_repr(self):
+        return self.window.extra_repr()

@@ -1,0 +1,183 @@
+"""Optimized paths against the plain ones they replace: same values, same gradients."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.nn.functional as F
+from tinygrad_cnn.ops import conv, layout, pool
+from tinygrad_cnn.ops.conv import ColumnMatMul, Conv, ConvInputGrad, ConvWeightGrad, Im2Col
+from tinygrad_cnn.ops.window import Window
+
+
+def rand(*shape, seed=0, dtype=np.float64):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def plain_conv(x, w, b, win):
+    """The composition grouped convolutions use: Im2Col, then ColumnMatMul, then a view."""
+    cols = Im2Col.apply(x, window=win)
+    o = w.shape[0]
+    out = ColumnMatMul.apply(
+        w.reshape(o, math.prod(w.shape[1:])),
+        layout.column_matrix(cols, 1),
+        None if b is None else b.reshape(o, 1),
+    )
+    return layout.image_from_rows(out, o, win.grid, x.shape[0])
+
+
+def conv_and_grads(fn, x, w, b, win, g):
+    ts = [tg.Tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = fn(*ts, win)
+    out.backward(tg.Tensor(g))
+    return [out.numpy()] + [t.grad.numpy() for t in ts]
+
+
+CASES = [  # (input shape, weight shape, Window.conv arguments)
+    ((4, 3, 9, 8), (5, 3, 3, 3), {}),
+    ((2, 2, 7, 6), (3, 2, 2, 3), {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}),
+    ((3, 2, 11), (4, 2, 3), {"stride": (2,), "padding": (1,)}),
+    ((2, 2, 4, 5, 3), (2, 2, 2, 3, 2), {"padding": (1, 0, 1)}),
+]
+
+
+@pytest.fixture
+def small_panels(monkeypatch):
+    """Panels of a few columns, so that small tests cut every product into several."""
+    monkeypatch.setattr(conv, "PANEL_BYTES", 256)
+    monkeypatch.setattr(conv, "_MIN_PANEL", 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_conv_function_is_bit_identical_to_the_composition(xs, ws, kw, dtype):
+    x, w, b = rand(*xs, dtype=dtype), rand(*ws, seed=1, dtype=dtype), rand(ws[0], seed=2)
+    b = b.astype(dtype)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    g = rand(xs[0], ws[0], *win.grid, seed=3, dtype=dtype)
+    fused = conv_and_grads(lambda *a: Conv.apply(*a[:3], window=a[3]), x, w, b, win, g)
+    plain = conv_and_grads(plain_conv, x, w, b, win, g)
+    for got, want in zip(fused, plain):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_panelled_products_match_the_plain_path(small_panels, xs, ws, kw):
+    x, w, b = rand(*xs, dtype=np.float32), rand(*ws, seed=1, dtype=np.float32), rand(ws[0])
+    b = b.astype(np.float32)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    g = rand(xs[0], ws[0], *win.grid, seed=3, dtype=np.float32)
+    fused = conv_and_grads(lambda *a: Conv.apply(*a[:3], window=a[3]), x, w, b, win, g)
+    plain = conv_and_grads(plain_conv, x, w, b, win, g)
+    for got, want in zip(fused, plain):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("xs, ws, kw", CASES[:3])
+def test_panelled_conv_passes_gradcheck_and_gradgradcheck(small_panels, xs, ws, kw):
+    x = tg.Tensor(rand(*xs), requires_grad=True)
+    w = tg.Tensor(rand(*ws, seed=1), requires_grad=True)
+    b = tg.Tensor(rand(ws[0], seed=2), requires_grad=True)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    fn = lambda x, w, b: Conv.apply(x, w, b, window=win)  # noqa: E731
+    assert tg.gradcheck(fn, (x, w, b))
+    assert tg.gradgradcheck(fn, (x, w, b))
+
+
+def test_panel_helpers_equal_one_product_with_a_remainder_panel(small_panels):
+    a, b = rand(3, 5), rand(5, 70, seed=1)  # 256 B / (8 * 8 B) = 4 columns a panel: 17.5 panels
+    assert conv.panel_width(8, 70, 8) == 4
+    np.testing.assert_allclose(conv.wide_matmul(a, b), a @ b, rtol=1e-12)
+    c, d = rand(3, 70, seed=2), rand(70, 2, seed=3)
+    np.testing.assert_allclose(conv.long_inner_matmul(c, d), c @ d, rtol=1e-12)
+
+
+def test_panels_only_for_thin_products():
+    # LeNet's first convolution at batch 64: 6 filters of 25 taps over 36864 columns
+    assert conv.panel_width(6 + 25, 36864, 4) == 2114
+    # CIFAR's second: 64 filters of 288 taps; one call is faster there
+    assert conv.panel_width(64 + 288, 65536, 4) == 0
+    assert conv.panel_width(6 + 25, 3000, 4) == 0  # too short to cut
+    a, b = rand(6, 25, dtype=np.float32), rand(25, 3000, seed=1, dtype=np.float32)
+    np.testing.assert_array_equal(conv.wide_matmul(a, b), np.matmul(a, b))
+
+
+def test_conv2d_routes_ungrouped_convolutions_to_one_function():
+    x = tg.Tensor(rand(2, 4, 6, 6), requires_grad=True)
+    w = tg.Tensor(rand(4, 4, 3, 3, seed=1), requires_grad=True)
+    assert F.conv2d(x, w).grad_fn.name == "Conv"
+    grouped = F.conv2d(x, tg.Tensor(rand(4, 2, 3, 3, seed=1), requires_grad=True), groups=2)
+    assert grouped.grad_fn.name != "Conv"
+
+
+def test_second_order_functions_are_the_adjoint_triple():
+    x = tg.Tensor(rand(2, 2, 5, 5), requires_grad=True)
+    w = tg.Tensor(rand(3, 2, 3, 3, seed=1), requires_grad=True)
+    out = F.conv2d(x, w, padding=1)
+    gx, gw = tg.grad(out, [x, w], tg.ones(*out.shape, dtype=tg.float64), create_graph=True)
+    assert isinstance(gx.grad_fn, ConvInputGrad) and isinstance(gw.grad_fn, ConvWeightGrad)
+
+
+POOLS = [  # Window.pool(size, kernel, stride, padding, dilation, ceil_mode)
+    ((6, 7), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((7, 7), (3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((9,), (3,), (1,), (1,), (2,), False),
+    ((4, 5, 4), (2, 2, 2), (2, 1, 2), (0, 1, 0), (1, 1, 1), True),
+    ((5, 5), (1, 1), (2, 2), (0, 0), (1, 1), False),
+]
+
+
+@pytest.mark.parametrize("args", POOLS)
+def test_max_pool_without_offsets_equals_max_pool(args):
+    win = Window.pool(*args)
+    x = rand(3, 2, *args[0]).astype(np.float32)
+    x[0, 0].flat[::3] = 0.0  # ties
+    x[1, 1].flat[1] = np.nan
+    x[2, 0].flat[2] = -np.inf
+    want, _ = pool.max_pool(layout.as_batch_last(x), win)
+    got = pool.max_only(layout.as_batch_last(x), win)
+    np.testing.assert_array_equal(got, want)
+    plain_got = pool.max_only(x, win)  # an NCHW input too
+    np.testing.assert_array_equal(plain_got, want)
+
+
+def test_inference_max_pool_equals_training_max_pool():
+    x = tg.Tensor(rand(2, 3, 8, 8).astype(np.float32), requires_grad=True)
+    train = F.max_pool2d(x, 2)
+    with tg.no_grad():
+        infer = F.max_pool2d(x, 2)
+        _, idx = F.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(infer.numpy(), train.numpy())
+    np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(x, 2, return_indices=True)[1].numpy())
+
+
+@pytest.mark.parametrize("tile_bytes", [1, 300])  # one output row a tile; a few rows a tile
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_inference_row_tiles_match_the_training_path(
+    small_panels, monkeypatch, tile_bytes, xs, ws, kw
+):
+    monkeypatch.setattr(conv, "TILE_BYTES", tile_bytes)
+    x, w, b = rand(*xs, dtype=np.float32), rand(*ws, seed=1, dtype=np.float32), rand(ws[0])
+    b = b.astype(np.float32)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    tiled = conv.conv_row_tiles(x, w, b, win)
+    assert tiled is not None
+    want, _ = conv.conv_forward(x, w, b, win)
+    np.testing.assert_allclose(tiled, want, rtol=1e-6, atol=1e-6)
+    with tg.no_grad():
+        got = Conv.apply(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), window=win)
+    np.testing.assert_array_equal(got.numpy(), tiled)
+    assert layout.is_batch_last(got.numpy())
+
+
+def test_row_tiles_only_for_thin_products_of_several_tiles():
+    win = Window.conv((28, 28), (5, 5))
+    x, w = np.zeros((256, 1, 28, 28), np.float32), np.zeros((6, 1, 5, 5), np.float32)
+    assert conv.conv_row_tiles(x, w, None, win) is not None  # LeNet's first, batch 256
+    assert conv.conv_row_tiles(x[:4], w, None, win) is None  # all rows fit in one tile
+    cifar = Window.conv((16, 16), (3, 3), padding=(1, 1))  # CIFAR's second: a wide product
+    x2, w2 = np.zeros((256, 32, 16, 16), np.float32), np.zeros((64, 32, 3, 3), np.float32)
+    assert conv.conv_row_tiles(x2, w2, None, cifar) is None
