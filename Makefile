@@ -54,11 +54,14 @@ bench: setup
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m benchmarks --markdown docs/performance.md
 
-# PyTorch's answers that `make test` checks against without PyTorch (tests/goldens/*.npz): rerun
+# PyTorch's answers that `make test` checks against without PyTorch (tests/goldens/*.npz, and
+# tests/goldens/live/ for the tests using the `torch_answer` fixture): rerun
 # after adding or changing a registry sample (a local CPU build of torch, as for `bench`).
 goldens: $(STAMP)
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python tests/goldens/make_goldens.py
+	TG_GOLDENS=record $(BIN)/python -m pytest -q -p no:cacheprovider \
+		$$(grep -l torch_answer tests/test_*.py)
 
 # The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict fails on warnings.
 # It works offline: open site/index.html, or serve it (search needs a server) with

@@ -3,7 +3,18 @@ tests/test_goldens.py (PyTorch's answers recorded by `make goldens`) instead of 
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "torch_answers", Path(__file__).parent / "torch_answers.py"
+)
+torch_answers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(torch_answers)
+STORE = torch_answers.Store()
 
 # live test (file::function) -> its golden twin in tests/test_goldens.py
 LIVE_TWINS = {
@@ -60,3 +71,22 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if twinned:
         config.hook.pytest_deselected(items=twinned)
         items[:] = [it for it in items if it.nodeid.split("[")[0] not in LIVE_TWINS]
+
+
+@pytest.fixture
+def torch_answer(request: Any) -> Any:
+    """`torch_answer(lambda torch: <numpy arrays>, *inputs)`: PyTorch's answer, live where torch
+    is installed, else replayed from tests/goldens/live/ (see tests/torch_answers.py)."""
+    try:
+        import torch
+    except ModuleNotFoundError:
+        torch = None
+    else:
+        torch.set_num_threads(1)
+    return torch_answers.make_answer(STORE, request.node.nodeid, torch)
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    if torch_answers.RECORD and STORE.recorded:
+        for path in STORE.write():
+            print(f"\nrecorded PyTorch's answers: {path}")
