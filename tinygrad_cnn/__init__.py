@@ -7,7 +7,7 @@
 [2.0, 4.0, 6.0]
 """
 
-from . import autograd, data, linalg, models, nn, optim, random, testing
+from . import autograd, data, linalg, models, nn, optim, random, return_types, testing
 
 # -- the PyTorch-style op surface: dtype names, factories, function forms, tg.linalg ----------
 from . import functions as _functions
@@ -70,6 +70,7 @@ from .creation import (
     zeros_like,
 )
 from .dtypes import get_default_dtype, set_default_dtype
+from .errors import ShapeError
 from .functions import *  # noqa: F403 (the names in functions.__all__)
 from .functions import where
 from .functions_pointwise import *  # noqa: F403 (tg.sin, tg.atan2, ...: functions_pointwise.NAMES)
@@ -91,6 +92,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "ShapeError",
+    "return_types",
     "Function",
     "get_default_dtype",
     "set_default_dtype",
