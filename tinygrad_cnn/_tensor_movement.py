@@ -99,10 +99,11 @@ class MovementMethods:
         >>> tg.zeros(2, 3, 4).transpose(0, 2).shape
         (4, 3, 2)
         """
+        d0, d1 = _one(dim0, self.ndim, "transpose"), _one(dim1, self.ndim, "transpose")
         if self.ndim < 2:
             return self
         dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        dims[d0], dims[d1] = dims[d1], dims[d0]
         return self.permute(tuple(dims))
 
     def expand(self, *shape: Any) -> Tensor:
@@ -223,15 +224,24 @@ class MovementMethods:
         >>> [t.shape for t in tg.zeros(5, 2).split(2)]
         [(2, 2), (2, 2), (1, 2)]
         """
-        d = dim % self.ndim
+        if self.ndim == 0:
+            raise RuntimeError("split: expected at least a 1-dimensional tensor, got a 0-d one")
+        d = _one(dim, self.ndim, "split")
         n = self.shape[d]
-        if isinstance(split_size_or_sections, int):
-            step = split_size_or_sections
-            if step <= 0:
-                raise ValueError(f"split: split size must be positive, got {step}")
-            sizes = [min(step, n - i) for i in range(0, n, step)]
+        if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(
+            split_size_or_sections, bool
+        ):
+            step = int(split_size_or_sections)
+            if step < 0:
+                raise RuntimeError(f"split: split size must be non-negative, got {step}")
+            if step == 0 and n:
+                raise RuntimeError(
+                    f"split: split size can only be 0 if dimension size is 0, but got dimension "
+                    f"size of {n}"
+                )
+            sizes = [min(step, n - i) for i in range(0, n, step)] if step else [0]
         else:
-            sizes = list(split_size_or_sections)
+            sizes = _section_sizes(split_size_or_sections)
             if sum(sizes) != n:
                 raise ValueError(
                     f"split: sections {sizes} sum to {sum(sizes)} but dim {dim} has size {n}"
@@ -248,8 +258,14 @@ class MovementMethods:
         >>> [t.shape for t in tg.zeros(6, 2).chunk(3)]
         [(2, 2), (2, 2), (2, 2)]
         """
-        n = self.shape[dim % self.ndim]
-        return self.split(max(1, -(-n // chunks)), dim)
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+            raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__}")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: chunk expects `chunks` to be greater than 0, got: {chunks}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk: expected at least a 1-dimensional tensor, got a 0-d one")
+        n = self.shape[_one(dim, self.ndim, "chunk")]
+        return self.split(max(1, -(-n // int(chunks))), dim)
 
     # -- shapes in PyTorch's vocabulary (moving, splitting, triangles, diagonals) ----------
     def movedim(self, source: Any, destination: Any) -> Tensor:
@@ -691,7 +707,26 @@ def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
     return [tuple(first), tuple(second)]
 
 
+def _section_sizes(sections: Any) -> list[int]:
+    try:
+        sizes = list(sections)
+    except TypeError:
+        sizes = None
+    if sizes is None or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in sizes
+    ):
+        raise TypeError(
+            f"split: split_size_or_sections must be an int or a list of ints, got "
+            f"{type(sections).__name__}"
+        )
+    if any(v < 0 for v in sizes):
+        raise RuntimeError(f"split: section sizes must be non-negative, got {sizes}")
+    return [int(v) for v in sizes]
+
+
 def _one(dim: Any, ndim: int, name: str) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {type(dim).__name__} {dim!r:.40}")
     (d,) = normalize_dims(dim, ndim, name)
     return d
 

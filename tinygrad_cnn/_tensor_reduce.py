@@ -63,7 +63,9 @@ class ReduceMethods:
     __slots__ = ()
 
     # -- reductions -----------------------------------------------------------------------
-    def _dims(self, dim: Any, axis: Any, name: str) -> tuple[int, ...]:
+    def _dims(self, dim: Any, axis: Any, name: str, keepdim: Any = False) -> tuple[int, ...]:
+        if not isinstance(keepdim, (bool, np.bool_)):
+            raise TypeError(f"{name}: keepdim must be True or False, got {type(keepdim).__name__}")
         d = dim if axis is None else axis
         if isinstance(d, ReduceMethods):  # iterating a tensor would give its elements
             raise TypeError(f"{name}: dim must be an int or a tuple of ints, got a Tensor")
@@ -79,7 +81,7 @@ class ReduceMethods:
         """
         if dtype is not None:
             return self.to(dtype).sum(dim, keepdim, axis=axis)
-        return reduce.Sum.apply(self, dims=self._dims(dim, axis, "sum"), keepdim=keepdim)
+        return reduce.Sum.apply(self, dims=self._dims(dim, axis, "sum", keepdim), keepdim=keepdim)
 
     @composite("mean")
     def mean(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
@@ -88,7 +90,7 @@ class ReduceMethods:
         >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(1).tolist()
         [1.5, 3.5]
         """
-        dims = self._dims(dim, axis, "mean")
+        dims = self._dims(dim, axis, "mean", keepdim)
         n = math.prod(self.shape[d] for d in dims)
         if self.dtype.kind != "f":
             return self._floating().mean(dims, keepdim)
@@ -103,7 +105,7 @@ class ReduceMethods:
         """
         if dtype is not None:
             return self.to(dtype).prod(dim, keepdim, axis=axis)
-        return reduce.Prod.apply(self, dims=self._dims(dim, axis, "prod"), keepdim=keepdim)
+        return reduce.Prod.apply(self, dims=self._dims(dim, axis, "prod", keepdim), keepdim=keepdim)
 
     def max(self, dim=None, keepdim: bool = False, *, axis=None) -> Any:
         """The largest element (ties share the gradient evenly); with an int ``dim``, the
@@ -131,7 +133,7 @@ class ReduceMethods:
         if isinstance(dim, ReduceMethods):
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         d = dim if axis is None else axis
-        dims = self._dims(d, None, name)
+        dims = self._dims(d, None, name, keepdim)
         if d is None or not isinstance(d, (int, np.integer)):  # all elements, or amax/amin
             if self.data.size == 0:
                 raise ValueError(
@@ -177,7 +179,7 @@ class ReduceMethods:
         """Variance; ``correction=1`` (the default, as PyTorch) divides by n - 1."""
         if unbiased is not None:
             correction = 1 if unbiased else 0
-        dims = self._dims(dim, axis, "var")
+        dims = self._dims(dim, axis, "var", keepdim)
         n = math.prod(self.shape[d] for d in dims)
         centered = self - self.mean(dims, keepdim=True)
         # as PyTorch: divide by max(0, n - correction); a zero divisor gives inf (or NaN)
@@ -205,7 +207,7 @@ class ReduceMethods:
         """
         if self.dtype.kind != "f":
             return self.to(get_default_dtype()).logsumexp(dim, keepdim, axis=axis)
-        dims = self._dims(dim, axis, "logsumexp")
+        dims = self._dims(dim, axis, "logsumexp", keepdim)
         m = const(self.data.max(axis=dims, keepdims=True))
         m = const(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
         out = (self - m).exp().sum(dims, keepdim=True).log() + m
@@ -242,11 +244,7 @@ class ReduceMethods:
         >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(1).tolist()
         [1, 0]
         """
-        d = dim if axis is None else axis
-        if self.ndim == 0:
-            self._dims(d, None, "argmax")
-            return const(np.zeros((), np.int64))
-        return const(np.asarray(self.data.argmax(axis=d, keepdims=keepdim)))
+        return self._arg_extreme("argmax", dim if axis is None else axis, keepdim)
 
     def argmin(self, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
         """Index of the minimum along ``dim`` (of the flattened tensor by default).
@@ -254,11 +252,28 @@ class ReduceMethods:
         >>> tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(1).tolist()
         [0, 1]
         """
-        d = dim if axis is None else axis
+        return self._arg_extreme("argmin", dim if axis is None else axis, keepdim)
+
+    def _arg_extreme(self, name: str, d: Any, keepdim: Any) -> Tensor:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer))):
+            raise TypeError(f"{name}: dim must be an int or None, got {type(d).__name__}")
+        dims = self._dims(d, None, name, keepdim)
         if self.ndim == 0:
-            self._dims(d, None, "argmin")
             return const(np.zeros((), np.int64))
-        return const(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)))
+        if self.data.size == 0:  # IndexError with PyTorch's wording
+            if d is None:
+                raise IndexError(
+                    f"{name}: Expected reduction dim to be specified for input.numel() == 0 "
+                    f"(a tensor of shape {self.shape}); give a dim of non-zero size"
+                )
+            if self.shape[dims[0]] == 0:
+                raise IndexError(
+                    f"{name}: Expected reduction dim {dims[0]} to have non-zero size (a tensor "
+                    f"of shape {self.shape})"
+                )
+        axis = None if d is None else dims[0]
+        out = getattr(self.data, name)(axis=axis, keepdims=bool(keepdim))
+        return const(np.asarray(out, dtype=np.int64))
 
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where every element (along ``dim``, an int or a tuple) is non-zero.
@@ -266,7 +281,7 @@ class ReduceMethods:
         >>> tg.Tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1).tolist()
         [False, True]
         """
-        dims = self._dims(dim, None, "all")
+        dims = self._dims(dim, None, "all", keepdim)
         return const(np.asarray(self.data.all(axis=dims, keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
@@ -275,7 +290,7 @@ class ReduceMethods:
         >>> tg.Tensor([[1.0, 0.0], [0.0, 0.0]]).any(dim=1, keepdim=True).tolist()
         [[True], [False]]
         """
-        dims = self._dims(dim, None, "any")
+        dims = self._dims(dim, None, "any", keepdim)
         return const(np.asarray(self.data.any(axis=dims, keepdims=keepdim)))
 
     def norm(self, p: Any = "fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:

@@ -197,7 +197,8 @@ class RandomCrop:
                 f"RandomCrop: need positive size and non-negative padding, got "
                 f"size={self.size}, padding={padding}"
             )
-        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        modes = ("constant", "edge", "reflect", "symmetric")
+        if not isinstance(padding_mode, str) or padding_mode not in modes:
             raise ValueError(
                 f"RandomCrop: padding_mode must be constant, edge, reflect or symmetric, got "
                 f"{padding_mode!r}"

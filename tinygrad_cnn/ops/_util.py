@@ -30,7 +30,7 @@ def normalize_dims(dim: Any, ndim: int, opname: str) -> tuple[int, ...]:
         if not -max(ndim, 1) <= d < max(ndim, 1):
             raise IndexError(
                 f"{opname}: dim {d} is out of range for a tensor with {ndim} dimensions "
-                f"(expected a value in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])"
+                f"(expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})"
             )
         out.append(d % ndim if ndim else 0)
     return tuple(sorted(set(out)))

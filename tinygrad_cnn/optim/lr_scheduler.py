@@ -238,15 +238,19 @@ class CosineAnnealingLR(LRScheduler):
         return [lo + (b - lo) * (1 + math.cos(math.pi * t / T)) / 2 for b in self.base_lrs]
 
 
-def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
+def _per_group(name: str, optimizer: Optimizer, value: Any, what: str) -> list[Any]:
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
             raise ValueError(
-                f"{name}: expected {len(optimizer.param_groups)} values (one per param "
-                f"group), got {len(value)}"
+                f"{name}: expected {len(optimizer.param_groups)} values of {what} (one per "
+                f"param group), got {len(value)}"
             )
-        return list(value)
-    return [value] * len(optimizer.param_groups)
+        values = list(value)
+    else:
+        values = [value] * len(optimizer.param_groups)
+    for v in values:
+        _check_number(name, what, v)
+    return values
 
 
 class OneCycleLR(LRScheduler):
@@ -298,7 +302,7 @@ class OneCycleLR(LRScheduler):
             raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
             raise ValueError(f"OneCycleLR: pct_start must be a float in [0, 1], got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
+        if not isinstance(anneal_strategy, str) or anneal_strategy not in ("cos", "linear"):
             raise ValueError(
                 f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
             )
@@ -316,7 +320,11 @@ class OneCycleLR(LRScheduler):
                 (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
         self.anneal_strategy = anneal_strategy
-        max_lrs = _per_group("OneCycleLR", optimizer, max_lr)
+        for what, v in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            _check_number("OneCycleLR", what, v)
+            if v <= 0:
+                raise ValueError(f"OneCycleLR: {what} must be positive, got {v}")
+        max_lrs = _per_group("OneCycleLR", optimizer, max_lr, "max_lr")
         if last_epoch == -1:
             for m, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = m / div_factor
@@ -329,8 +337,8 @@ class OneCycleLR(LRScheduler):
                     "OneCycleLR: cycle_momentum=True needs an optimizer with momentum or betas"
                 )
             self.use_beta1 = "betas" in optimizer.defaults
-            maxs = _per_group("OneCycleLR", optimizer, max_momentum)
-            bases = _per_group("OneCycleLR", optimizer, base_momentum)
+            maxs = _per_group("OneCycleLR", optimizer, max_momentum, "max_momentum")
+            bases = _per_group("OneCycleLR", optimizer, base_momentum, "base_momentum")
             if last_epoch == -1:
                 for mm, bm, group in zip(maxs, bases, optimizer.param_groups):
                     if self.use_beta1:
@@ -412,7 +420,7 @@ class ReduceLROnPlateau:
             )
         self.optimizer = optimizer
         self.factor = factor
-        self.min_lrs = _per_group("ReduceLROnPlateau", optimizer, min_lr)
+        self.min_lrs = _per_group("ReduceLROnPlateau", optimizer, min_lr, "min_lr")
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
