@@ -59,14 +59,15 @@ class MovementMethods:
         """
         if self.ndim == 0:
             return self.reshape(1)
-        (s,) = normalize_dims(start_dim, self.ndim, "flatten")
-        (e,) = normalize_dims(end_dim, self.ndim, "flatten")
+        s, e = _one(start_dim, self.ndim, "flatten"), _one(end_dim, self.ndim, "flatten")
         if s > e:
             raise ValueError(
                 f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
                 f"shape {self.shape}"
             )
-        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1 :])
+        # NOTE: the merged size, not -1, so an empty batch flattens to (0, k) as PyTorch
+        merged = math.prod(self.shape[s : e + 1])
+        return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1 :])
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         """Split dimension ``dim`` into ``sizes``.
@@ -74,7 +75,13 @@ class MovementMethods:
         >>> tg.zeros(2, 12).unflatten(1, (3, 4)).shape
         (2, 3, 4)
         """
-        d = dim % self.ndim
+        d = _one(dim, self.ndim, "unflatten")
+        if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, (list, tuple)):
+            raise TypeError(
+                f"unflatten: sizes must be a tuple or list of ints, got {type(sizes).__name__}"
+            )
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
         return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
 
     def permute(self, *dims: Any) -> Tensor:
@@ -216,7 +223,9 @@ class MovementMethods:
                 out = movement.GetItem.apply(out, idx=step)
             return out
         except IndexError as e:
-            raise IndexError(f"index: {e} (indexing a tensor of shape {self.shape})") from None
+            raise IndexError(
+                f"index: {_index_words(e)} (indexing a tensor of shape {self.shape})"
+            ) from None
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
         """Split along ``dim`` into pieces of ``split_size_or_sections`` (an int or a list).
@@ -705,6 +714,12 @@ def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
             first.append(i)
             second.append(slice(None) if i is None else i)
     return [tuple(first), tuple(second)]
+
+
+def _index_words(e: Exception) -> str:
+    """numpy's index message in PyTorch's words (dimension, tensor), not numpy's (axis, array)."""
+    msg = str(e).replace(" for axis ", " for dimension ").replace("for array", "for tensor")
+    return msg.replace("array is", "tensor is")
 
 
 def _section_sizes(sections: Any) -> list[int]:

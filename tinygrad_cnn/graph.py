@@ -265,14 +265,19 @@ def grad(
     (12.0, 12.0)
     """
     Tensor = autograd.Tensor
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = _tensor_list(outputs, "outputs", Tensor)
+    ins = _tensor_list(inputs, "inputs", Tensor)
     if grad_outputs is None:
         gos: list[Tensor | None] = [None] * len(outs)
     elif isinstance(grad_outputs, Tensor):
         gos = [grad_outputs]
-    else:
+    elif isinstance(grad_outputs, (list, tuple)):
         gos = list(grad_outputs)
+    else:
+        raise TypeError(
+            f"grad: grad_outputs must be a Tensor, a sequence of Tensors (or None) or None, got "
+            f"{type(grad_outputs).__name__}"
+        )
     if len(gos) != len(outs):
         raise RuntimeError(
             f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs; pass one grad_output "
@@ -298,6 +303,23 @@ def grad(
     return tuple(run_backward(roots, groots, retain_graph, create_graph, ins, allow_unused))
 
 
+def _tensor_list(value: Any, what: str, tensor_type: type) -> list[Any]:
+    """``value`` (a Tensor or a non-empty sequence of Tensors) as a list, or a TypeError."""
+    if isinstance(value, tensor_type):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(t, tensor_type) for t in value):
+        if not value:
+            raise RuntimeError(f"grad: {what} is empty; give at least one Tensor")
+        return list(value)
+    got = type(value).__name__
+    if isinstance(value, (list, tuple)):
+        got = f"a {got} holding " + ", ".join(sorted({type(t).__name__ for t in value}))
+    raise TypeError(
+        f"grad: {what} must be a Tensor or a sequence of Tensors, got {got}; wrap arrays with "
+        "tg.Tensor(..., requires_grad=True) and compute the outputs from them"
+    )
+
+
 def default_grad(out: Tensor, gradient: Any, opname: str) -> Tensor:
     """The gradient to start backward with: ones for a one-element output, else checked."""
     Tensor = autograd.Tensor
@@ -310,7 +332,13 @@ def default_grad(out: Tensor, gradient: Any, opname: str) -> Tensor:
             )
         return Tensor._wrap(np.ones_like(out.data), False)
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=out.data.dtype))
+        try:
+            gradient = Tensor(np.asarray(gradient, dtype=out.data.dtype))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{opname}: gradient must be a Tensor (or numbers) of the output's shape "
+                f"{tuple(out.shape)}, got {type(gradient).__name__}"
+            ) from None
     if gradient.shape != out.shape:
         raise RuntimeError(
             f"{opname}: gradient has shape {tuple(gradient.shape)} but the output has shape "

@@ -22,7 +22,7 @@ import numpy as np
 from . import autograd, dtypes, graph
 from ._tensor_activations import ActivationMethods
 from ._tensor_diagonal import DiagonalMethods
-from ._tensor_dtype import DtypeMethods
+from ._tensor_dtype import DtypeMethods, as_dtype
 from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
@@ -40,22 +40,24 @@ _hook_ids = itertools.count()
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    dt = None if dtype is None else as_dtype(dtype, "Tensor")
     if isinstance(data, Tensor):
         arr = data.data
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
+        _check_kind(arr, data)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
             data = [d.data if isinstance(d, Tensor) else d for d in data]
         try:
             arr = np.asarray(data)
-        except ValueError as e:  # ragged nested lists
+        except ValueError:
             raise ValueError(
-                f"Tensor: cannot build a tensor from nested lists of unequal lengths ({e})"
+                f"Tensor: {_ragged(data)}; give nested lists of equal lengths"
             ) from None
         # NOTE: Python floats become float32 (PyTorch's default), ints int64, bools bool
-        if dtype is not None and arr.dtype.kind in "fiub":
-            return arr.astype(np.dtype(dtype), copy=False)
+        if dt is not None and arr.dtype.kind in "fiub":
+            return arr.astype(dt, copy=False)
         if arr.dtype == np.float64:
             arr = arr.astype(dtypes.get_default_dtype())
         elif arr.dtype.kind in "iu":
@@ -65,9 +67,41 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
                 f"Tensor: cannot build a tensor from {type(data).__name__} "
                 f"(numpy dtype {arr.dtype}); give numbers, nested lists or a numpy array"
             )
-    if dtype is not None:
-        arr = arr.astype(np.dtype(dtype), copy=False)
+    if dt is not None:
+        arr = arr.astype(dt, copy=False)
     return arr
+
+
+def _check_kind(arr: np.ndarray, data: Any) -> None:
+    """Refuse string, object, void and datetime arrays (PyTorch's TypeError), naming the dtype."""
+    if arr.dtype.kind in "OSUVMm":
+        raise TypeError(
+            f"Tensor: can't convert np.ndarray of type numpy.{arr.dtype.type.__name__} "
+            f"(dtype {arr.dtype}); the supported types are float64, float32, float16, int64, "
+            "int32, int16, int8, uint8 and bool: convert it with .astype(np.float32) first"
+        )
+
+
+def _ragged(data: Any, depth: int = 0) -> str:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return "cannot build a tensor from these nested lists"
+    lengths = [len(d) if isinstance(d, (list, tuple)) else None for d in data]
+    first = lengths[0]
+    for n in lengths[1:]:
+        if n != first:
+            if first is None or n is None:
+                return f"mixed numbers and sequences at dim {depth + 1} of the nested lists"
+            return (
+                f"nested lists of unequal lengths: expected sequence of length {first} at dim "
+                f"{depth + 1} (got {n})"
+            )
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            inner = _ragged(d, depth + 1)
+            if inner != "cannot build a tensor from these nested lists":
+                return inner
+    return "cannot build a tensor from these nested lists"
 
 
 class Tensor(
