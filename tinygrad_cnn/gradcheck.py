@@ -18,6 +18,7 @@ still caught: there the one-sided differences agree with each other, but not wit
 from __future__ import annotations
 
 import html
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -210,6 +211,23 @@ class GradcheckResult:
 
 def _as_tuple(x: Any) -> tuple:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _check_args(name: str, fn: Any, eps: Any, atol: Any, rtol: Any) -> None:
+    """TypeError/ValueError naming ``name`` for a non-callable fn or a bad tolerance."""
+    if not callable(fn) or isinstance(fn, Tensor):
+        raise TypeError(
+            f"{name}: fn must be a function of the inputs returning Tensors, got "
+            f"{type(fn).__name__}"
+        )
+    for what, v in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}: {what} must be a number, got {type(v).__name__}")
+        if not (math.isfinite(v) and v >= 0) or (what == "eps" and v == 0):
+            raise ValueError(
+                f"{name}: {what} must be a finite number, "
+                f"{'> 0' if what == 'eps' else '>= 0'}, got {v}"
+            )
 
 
 def _prepare_inputs(inputs: Any, name: str) -> tuple[list[Any], list[int]]:
@@ -486,6 +504,9 @@ def check_gradients(
     >>> r.ok, len(r.pairs), r.max_abs_error < 1e-8
     (True, 1, True)
     """
+    _check_args("gradcheck", fn, eps, atol, rtol)
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise TypeError(f"gradcheck: order must be a positive int, got {order!r:.40}")
     inputs, diff = _prepare_inputs(inputs, "gradcheck")
     with enable_grad():
         outs = _outputs(fn, inputs)
@@ -530,6 +551,29 @@ def gradcheck(
     if not result.ok and raise_exception:
         raise GradcheckError(result)
     return result if return_result else result.ok
+
+
+def _grad_outputs(grad_outputs: Any, outs: Sequence[Tensor]) -> list[Tensor]:
+    """gradgradcheck's grad_outputs as float64 leaves, one per output and of its shape."""
+    gos = []
+    for g, o in zip(_as_tuple(grad_outputs), outs):
+        try:
+            arr = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.shape != tuple(o.shape):
+            raise TypeError(
+                f"gradgradcheck: each grad_output must be a tensor of its output's shape "
+                f"{tuple(o.shape)}, got {type(g).__name__}"
+                + ("" if arr is None else f" of shape {arr.shape}")
+            )
+        gos.append(Tensor(arr, requires_grad=True))
+    if len(_as_tuple(grad_outputs)) != len(outs):
+        raise ValueError(
+            f"gradgradcheck: got {len(_as_tuple(grad_outputs))} grad_outputs for {len(outs)} "
+            "outputs; give one per output"
+        )
+    return gos
 
 
 def _grad_fn(fn: Callable, n_inputs: int, diff_positions: list[int]) -> Callable:
@@ -582,6 +626,7 @@ def gradgradcheck(
     >>> gradgradcheck(lambda t: (t ** 3).sum(), x)
     True
     """
+    _check_args("gradgradcheck", fn, eps, atol, rtol)
     inputs, diff = _prepare_inputs(inputs, "gradgradcheck")
     with enable_grad():
         outs = _outputs(fn, inputs)
@@ -589,13 +634,7 @@ def gradgradcheck(
         rng = np.random.default_rng(1234)
         gos = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
     else:
-        gos = [
-            Tensor(
-                np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64),
-                requires_grad=True,
-            )
-            for g in _as_tuple(grad_outputs)
-        ]
+        gos = _grad_outputs(grad_outputs, outs)
     result = check_gradients(
         _grad_fn(fn, len(inputs), diff),
         (*inputs, *gos),

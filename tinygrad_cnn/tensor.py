@@ -507,6 +507,24 @@ class _HookHandle:
 # -- free functions on tensors ---------------------------------------------------------------
 
 
+def _tensor_sequence(tensors: Any, op: str) -> list[Tensor]:
+    """The tensors of a cat/stack call: a non-empty list or tuple (arrays and numbers are
+    converted), or a TypeError/ValueError naming ``op``."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{op}: tensors must be a list or tuple of Tensors, got {type(tensors).__name__}"
+        )
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    out = []
+    for i, t in enumerate(tensors):
+        try:
+            out.append(t if isinstance(t, Tensor) else Tensor(t))
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{op}: element {i} of tensors is not a tensor ({e})") from None
+    return out
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension.
 
@@ -514,12 +532,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     >>> tg.cat([tg.zeros(2, 3), tg.ones(1, 3)]).shape
     (3, 3)
     """
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
+    tensors = _tensor_sequence(tensors, "cat")
     nd = tensors[0].ndim
     if nd == 0:
         raise ValueError("cat: 0-d tensors cannot be concatenated; use stack instead")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cat: dim must be an int, got {type(dim).__name__}")
     (d,) = normalize_dims(dim, nd, "cat")
     for t in tensors:
         if (
@@ -540,13 +558,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     >>> tg.stack([tg.zeros(2), tg.ones(2)], dim=1).shape
     (2, 2)
     """
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+    tensors = _tensor_sequence(tensors, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     nd = tensors[0].ndim + 1
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"stack: dim must be an int, got {type(dim).__name__}")
     if not -nd <= dim < nd:
         raise IndexError(
             f"stack: dim {dim} is out of range for stacking tensors of shape {tensors[0].shape} "
@@ -563,6 +581,8 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor,
     >>> [t.shape for t in split(tg.zeros(5, 2), [1, 4])]
     [(1, 2), (4, 2)]
     """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"split: input must be a Tensor, got {type(tensor).__name__}")
     return tensor.split(split_size_or_sections, dim)
 
 
@@ -572,4 +592,6 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     >>> [t.shape for t in chunk(tg.zeros(4, 2), 2, dim=0)]
     [(2, 2), (2, 2)]
     """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"chunk: input must be a Tensor, got {type(tensor).__name__}")
     return tensor.chunk(chunks, dim)

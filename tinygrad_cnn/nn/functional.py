@@ -20,7 +20,12 @@ import numpy as np
 from ..autograd import composite
 from ..ops.loss import NLL, BinaryCrossEntropy
 from ..ops.matmul import Linear
-from ..tensor import Tensor, where
+from .._errors import guard
+from .._tensor_pointwise import where as _where3
+from ..tensor import Tensor
+
+# the op surface's error boundary names where in what escapes (a bad condition, say)
+where = guard(_where3, "where")
 
 # -- activations: the Tensor methods themselves, taking the tensor as ``input`` ---------------
 
@@ -91,6 +96,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(tg.ones(4, 3), tg.ones(2, 3), tg.zeros(2)).shape
     (4, 2)
     """
+    for what, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if not isinstance(t, Tensor) and not (what == "bias" and t is None):
+            raise TypeError(
+                f"linear: {what} must be a Tensor, got {type(t).__name__}; wrap it with "
+                "tg.Tensor(...)"
+            )
     if input.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
         raise ValueError(
             f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "

@@ -112,6 +112,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """
     op = "dropout"
     x = _tensor(input, "input", op)
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: p must be a number in [0, 1], got {type(p).__name__}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: probability p has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from .. import random as _random
@@ -24,6 +25,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     >>> round(calculate_gain("relu"), 4), calculate_gain("tanh")
     (1.4142, 1.6666666666666667)
     """
+    if not isinstance(nonlinearity, str):
+        raise TypeError(
+            f"calculate_gain: nonlinearity must be a str such as 'relu', got "
+            f"{type(nonlinearity).__name__}"
+        )
     linear = {"linear", "conv1d", "conv2d", "conv3d", "sigmoid"}
     linear |= {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
     if nonlinearity in linear:
@@ -42,25 +48,42 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+def _calculate_fan_in_and_fan_out(tensor: Tensor, op: str = "init") -> tuple[int, int]:
+    _tensor(tensor, op)
     if tensor.ndim < 2:
         raise ValueError(
-            f"init: fan in and fan out cannot be computed for a tensor with fewer than 2 "
+            f"{op}: fan in and fan out cannot be computed for a tensor with fewer than 2 "
             f"dimensions (shape {tensor.shape})"
         )
     receptive = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fan(tensor: Tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+def _fan(tensor: Tensor, mode: str, op: str) -> int:
+    if not isinstance(mode, str) or mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r:.40}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, op)
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor: Tensor, arr: Any) -> Tensor:
-    tensor.data[...] = arr
+def _tensor(tensor: Any, op: str) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{op}: tensor must be a Tensor, got {type(tensor).__name__}")
+
+
+def _number(value: Any, what: str, op: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _fill(tensor: Tensor, arr: Any, op: str) -> Tensor:
+    try:
+        tensor.data[...] = arr
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"{op}: cannot fill a {tensor.dtype} tensor of shape {tensor.shape} with {arr!r:.40}"
+        ) from None
     return tensor
 
 
@@ -71,7 +94,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     >>> bool((uniform_(tg.zeros(100), -1, 1).abs() <= 1).all())
     True
     """
-    return _fill(tensor, _random.get_generator().uniform(a, b, tensor.shape))
+    return _draw(tensor, "uniform_", "uniform", ("a", a), ("b", b))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -81,7 +104,15 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     >>> normal_(tg.zeros(3), std=0.0).tolist()
     [0.0, 0.0, 0.0]
     """
-    return _fill(tensor, _random.get_generator().normal(mean, std, tensor.shape))
+    if isinstance(std, (int, float)) and not isinstance(std, bool) and std < 0:
+        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    return _draw(tensor, "normal_", "normal", ("mean", mean), ("std", std))
+
+
+def _draw(tensor: Any, op: str, dist: str, *params: tuple[str, Any]) -> Tensor:
+    _tensor(tensor, op)
+    values = [_number(v, what, op) for what, v in params]
+    return _fill(tensor, getattr(_random.get_generator(), dist)(*values, tensor.shape), op)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -91,7 +122,8 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     >>> constant_(tg.zeros(2), 3.0).tolist()
     [3.0, 3.0]
     """
-    return _fill(tensor, val)
+    _tensor(tensor, "constant_")
+    return _fill(tensor, _number(val, "val", "constant_"), "constant_")
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -101,7 +133,8 @@ def zeros_(tensor: Tensor) -> Tensor:
     >>> init.zeros_(tg.ones(2)).tolist()
     [0.0, 0.0]
     """
-    return _fill(tensor, 0)
+    _tensor(tensor, "zeros_")
+    return _fill(tensor, 0, "zeros_")
 
 
 def ones_(tensor: Tensor) -> Tensor:
@@ -111,7 +144,8 @@ def ones_(tensor: Tensor) -> Tensor:
     >>> init.ones_(tg.zeros(2)).tolist()
     [1.0, 1.0]
     """
-    return _fill(tensor, 1)
+    _tensor(tensor, "ones_")
+    return _fill(tensor, 1, "ones_")
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -122,7 +156,10 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     >>> bool((w.abs() <= (6 / 8) ** 0.5).all())
     True
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_uniform_")
+    gain = _number(gain, "gain", "xavier_uniform_")
+    if fan_in + fan_out == 0:
+        return tensor  # nothing to fill
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
@@ -135,7 +172,10 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     >>> xavier_normal_(tg.zeros(3, 5)).shape
     (3, 5)
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_normal_")
+    gain = _number(gain, "gain", "xavier_normal_")
+    if fan_in + fan_out == 0:
+        return tensor  # nothing to fill
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std)
 
@@ -151,10 +191,11 @@ def kaiming_uniform_(
     >>> bool((w.abs() <= (6 / 4) ** 0.5).all())
     True
     """
-    fan = _fan(tensor, mode)
+    fan = _fan(tensor, mode, "kaiming_uniform_")
+    _number(a, "a", "kaiming_uniform_")
     if fan == 0:
         return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    std = _gain(nonlinearity, a, "kaiming_uniform_") / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
 
@@ -168,11 +209,19 @@ def kaiming_normal_(
     >>> kaiming_normal_(tg.zeros(8, 4), mode="fan_out").shape
     (8, 4)
     """
-    fan = _fan(tensor, mode)
+    fan = _fan(tensor, mode, "kaiming_normal_")
+    _number(a, "a", "kaiming_normal_")
     if fan == 0:
         return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    std = _gain(nonlinearity, a, "kaiming_normal_") / math.sqrt(fan)
     return normal_(tensor, 0.0, std)
+
+
+def _gain(nonlinearity: Any, a: float, op: str) -> float:
+    try:
+        return calculate_gain(nonlinearity, a)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{op}: {e}") from None
 
 
 __all__ = [
