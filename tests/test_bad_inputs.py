@@ -229,7 +229,7 @@ ROWS: list[Row] = [
     ("tensor_str", lambda t: tg.Tensor("abc"), TypeError, ["Tensor", "str"]),
     ("tensor_ragged", lambda t: tg.Tensor([[1, 2], [3]]), ValueError, ["Tensor", "unequal"]),
     ("astype_unknown", lambda t: r(2).astype("floaty"), TypeError, ["astype", "floaty"]),
-    ("randn_negative", lambda t: tg.randn(-1, 2), ValueError, ["randn", "(-1, 2)"]),
+    ("randn_negative", lambda t: tg.randn(-1, 2), RuntimeError, ["randn", "[-1, 2]"]),
     ("zeros_float_size", lambda t: tg.zeros(2.5), TypeError, ["zeros", "2.5"]),
     (
         "int_requires_grad",
@@ -1102,3 +1102,179 @@ def test_bench_module_refuses_unknown_workload(capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "--only" in err and "nosuch" in err and "lenet5_train" in err
+
+
+# -- issue 17's engine bullets: the exception type is PyTorch 2.13's exactly (checked against a
+# local torch), the message names the op, the argument and what would fit -------------------
+def _grad_of_ndarray() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    tg.grad(np.ones(2), x)
+
+
+def _grad_wrt_list() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    tg.grad((x * x).sum(), [1.0, 2.0])
+
+
+EXACT_ROWS: list[tuple[str, Callable[[], Any], type, list[str]]] = [
+    ("full_negative", lambda: tg.full((-1, 2), 1.0), RuntimeError, ["full", "-1", "[-1, 2]"]),
+    ("eye_negative_n", lambda: tg.eye(-1), RuntimeError, ["eye", "n must be", "-1"]),
+    ("eye_negative_m", lambda: tg.eye(2, -3), RuntimeError, ["eye", "m must be", "-3"]),
+    ("eye_float", lambda: tg.eye(2.5), TypeError, ["eye", "n must be an int", "float"]),
+    ("arange_step_0", lambda: tg.arange(0, 5, 0), RuntimeError, ["arange", "step", "nonzero"]),
+    ("chunk_0", lambda: tg.ones(2, 3).chunk(0), RuntimeError, ["chunk", "chunks", "0"]),
+    ("chunk_fn_0", lambda: tg.chunk(tg.ones(4), 0), RuntimeError, ["chunk", "greater than 0"]),
+    ("chunk_str", lambda: tg.ones(4).chunk("2"), TypeError, ["chunk", "chunks", "str"]),
+    ("chunk_not_tensor", lambda: tg.chunk(None, 2), TypeError, ["chunk", "Tensor", "NoneType"]),
+    (
+        "chunk_bad_dim",
+        lambda: tg.ones(2, 3).chunk(2, 5),
+        IndexError,
+        ["chunk", "expected to be in range of [-2, 1], but got 5"],
+    ),
+    (
+        "transpose_bad_dim",
+        lambda: tg.ones(2, 3).transpose(0, 3),
+        IndexError,
+        ["transpose", "expected to be in range of [-2, 1], but got 3"],
+    ),
+    (
+        "transpose_1d_bad_dim",
+        lambda: tg.ones(3).transpose(0, 1),
+        IndexError,
+        ["transpose", "expected to be in range of [-1, 0], but got 1"],
+    ),
+    ("transpose_str_dim", lambda: tg.ones(2, 3).transpose(0, "a"), TypeError, ["transpose", "str"]),
+    (
+        "argmax_bad_dim",
+        lambda: tg.ones(2, 3).argmax(5),
+        IndexError,
+        ["argmax", "expected to be in range of [-2, 1], but got 5"],
+    ),
+    (
+        "argmax_empty",
+        lambda: tg.zeros(0).argmax(),
+        IndexError,
+        ["argmax", "reduction dim to be specified", "(0,)"],
+    ),
+    (
+        "argmin_empty_dim",
+        lambda: tg.zeros(0, 3).argmin(0),
+        IndexError,
+        ["argmin", "dim 0 to have non-zero size", "(0, 3)"],
+    ),
+    ("argmax_float_dim", lambda: tg.ones(2).argmax(0.5), TypeError, ["argmax", "dim", "float"]),
+    ("mean_keepdim_none", lambda: tg.ones(2).mean(0, None), TypeError, ["mean", "keepdim"]),
+    (
+        "sum_dim_out_of_range",
+        lambda: tg.ones(2, 3).sum(3),
+        IndexError,
+        ["sum", "expected to be in range of [-2, 1], but got 3"],
+    ),
+    ("split_0", lambda: tg.ones(5).split(0), RuntimeError, ["split", "can only be 0", "5"]),
+    ("split_floats", lambda: tg.ones(5).split([2, 3.0]), TypeError, ["split", "list of ints"]),
+    ("grad_ndarray_output", _grad_of_ndarray, TypeError, ["grad", "outputs", "ndarray"]),
+    ("grad_list_input", _grad_wrt_list, TypeError, ["grad", "inputs", "list", "float"]),
+    ("conv2d_kernel_0", lambda: nn.Conv2d(1, 2, 0)(tg.ones(1, 1, 3, 3)), RuntimeError,
+     ["Conv2d", "kernel size should be greater than zero", "(0, 0)"]),
+    ("conv2d_kernel_negative", lambda: nn.Conv2d(1, 2, -1), RuntimeError,
+     ["Conv2d", "kernel_size", "non-negative", "-1"]),
+    ("tensor_of_strings", lambda: tg.Tensor(np.array(["a", "b"])), TypeError,
+     ["Tensor", "numpy.str_", "<U1", "astype"]),
+    ("tensor_of_objects", lambda: tg.Tensor(np.array([1, "a", None], dtype=object)), TypeError,
+     ["Tensor", "numpy.object_", "object"]),
+    ("tensor_ragged_where", lambda: tg.Tensor([[1], [2, 3]]), ValueError,
+     ["Tensor", "expected sequence of length 1 at dim 1 (got 2)"]),
+    ("index_out_of_bounds", lambda: tg.ones(3)[5], IndexError,
+     ["index 5 is out of bounds for dimension 0 with size 3"]),
+    ("index_negative_out_of_bounds", lambda: tg.ones(3, 2)[1, -3], IndexError,
+     ["index -3 is out of bounds for dimension 1 with size 2"]),
+    ("cat_not_a_list", lambda: tg.cat(5), TypeError, ["cat", "list or tuple", "int"]),
+    ("cat_empty", lambda: tg.cat([]), ValueError, ["cat", "non-empty"]),
+    ("randint_empty_range", lambda: tg.randint(5, 2, (2,)), RuntimeError,
+     ["randint", "from=5 >= to=2"]),
+    ("linear_list_input", lambda: F.linear([1.0], tg.ones(4, 1)), TypeError,
+     ["linear", "input", "list"]),
+    ("dropout_p_str", lambda: F.dropout(tg.ones(2), "a"), TypeError, ["dropout", "p", "str"]),
+    ("dropout_p_2", lambda: F.dropout(tg.ones(2), 2.0), ValueError, ["dropout", "2.0"]),
+    ("set_default_dtype_none", lambda: tg.set_default_dtype(None), TypeError,
+     ["set_default_dtype", "None"]),
+    ("init_not_a_tensor", lambda: nn.init.zeros_(np.zeros(2)), TypeError,
+     ["zeros_", "tensor", "ndarray"]),
+    ("init_xavier_1d", lambda: nn.init.xavier_uniform_(tg.zeros(3)), ValueError,
+     ["xavier_uniform_", "fewer than 2", "(3,)"]),
+    ("gradcheck_not_callable", lambda: tg.gradcheck(None, tg.ones(2, requires_grad=True)),
+     TypeError, ["gradcheck", "fn", "NoneType"]),
+    ("one_cycle_max_lr_none",
+     lambda: optim.lr_scheduler.OneCycleLR(optim.SGD([nn.Parameter(tg.ones(2))], lr=0.1), None, 5),
+     TypeError, ["OneCycleLR", "max_lr", "NoneType"]),
+    ("conv_transpose_output_size_int",
+     lambda: nn.ConvTranspose2d(1, 1, 2)(tg.ones(1, 1, 3, 3), output_size=5), TypeError,
+     ["ConvTranspose2d", "output_size", "int"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fn", "exc", "needles"), [r[1:] for r in EXACT_ROWS], ids=[r[0] for r in EXACT_ROWS]
+)
+def test_engine_errors_have_pytorchs_type_and_name_the_op(fn, exc, needles):
+    with pytest.raises(Exception) as info:
+        fn()
+    # the exact type (a subclass such as ShapeError would still be caught as exc by callers, but
+    # PyTorch code that catches e.g. IndexError must not see a RuntimeError)
+    assert type(info.value) is exc, f"{type(info.value).__name__}: {info.value}"
+    missing = [n for n in needles if n not in str(info.value)]
+    assert not missing, f"message lacks {missing}: {info.value}"
+
+
+def test_flatten_of_an_empty_batch_is_zero_by_k():
+    # PyTorch: nn.Flatten()(torch.empty(0, 3, 4)).shape == (0, 12), not an error
+    assert nn.Flatten()(tg.zeros(0, 3, 4)).shape == (0, 12)
+    assert tg.zeros(2, 0, 4).flatten(1).shape == (2, 0)
+
+
+def test_argmax_over_a_non_empty_dim_of_an_empty_tensor_is_empty():
+    # PyTorch: torch.empty(0, 3).argmax(1) is an empty int64 tensor of shape (0,)
+    out = tg.zeros(0, 3).argmax(1)
+    assert out.shape == (0,) and out.dtype == np.int64
+
+
+def test_conv_with_a_zero_kernel_constructs_as_pytorch():
+    # PyTorch builds nn.Conv2d(1, 2, 0) (an empty weight) and refuses it in forward
+    assert nn.Conv2d(1, 2, 0).weight.shape == (2, 1, 0, 0)
+
+
+# the same wrong calls in PyTorch: the exception types must agree (skipped without torch)
+SAME_AS_TORCH = [
+    ("full_negative", lambda m: m.full((-1, 2), 1.0)),
+    ("eye_negative", lambda m: m.eye(-1)),
+    ("arange_step_0", lambda m: m.arange(0, 5, 0)),
+    ("chunk_0", lambda m: m.ones(2, 3).chunk(0)),
+    ("chunk_bad_dim", lambda m: m.ones(2, 3).chunk(2, 5)),
+    ("transpose_bad_dim", lambda m: m.ones(2, 3).transpose(0, 3)),
+    ("transpose_1d", lambda m: m.ones(3).transpose(0, 1)),
+    ("argmax_bad_dim", lambda m: m.ones(2, 3).argmax(5)),
+    ("argmax_empty", lambda m: m.zeros(0).argmax()),
+    ("argmin_empty_dim", lambda m: m.zeros(0, 3).argmin(0)),
+    ("sum_bad_dim", lambda m: m.ones(2, 3).sum(3)),
+    ("split_0", lambda m: m.ones(5).split(0)),
+    ("index_5", lambda m: m.ones(3)[5]),
+    ("randint_empty_range", lambda m: m.randint(5, 2, (2,))),
+    ("cat_empty", lambda m: m.cat([])),
+    ("conv_kernel_negative", lambda m: m.nn.Conv2d(1, 2, -1)),
+    ("conv_kernel_0", lambda m: m.nn.Conv2d(1, 2, 0)(m.ones(1, 1, 3, 3))),
+    ("dropout_p_2", lambda m: m.nn.functional.dropout(m.ones(2), 2.0)),
+    ("ragged", lambda m: m.tensor([[1], [2, 3]])),
+    ("strings", lambda m: m.tensor(np.array(["a", "b"]))),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in SAME_AS_TORCH], ids=[i for i, _ in SAME_AS_TORCH])
+def test_wrong_calls_raise_what_pytorch_raises(call):
+    torch = pytest.importorskip("torch")
+    kinds = []
+    for module in (torch, tg):
+        with pytest.raises(Exception) as info:
+            call(module)
+        kinds.append(type(info.value))
+    assert kinds[1] is kinds[0], f"PyTorch raises {kinds[0].__name__}, tinygrad_cnn {kinds[1]}"

@@ -25,8 +25,12 @@ def _size(shape: tuple, op: str) -> tuple[int, ...]:
         shape = tuple(shape[0])
     if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
         raise TypeError(f"{op}: sizes must be ints, got {shape}")
-    if any(s < 0 for s in shape):
-        raise ValueError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
+    if any(s < 0 for s in shape):  # PyTorch's RuntimeError and wording
+        neg = next(int(s) for s in shape if s < 0)
+        raise RuntimeError(
+            f"{op}: Trying to create tensor with negative dimension {neg}: "
+            f"{[int(s) for s in shape]}; sizes must be non-negative"
+        )
     return tuple(int(s) for s in shape)
 
 
@@ -177,6 +181,13 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     >>> tg.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    for what, v in (("n", n), ("m", m)):
+        if v is None and what == "m":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"eye: {what} must be an int, got {type(v).__name__}")
+        if v < 0:
+            raise RuntimeError(f"eye: {what} must be greater or equal to 0, got {v}")
     return _make(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
@@ -244,8 +255,16 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.i
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    size = (size,) if isinstance(size, int) else tuple(size)
-    return Tensor(_random.get_generator().integers(low, high, size).astype(dtype))
+    for what, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {what} must be an int, got {type(v).__name__}")
+    if low >= high:
+        raise RuntimeError(
+            f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    size = _size((size,), "randint")
+    arr = _random.get_generator().integers(low, high, size)
+    return Tensor(arr.astype(as_dtype(dtype, "randint")))
 
 
 def _like(fn: Any, t: Tensor, dtype: Any, requires_grad: bool, **kw: Any) -> Tensor:

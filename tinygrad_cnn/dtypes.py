@@ -28,6 +28,8 @@ def set_default_dtype(dtype: Any) -> None:
     >>> tg.set_default_dtype("float32")
     """
     global _default_float
+    if dtype is None:  # np.dtype(None) would be float64
+        raise TypeError("set_default_dtype: give a dtype (tg.float32 or tg.float64), got None")
     try:
         dt = np.dtype(dtype)
     except TypeError:

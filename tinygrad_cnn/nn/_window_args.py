@@ -139,6 +139,18 @@ def transposed_window(
 def output_padding_for(op: str, input_shape, output_size, kernel, stride, padding, dilation):
     """The output_padding that makes a transposed convolution produce ``output_size``."""
     nd = len(kernel)
+    ints = isinstance(output_size, (list, tuple)) and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in output_size
+    )
+    if not ints:
+        raise TypeError(
+            f"{op}: output_size must be a list or tuple of ints, got "
+            f"{type(output_size).__name__} {output_size!r:.40}"
+        )
+    if len(output_size) not in (nd, nd + 2):
+        raise ValueError(
+            f"{op}: output_size must have {nd} or {nd + 2} elements (got {len(output_size)})"
+        )
     size = tuple(output_size)[-nd:]
     base = Window.transposed(input_shape[-nd:], kernel, stride, padding, dilation, (0,) * nd)
     extra = tuple(want - got for want, got in zip(size, base.size))

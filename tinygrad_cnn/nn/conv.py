@@ -72,6 +72,11 @@ class _ConvNd(Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = A.ntuple(kernel_size, nd, "kernel_size", name)
+        if min(self.kernel_size) < 0:  # PyTorch: RuntimeError creating the weight
+            raise RuntimeError(
+                f"{name}: kernel_size must be non-negative, got {kernel_size!r} (a zero size is "
+                "accepted here, as PyTorch, and refused by forward)"
+            )
         self.stride = A.ntuple(stride, nd, "stride", name)
         self.dilation = A.ntuple(dilation, nd, "dilation", name)
         self.padding: Any = self._padding(name, padding)
@@ -243,6 +248,7 @@ class _ConvTranspose(_ConvNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         output_padding = self.output_padding
+        A.tensor(input, "input", type(self).__name__)
         if output_size is not None:
             output_padding = A.output_padding_for(
                 type(self).__name__, input.shape, output_size, self.kernel_size, self.stride,

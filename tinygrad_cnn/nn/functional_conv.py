@@ -32,6 +32,11 @@ def _weight(op: str, w: Any, nd: int, transposed: bool) -> Tensor:
     if w.ndim != nd + 2:
         lead = "in, out/groups" if transposed else "out, in/groups"
         raise ValueError(f"{op}: weight must be {nd + 2}-D ({lead}, {_WEIGHT[nd]}), got {w.shape}")
+    if min(w.shape[2:]) == 0:  # PyTorch's RuntimeError: a zero-size kernel sees nothing
+        raise RuntimeError(
+            f"{op}: kernel size should be greater than zero, but got kernel size "
+            f"{tuple(w.shape[2:])} (weight shape {w.shape})"
+        )
     return w
 
 
