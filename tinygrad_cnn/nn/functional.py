@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import guard
+from .._tensor_pointwise import where as _where3
 from ..autograd import composite
 from ..ops.loss import NLL, BinaryCrossEntropy
 from ..ops.matmul import Linear
-from .._errors import guard
-from .._tensor_pointwise import where as _where3
 from ..tensor import Tensor
 
 # the op surface's error boundary names where in what escapes (a bad condition, say)
