@@ -35,7 +35,7 @@ class MovementMethods:
         >>> tg.arange(6).reshape(2, -1).shape
         (2, 3)
         """
-        target = _resolve_shape(_shape_arg(shape), self.data.size, "reshape", self.shape)
+        target = _resolve_shape(_shape_arg(shape, "reshape"), self.data.size, "reshape", self.shape)
         if target == self.shape:
             return self
         if layout.flattens_batch_last(self.data, target):
@@ -90,7 +90,13 @@ class MovementMethods:
         >>> tg.zeros(2, 3, 4).permute(2, 0, 1).shape
         (4, 2, 3)
         """
-        dims = tuple(d % self.ndim for d in _shape_arg(dims))
+        dims = _shape_arg(dims, "permute", "dims")
+        if len(dims) != self.ndim:
+            raise RuntimeError(
+                f"permute: number of dims {len(dims)} does not match the {self.ndim} dimensions "
+                f"of a tensor of shape {self.shape}"
+            )
+        dims = tuple(_one(d, self.ndim, "permute") for d in dims)
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(
                 f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions of "
@@ -119,7 +125,7 @@ class MovementMethods:
         >>> tg.ones(3, 1).expand(3, 4).shape
         (3, 4)
         """
-        shape = _shape_arg(shape)
+        shape = _shape_arg(shape, "expand")
         lead = len(shape) - self.ndim
         if lead < 0:
             raise ShapeError(f"expand: cannot expand shape {self.shape} to fewer dims {shape}")
@@ -145,6 +151,8 @@ class MovementMethods:
         >>> tg.ones(1, 4).expand_as(tg.zeros(3, 4)).shape
         (3, 4)
         """
+        if not hasattr(other, "shape") or not hasattr(other, "requires_grad"):
+            raise TypeError(f"expand_as: other must be a Tensor, got {type(other).__name__}")
         return self.expand(other.shape)
 
     def squeeze(self, dim=None) -> Tensor:
@@ -166,10 +174,13 @@ class MovementMethods:
         >>> tg.zeros(3).unsqueeze(0).shape
         (1, 3)
         """
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"unsqueeze: dim must be an int, got {type(dim).__name__}")
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
             raise IndexError(
-                f"unsqueeze: dim {dim} is out of range for a tensor with {self.ndim} dimensions"
+                f"unsqueeze: dim {dim} is out of range for a tensor with {self.ndim} dimensions "
+                f"(expected to be in range of [{-self.ndim - 1}, {self.ndim}], but got {dim})"
             )
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
@@ -187,7 +198,9 @@ class MovementMethods:
         >>> tg.Tensor([1, 2]).repeat(2, 2).tolist()
         [[1, 2, 1, 2], [1, 2, 1, 2]]
         """
-        sizes = _shape_arg(sizes)
+        sizes = _shape_arg(sizes, "repeat")
+        if min(sizes, default=0) < 0:
+            raise RuntimeError(f"repeat: repeat counts must be non-negative, got {sizes}")
         if len(sizes) < self.ndim:
             raise ValueError(
                 f"repeat: {len(sizes)} repeat counts given for a tensor of {self.ndim} dims "
@@ -204,6 +217,14 @@ class MovementMethods:
         >>> tg.Tensor([[1, 2]]).pad((1, 0), value=9).tolist()
         [[9, 1, 2]]
         """
+        if not isinstance(pad, (tuple, list)) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad
+        ):
+            raise TypeError(
+                f"pad: pad must be a tuple of ints, got {type(pad).__name__} {pad!r:.40}"
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"pad: value must be a number, got {type(value).__name__}")
         if len(pad) % 2 or len(pad) // 2 > self.ndim:
             raise ValueError(
                 f"pad: padding {tuple(pad)} must have an even length of at most 2*ndim "
@@ -455,7 +476,13 @@ class MovementMethods:
         >>> tg.Tensor([1, 2]).tile((2,)).tolist()
         [1, 2, 1, 2]
         """
-        dims = _shape_arg((dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
+        if isinstance(dims, (int, np.integer)):
+            dims = (dims,)
+        if not isinstance(dims, (tuple, list)):
+            raise TypeError(
+                f"tile: dims must be an int or a tuple of ints, got {type(dims).__name__}"
+            )
+        dims = _shape_arg(tuple(dims), "tile", "dims")
         dims = (1,) * (self.ndim - len(dims)) + dims
         return self.repeat(dims)
 
@@ -644,12 +671,16 @@ class MovementMethods:
         return self.tensor_split(sections, dim)
 
 
-def _shape_arg(shape: tuple) -> tuple[int, ...]:
+def _shape_arg(shape: tuple, name: str, what: str = "sizes") -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for s in shape:
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"sizes and dims must be integers, got {tuple(shape)}")
+            got = ", ".join(
+                repr(v) if isinstance(v, (int, float, np.number)) else type(v).__name__
+                for v in shape
+            )
+            raise TypeError(f"{name}: {what} must be integers, got ({got})")
     return tuple(int(s) for s in shape)
 
 

@@ -309,7 +309,14 @@ class Tensor(
         >>> tg.zeros(2, 3).size(), tg.zeros(2, 3).size(-1)
         ((2, 3), 3)
         """
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {type(dim).__name__}")
+        if self.ndim == 0:  # PyTorch's IndexError
+            raise IndexError(f"size: Dimension specified as {dim} but tensor has no dimensions")
+        (d,) = normalize_dims(dim, self.ndim, "size")
+        return self.shape[d]
 
     def numel(self) -> int:
         """The number of elements.
