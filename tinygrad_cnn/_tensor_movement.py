@@ -153,7 +153,10 @@ class MovementMethods:
         """
         if not hasattr(other, "shape") or not hasattr(other, "requires_grad"):
             raise TypeError(f"expand_as: other must be a Tensor, got {type(other).__name__}")
-        return self.expand(other.shape)
+        try:
+            return self.expand(other.shape)
+        except ShapeError as e:
+            raise ShapeError(f"expand_as: {e}") from None
 
     def squeeze(self, dim=None) -> Tensor:
         """Drop size-1 dimensions (only ``dim`` if given).
@@ -686,7 +689,9 @@ def _shape_arg(shape: tuple, name: str, what: str = "sizes") -> tuple[int, ...]:
 
 def _resolve_shape(shape, size: int, name: str, old: tuple[int, ...]) -> tuple[int, ...]:
     if sum(1 for s in shape if s == -1) > 1:
-        raise ValueError(f"{name}: only one dimension can be -1, got {shape}")
+        raise RuntimeError(f"{name}: only one dimension can be -1, got {shape}")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{name}: invalid shape dimension {min(shape)} in {shape}")
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or size % known:
@@ -710,8 +715,14 @@ def _normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple:
         if isinstance(i, MovementMethods):  # a Tensor used as an index
             i = i.data
         if isinstance(i, list):
-            i = np.asarray(i)
-        if isinstance(i, np.ndarray) and i.dtype.kind == "f":
+            try:
+                i = np.asarray(i)
+            except ValueError:  # ragged nested lists
+                raise IndexError(
+                    "index: a list used as an index must be rectangular (nested lists of equal "
+                    "lengths)"
+                ) from None
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
             raise IndexError(
                 f"index: tensors used as indices must be integer or bool, got {i.dtype}"
             )
@@ -749,7 +760,8 @@ def _index_steps(idx: Any, shape: tuple[int, ...]) -> list[tuple]:
 
 def _index_words(e: Exception) -> str:
     """numpy's index message in PyTorch's words (dimension, tensor), not numpy's (axis, array)."""
-    msg = str(e).replace(" for axis ", " for dimension ").replace("for array", "for tensor")
+    msg = str(e).removeprefix("index: ")
+    msg = msg.replace(" for axis ", " for dimension ").replace("for array", "for tensor")
     return msg.replace("array is", "tensor is")
 
 

@@ -322,7 +322,7 @@ class ReduceMethods:
             raise TypeError(
                 f"linalg.vector_norm: ord must be a number (2, 1, inf, -inf, 0, ...), got {ord!r}"
             )
-        dims = x._dims(dim, None, "vector_norm")
+        dims = x._dims(dim, None, "vector_norm", keepdim)
         if ord == math.inf:
             return x.abs().amax(dims, keepdim)
         if ord == -math.inf:
@@ -404,7 +404,7 @@ class ReduceMethods:
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind != "f":
             raise TypeError(f"nanmean: expected a floating-point tensor, got {x.dtype}")
-        dims = x._dims(dim, None, "nanmean")
+        dims = x._dims(dim, None, "nanmean", keepdim)
         count = (~np.isnan(x.data)).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
         return x.nansum(dims, keepdim) / const(count)
 

@@ -106,7 +106,7 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
+        for m in _iterable(modules, "ModuleList", "modules"):
             self.append(m)
         return self
 
@@ -156,7 +156,7 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules: Mapping[str, Module]) -> None:
-        for k, m in modules.items():
+        for k, m in _pairs(modules, "ModuleDict", "modules"):
             self[k] = m
 
     def forward(self, *args: Any) -> Any:
@@ -173,11 +173,11 @@ class ParameterList(Module):
 
     def __init__(self, values: Iterable[Parameter] | None = None) -> None:
         super().__init__()
-        for v in values or []:
+        for v in _iterable([] if values is None else values, "ParameterList", "values"):
             self.append(v)
 
     def append(self, value: Parameter) -> ParameterList:
-        self.register_parameter(str(len(self)), value)
+        self.register_parameter(str(len(self)), _check_parameter("ParameterList", value))
         return self
 
     def __len__(self) -> int:
@@ -206,14 +206,14 @@ class ParameterDict(Module):
 
     def __init__(self, values: Mapping[str, Parameter] | None = None) -> None:
         super().__init__()
-        for k, v in (values or {}).items():
-            self.register_parameter(k, v)
+        for k, v in _pairs({} if values is None else values, "ParameterDict", "values"):
+            self[k] = v
 
     def __getitem__(self, key: str) -> Parameter:
         return self._parameters[key]
 
     def __setitem__(self, key: str, value: Parameter) -> None:
-        self.register_parameter(key, value)
+        self.register_parameter(key, _check_parameter("ParameterDict", value))
 
     def __len__(self) -> int:
         return len(self._parameters)
@@ -241,3 +241,36 @@ def _index(idx: int, n: int, where: str) -> int:
     if not -n <= idx < n:
         raise IndexError(f"{where}: index {idx} is out of range for {n} modules")
     return idx % n
+
+
+def _iterable(values: Any, owner: str, what: str) -> list[Any]:
+    message = f"{owner}: {what} must be an iterable (a list or tuple), got {type(values).__name__}"
+    if isinstance(values, (Mapping, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(message)
+    try:
+        return list(values)
+    except TypeError:  # iterating a 0-d tensor, say
+        raise TypeError(message) from None
+
+
+def _pairs(values: Any, owner: str, what: str) -> list[tuple[Any, Any]]:
+    """A mapping's items, or an iterable of (key, value) pairs, with string keys."""
+    if isinstance(values, Mapping):
+        pairs = list(values.items())
+    else:
+        pairs = list(_iterable(values, owner, what))
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+            raise TypeError(f"{owner}: {what} must be a dict or an iterable of (key, value) pairs")
+    for k, _ in pairs:
+        if not isinstance(k, str):
+            raise TypeError(f"{owner}: keys must be strings, got {type(k).__name__} {k!r:.40}")
+    return pairs
+
+
+def _check_parameter(owner: str, value: Any) -> Any:
+    if value is not None and not isinstance(value, Parameter):
+        raise TypeError(
+            f"{owner}: values must be Parameters (or None), got {type(value).__name__}; wrap a "
+            "tensor with nn.Parameter(...)"
+        )
+    return value

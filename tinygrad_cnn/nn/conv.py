@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import creation
 from ..tensor import Tensor
+from . import _argcheck as ac
 from . import _window_args as A
 from . import functional as F
 from . import functional_conv as FC
@@ -320,11 +321,15 @@ class _BatchNorm(Module):
             raise ValueError(
                 f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}"
             )
+        name = type(self).__name__
         self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
+        self.eps = ac.real(eps, "eps", name)
+        self.momentum = None if momentum is None else ac.real(momentum, "momentum", name)
+        self.affine = affine = ac.flag(affine, "affine", name)
+        self.track_running_stats = track_running_stats = ac.flag(
+            track_running_stats, "track_running_stats", name
+        )
+        bias = ac.flag(bias, "bias", name)
         if affine:
             self.weight = Parameter(creation.ones(num_features))
             if bias:
