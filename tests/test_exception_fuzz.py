@@ -553,11 +553,15 @@ def _isolated() -> Any:
 MEMORY_HEADROOM = 1 << 30  # a call may grow the address space by this much (RLIMIT_AS)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def _bounded_memory() -> Any:
     """A wrong size must fail cleanly, not take the machine's memory: calls run with the address
     space limited to what is mapped now plus MEMORY_HEADROOM, so a huge allocation raises
-    MemoryError (reported as a failure) instead of paging or waking the OOM killer."""
+    MemoryError (reported as a failure) instead of paging or waking the OOM killer.
+
+    NOTE: measured afresh for each target: the address space grows over a run (thread arenas,
+    a heap that is not trimmed), and a limit fixed at the first target would leave later ones
+    less headroom, making their outcome depend on what ran before them."""
     try:
         import resource
 

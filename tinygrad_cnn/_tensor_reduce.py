@@ -179,6 +179,10 @@ class ReduceMethods:
         """Variance; ``correction=1`` (the default, as PyTorch) divides by n - 1."""
         if unbiased is not None:
             correction = 1 if unbiased else 0
+        if correction is None:  # PyTorch: None means the default, 1
+            correction = 1
+        if isinstance(correction, bool) or not isinstance(correction, (int, float, np.number)):
+            raise TypeError(f"var: correction must be a number, got {type(correction).__name__}")
         dims = self._dims(dim, axis, "var", keepdim)
         n = math.prod(self.shape[d] for d in dims)
         centered = self - self.mean(dims, keepdim=True)

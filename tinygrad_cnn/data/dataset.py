@@ -177,6 +177,12 @@ def _dataset_len(name: str, dataset: Any) -> int:
         raise TypeError(problem) from None
 
 
+def _seeded(seed: int, who: str, what: str) -> np.random.Generator:
+    if seed < 0:  # numpy's generators take only non-negative seeds
+        raise ValueError(f"{who}: {what} must be a non-negative int seed, got {seed}")
+    return np.random.default_rng(seed)
+
+
 def resolve_rng(
     generator: Any = None, seed: int | None = None, who: str = "resolve_rng"
 ) -> np.random.Generator:
@@ -187,13 +193,13 @@ def resolve_rng(
     if seed is not None:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__}")
-        return np.random.default_rng(int(seed))
+        return _seeded(int(seed), who, "seed")
     if generator is None:
         return _random.get_generator()
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-        return np.random.default_rng(int(generator))
+        return _seeded(int(generator), who, "generator")
     raise TypeError(
         f"{who}: generator must be a numpy.random.Generator or an int seed, got "
         f"{type(generator).__name__}"

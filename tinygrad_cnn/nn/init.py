@@ -104,14 +104,20 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     >>> normal_(tg.zeros(3), std=0.0).tolist()
     [0.0, 0.0, 0.0]
     """
-    if isinstance(std, (int, float)) and not isinstance(std, bool) and std < 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
     return _draw(tensor, "normal_", "normal", ("mean", mean), ("std", std))
 
 
 def _draw(tensor: Any, op: str, dist: str, *params: tuple[str, Any]) -> Tensor:
     _tensor(tensor, op)
     values = [_number(v, what, op) for what, v in params]
+    if dist == "uniform" and not (math.isfinite(values[0]) and values[0] <= values[1] < math.inf):
+        raise RuntimeError(
+            f"{op}: expects a finite range [a, b) with a <= b, got a={values[0]}, b={values[1]}"
+        )
+    if dist == "normal" and not (math.isfinite(values[0]) and 0 <= values[1] < math.inf):
+        raise RuntimeError(
+            f"{op}: expects a finite mean and std >= 0, got mean={values[0]}, std={values[1]}"
+        )
     return _fill(tensor, getattr(_random.get_generator(), dist)(*values, tensor.shape), op)
 
 
@@ -162,7 +168,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         return tensor  # nothing to fill
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return _draw(tensor, "xavier_uniform_", "uniform", ("a", -bound), ("b", bound))
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -177,7 +183,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     if fan_in + fan_out == 0:
         return tensor  # nothing to fill
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return _draw(tensor, "xavier_normal_", "normal", ("mean", 0.0), ("std", std))
 
 
 def kaiming_uniform_(
@@ -197,7 +203,7 @@ def kaiming_uniform_(
         return tensor
     std = _gain(nonlinearity, a, "kaiming_uniform_") / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return _draw(tensor, "kaiming_uniform_", "uniform", ("a", -bound), ("b", bound))
 
 
 def kaiming_normal_(
@@ -214,7 +220,7 @@ def kaiming_normal_(
     if fan == 0:
         return tensor
     std = _gain(nonlinearity, a, "kaiming_normal_") / math.sqrt(fan)
-    return normal_(tensor, 0.0, std)
+    return _draw(tensor, "kaiming_normal_", "normal", ("mean", 0.0), ("std", std))
 
 
 def _gain(nonlinearity: Any, a: float, op: str) -> float:
