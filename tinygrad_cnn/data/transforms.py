@@ -33,6 +33,12 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
+def _flag(name: str, v: Any) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(v).__name__}")
+    return bool(v)
+
+
 def _number(name: str, v: Any) -> float:
     if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
         raise TypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
@@ -143,7 +149,7 @@ class Normalize:
             )
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std must be non-zero, got {self.std.tolist()}")
-        self.inplace = inplace
+        self.inplace = _flag("Normalize: inplace", inplace)
 
     def __call__(self, x: Any) -> Any:
         arr, was_tensor = _unwrap(x, "Normalize")
@@ -204,7 +210,7 @@ class RandomCrop:
                 f"{padding_mode!r}"
             )
         self.padding = pads  # left, top, right, bottom
-        self.pad_if_needed = pad_if_needed
+        self.pad_if_needed = _flag("RandomCrop: pad_if_needed", pad_if_needed)
         self.fill = fill
         self.padding_mode = padding_mode
 

@@ -306,6 +306,11 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
             )
+        for what, flag in (("three_phase", three_phase), ("cycle_momentum", cycle_momentum)):
+            if not isinstance(flag, bool):
+                raise TypeError(
+                    f"OneCycleLR: {what} must be True or False, got {type(flag).__name__}"
+                )
         n = self.total_steps
         if three_phase:
             self._phases = [
