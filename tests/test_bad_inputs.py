@@ -1266,6 +1266,15 @@ SAME_AS_TORCH = [
     ("dropout_p_2", lambda m: m.nn.functional.dropout(m.ones(2), 2.0)),
     ("ragged", lambda m: m.tensor([[1], [2, 3]])),
     ("strings", lambda m: m.tensor(np.array(["a", "b"]))),
+    ("view_minus_2", lambda m: m.ones(6).view(-2, 3)),
+    ("unsqueeze_bad_dim", lambda m: m.ones(2).unsqueeze(3)),
+    ("size_of_0d", lambda m: m.tensor(1.0).size(0)),
+    ("permute_too_few_dims", lambda m: m.ones(2, 3).permute(0)),
+    ("repeat_negative", lambda m: m.ones(2, 3).repeat(-1, 1)),
+    ("module_list_of_int", lambda m: m.nn.ModuleList(5)),
+    ("init_uniform_reversed", lambda m: m.nn.init.uniform_(m.zeros(2), 2.0, 1.0)),
+    ("init_normal_negative_std", lambda m: m.nn.init.normal_(m.zeros(2), 0.0, -1.0)),
+    ("xavier_negative_gain", lambda m: m.nn.init.xavier_uniform_(m.zeros(2, 2), -1.0)),
 ]
 
 
@@ -1278,3 +1287,41 @@ def test_wrong_calls_raise_what_pytorch_raises(call):
             call(module)
         kinds.append(type(info.value))
     assert kinds[1] is kinds[0], f"PyTorch raises {kinds[0].__name__}, tinygrad_cnn {kinds[1]}"
+
+
+def test_var_with_correction_none_is_the_default_as_pytorch():
+    x = tg.Tensor([1.0, 2.0, 4.0])
+    assert x.var(correction=None).item() == pytest.approx(x.var().item())
+    assert x.std(correction=None).item() == pytest.approx(x.std().item())
+
+
+@pytest.mark.parametrize(
+    ("call", "needles"),
+    [
+        (lambda: nn.ModuleDict({1: nn.ReLU()}), ["ModuleDict", "keys", "int"]),
+        (lambda: nn.ParameterList([tg.ones(2)]), ["ParameterList", "Parameter", "Tensor"]),
+        (lambda: nn.ParameterDict(tg.ones(())), ["ParameterDict", "values", "Tensor"]),
+        (lambda: nn.BatchNorm1d(3, affine=tg.ones(2)), ["BatchNorm1d", "affine", "Tensor"]),
+        (lambda: nn.BatchNorm2d(3, eps="a"), ["BatchNorm2d", "eps", "str"]),
+        (
+            lambda: optim.lr_scheduler.OneCycleLR(
+                optim.SGD([nn.Parameter(tg.ones(2))], lr=0.1, momentum=0.9), 1.0, 5,
+                three_phase=tg.zeros(0),
+            ),
+            ["OneCycleLR", "three_phase", "Tensor"],
+        ),
+        (lambda: DataLoader(_ds(), seed=-1), ["DataLoader", "seed", "-1"]),
+        (lambda: tg.ones(2, 3).expand_as(tg.ones(3)), ["expand_as", "(2, 3)"]),
+        (lambda: tg.ones(2, 3)[[[0], [1, 0]]], ["index", "rectangular"]),
+    ],
+    ids=[
+        "module_dict_int_key", "parameter_list_tensor", "parameter_dict_0d", "batchnorm_affine",
+        "batchnorm_eps", "one_cycle_three_phase", "loader_negative_seed", "expand_as_fewer",
+        "ragged_index",
+    ],
+)  # fmt: skip
+def test_containers_and_constructors_name_themselves(call, needles):
+    with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)) as info:
+        call()
+    missing = [n for n in needles if n not in str(info.value)]
+    assert not missing, f"message lacks {missing}: {info.value}"
