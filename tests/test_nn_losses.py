@@ -307,43 +307,8 @@ LOSS_MODULES = [
 ]  # fmt: skip
 
 
-def _signature(fn):
-    """(name, kind, default) of each parameter, as values torch_answer can record."""
-    import inspect
-
-    def plain(default):
-        if default is inspect.Parameter.empty:
-            return "<no default>"
-        simple = default is None or isinstance(default, (bool, int, float, str, tuple))
-        return default if simple else repr(default)
-
-    return [
-        (p.name, p.kind.name, plain(p.default)) for p in inspect.signature(fn).parameters.values()
-    ]
-
-
-def _torch_signatures(functions, module_names):
-    def compute(torch):
-        fs = {name: _signature(getattr(torch.nn.functional, name)) for name in functions}
-        ms = {}
-        for name in module_names:
-            cls = getattr(torch.nn, name)
-            ms[name] = (_signature(cls), _signature(cls.forward))
-        return fs, ms
-
-    return compute
-
-
 def test_signatures_match_pytorch(torch_answer):
-    fs, ms = torch_answer(
-        _torch_signatures(LOSS_FUNCTIONS, LOSS_MODULES), LOSS_FUNCTIONS, LOSS_MODULES
-    )
-    for name in LOSS_FUNCTIONS:
-        assert _signature(getattr(F, name)) == fs[name], name
-    for name in LOSS_MODULES:
-        ours = getattr(nn, name)
-        assert _signature(ours) == ms[name][0], name
-        assert _signature(ours.forward) == ms[name][1], name
+    torch_answer.assert_signatures_match(F, nn, LOSS_FUNCTIONS, LOSS_MODULES)
 
 
 @pytest.mark.parametrize(

@@ -288,21 +288,6 @@ def test_dropout_module_reprs_and_eval_match_pytorch(name, torch_answer):
     _agree(ours.eval(), [x], ref, grads)
 
 
-def _signature(fn):
-    """(name, kind, default) of each parameter, as values torch_answer can record."""
-    import inspect
-
-    def plain(default):
-        if default is inspect.Parameter.empty:
-            return "<no default>"
-        simple = default is None or isinstance(default, (bool, int, float, str, tuple))
-        return default if simple else repr(default)
-
-    return [
-        (p.name, p.kind.name, plain(p.default)) for p in inspect.signature(fn).parameters.values()
-    ]
-
-
 FUNCTIONS = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample",
     "affine_grid", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
@@ -315,26 +300,8 @@ MODULE_NAMES = [
 ]  # fmt: skip
 
 
-def _torch_signatures(functions, module_names):
-    def compute(torch):
-        fs = {name: _signature(getattr(torch.nn.functional, name)) for name in functions}
-        ms = {}
-        for name in module_names:
-            cls = getattr(torch.nn, name)
-            ms[name] = (_signature(cls), _signature(cls.forward))
-        return fs, ms
-
-    return compute
-
-
 def test_signatures_match_pytorch(torch_answer):
-    fs, ms = torch_answer(_torch_signatures(FUNCTIONS, MODULE_NAMES), FUNCTIONS, MODULE_NAMES)
-    for name in FUNCTIONS:
-        assert _signature(getattr(F, name)) == fs[name], name
-    for name in MODULE_NAMES:
-        ours = getattr(nn, name)
-        assert _signature(ours) == ms[name][0], name
-        assert _signature(ours.forward) == ms[name][1], name
+    torch_answer.assert_signatures_match(F, nn, FUNCTIONS, MODULE_NAMES)
 
 
 @pytest.mark.parametrize(
