@@ -211,3 +211,47 @@ def test_training_row_tiles_match_one_column_matrix(big_columns, xs, ws, kw):
     for got, want in zip(tiled, plain):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert layout.is_batch_last(tiled[0]) and layout.is_batch_last(tiled[1])
+
+
+def relu_then_pool(fused, x, win, g):
+    t = tg.Tensor(x, requires_grad=True)
+    if fused:
+        out = pool.ReluMaxPool.apply(t, window=win)
+    else:
+        out = pool.MaxPool.apply(t.relu(), window=win)
+    out.backward(tg.Tensor(g))
+    return out.numpy(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("args", POOLS)
+def test_fused_relu_max_pool_equals_relu_then_max_pool(args, dtype):
+    win = Window.pool(*args)
+    x = rand(3, 2, *args[0], dtype=dtype)
+    x[0, 0].flat[::3] = 0.0  # ties at relu's kink
+    x[0, 1] = -np.abs(x[0, 1])  # windows with no positive value
+    x[1, 1].flat[1] = np.nan
+    x[1, 0].flat[::2] = np.nan
+    x[2, 0].flat[2] = -np.inf
+    x[2, 1].flat[3] = np.inf
+    x = layout.as_batch_last(x)
+    g = rand(3, 2, *win.grid, seed=4, dtype=dtype)
+    (out, gx), (want, want_gx) = relu_then_pool(True, x, win, g), relu_then_pool(False, x, win, g)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(gx, want_gx)
+    assert layout.is_batch_last(gx)
+    with tg.no_grad():
+        infer = pool.ReluMaxPool.apply(tg.Tensor(x), window=win).numpy()
+    np.testing.assert_array_equal(infer, want)
+
+
+@pytest.mark.parametrize("args", POOLS[:4])
+def test_fused_relu_max_pool_passes_gradcheck_and_gradgradcheck(args):
+    win = Window.pool(*args)
+    n = math.prod(args[0]) * 4
+    # distinct values 0.1 apart, none at relu's kink: no tie a finite difference could cross
+    x = (np.random.default_rng(5).permutation(n) * 0.1 - n * 0.05 + 0.05).reshape(2, 2, *args[0])
+    t = tg.Tensor(x, requires_grad=True)
+    fn = lambda t: pool.ReluMaxPool.apply(t, window=win)  # noqa: E731
+    assert tg.gradcheck(fn, (t,))
+    assert tg.gradgradcheck(fn, (t,))
