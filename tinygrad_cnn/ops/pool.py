@@ -7,10 +7,6 @@ offset); the gradient of a scatter is ``PoolGather`` (read the same positions ba
 versa, so derivatives of any order close over the pair. The arg-max offsets are constants: max
 pooling is piecewise linear, its second derivative in x is zero. The geometry is one
 ``Window`` (ops/window.py).
-
-``ReluMaxPool`` is max pooling of relu(z) as one Function: relu applied to the pooled output,
-its mask read there, and the gradient scattered straight to z (bit-identical to relu then
-MaxPool, one full-size pass fewer each way).
 """
 
 from __future__ import annotations
@@ -18,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
-from ._util import const
 from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
 from .movement import GetItem
 from .window import Window
@@ -132,44 +127,6 @@ class PoolGather(Function):
     def backward(self, g):
         (idx,) = self.saved_tensors
         return PoolScatter.apply(g, idx=idx.data, window=self.window, batch_last=self.batch_last)
-
-    def extra_repr(self):
-        return self.window.extra_repr()
-
-
-def _selected(x: np.ndarray, idx: np.ndarray, win: Window) -> np.ndarray:
-    """Each window's element at its arg-max offset (NaN-safe, unlike gather's products)."""
-    xp = pad_spatial(x, win.pad_lo, win.pad_hi, 0.0, relayout=False)
-    out = np.zeros(idx.shape, x.dtype)
-    for k, _, sl in win.taps:
-        np.copyto(out, xp[_ALL2 + sl], where=idx == k)
-    return out
-
-
-class ReluMaxPool(Function):
-    # max pool of relu(z), computed as relu(max pool of z) (max and relu commute), with the
-    # gradient going straight to z: g * 1[relu's input at the arg-max > 0], added at each
-    # window's arg-max offset. Relu's mask is read on the pooled output instead of the full
-    # input, and no full-size gradient of relu(z) is made: one full-size pass fewer each way.
-    def forward(self, z, window=None):
-        self.window, self.batch_last = window, _keeps_batch_last(z)
-        if not is_grad_enabled():
-            out = max_only(z, window)
-            return np.maximum(out, 0, out=out)
-        out, idx = max_pool(z, window)
-        np.maximum(out, 0, out=out)
-        mask = out > 0
-        nan = np.isnan(out)
-        if nan.any():  # a NaN window's arg-max is where the max was before the NaN came
-            mask |= nan & (_selected(z, idx, window) > 0)
-        self.save_for_backward(idx, mask)
-        return out
-
-    def backward(self, g):
-        idx, mask = self.saved_tensors
-        masked = g * const(mask.data)
-        win, bl = self.window, self.batch_last
-        return PoolScatter.apply(masked, idx=idx.data, window=win, batch_last=bl)
 
     def extra_repr(self):
         return self.window.extra_repr()
