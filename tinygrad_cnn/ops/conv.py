@@ -174,13 +174,15 @@ def conv_forward(x, w, b, win: Window) -> tuple[np.ndarray, np.ndarray]:
 # one tile of output rows at a time (614 KB each) and multiplied at once run 1.5x faster than
 # one 15 MB column matrix; 1.2 MB tiles were slower than no tiles.
 TILE_BYTES = 768 * 1024
-# NOTE: measured single-threaded (docs/performance.md): a training convolution (forward,
-# input gradient, weight gradient) whose column matrix is 16 MB or more runs 1.1-1.4x faster
-# with its columns built, multiplied and folded back one tile of output rows at a time (the
-# weight gradient rebuilding its tiles) than with one column matrix written to memory and read
-# back: CIFAR's second convolution 110 -> 88 ms at batch 256, 27 -> 23 ms at batch 64, LeNet's
-# second 16 -> 11.5 ms at batch 512; at 14 MB (CIFAR's first at batch 128) tiles lost 17 -> 20.
-BIG_COLUMNS = 16 * 1024 * 1024
+# NOTE: measured (docs/performance.md): a training convolution (forward, input gradient,
+# weight gradient) whose column matrix is large runs faster with its columns built, multiplied
+# and folded back one ~1 MB tile of output rows at a time (the weight gradient rebuilding its
+# tiles) than with one column matrix written to memory and read back. Single-threaded from
+# 16 MB up (CIFAR's second convolution 110 -> 88 ms at batch 256, 27 -> 23 ms at batch 64),
+# but with 2 OpenBLAS threads on a loaded machine the many smaller products lost at 19-38 MB
+# (CIFAR batch 64 and 128, LeNet batch 512) and won only at 75 MB (CIFAR batch 256, load 2.6;
+# at load 5-6 every threaded call waits for a descheduled thread and tiles lost there too).
+BIG_COLUMNS = 64 * 1024 * 1024
 BIG_TILE_BYTES = 1024 * 1024
 
 
