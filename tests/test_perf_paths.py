@@ -53,6 +53,7 @@ def small_panels(monkeypatch):
 @pytest.fixture
 def big_columns(monkeypatch):
     """Every column matrix counts as large: training convolutions run tile by tile."""
+    monkeypatch.setattr(conv, "SERIAL_BLAS", True)
     monkeypatch.setattr(conv, "BIG_COLUMNS", 1)
     monkeypatch.setattr(conv, "BIG_TILE_BYTES", 300)
 
@@ -187,7 +188,9 @@ def test_inference_row_tiles_match_the_training_path(
     assert layout.is_batch_last(got.numpy())
 
 
-def test_row_tiles_only_for_thin_products_of_several_tiles():
+@pytest.mark.parametrize("serial", [True, False])
+def test_row_tiles_only_for_thin_products_of_several_tiles(monkeypatch, serial):
+    monkeypatch.setattr(conv, "SERIAL_BLAS", serial)
     win = Window.conv((28, 28), (5, 5))
     x, w = np.zeros((256, 1, 28, 28), np.float32), np.zeros((6, 1, 5, 5), np.float32)
     assert row_tiles(x, w, win, training=False)  # LeNet's first, batch 256
@@ -196,8 +199,30 @@ def test_row_tiles_only_for_thin_products_of_several_tiles():
     cifar = Window.conv((16, 16), (3, 3), padding=(1, 1))  # CIFAR's second: a wide product
     x2, w2 = np.zeros((32, 32, 16, 16), np.float32), np.zeros((64, 32, 3, 3), np.float32)
     assert not row_tiles(x2, w2, cifar, training=False)  # 9.4 MB of columns
-    # batch 256: 75 MB of columns, tiled in training too (one 4.7 MB output row a tile)
-    assert row_tiles(np.zeros((256,) + x2.shape[1:], np.float32), w2, cifar, training=True) == 1
+    # batch 256: 75 MB of columns, tiled in training too (one 4.7 MB output row a tile) where
+    # BLAS runs one thread; with threads, one product beats 16 smaller ones
+    big = np.zeros((256,) + x2.shape[1:], np.float32)
+    assert row_tiles(big, w2, cifar, training=True) == (1 if serial else 0)
+
+
+@pytest.mark.parametrize(
+    "env, cpus, serial",
+    [
+        ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, 8, True),
+        ({"OPENBLAS_NUM_THREADS": "2"}, 8, False),
+        ({"OMP_NUM_THREADS": " 1 "}, 8, True),
+        ({"GOTO_NUM_THREADS": "3", "OMP_NUM_THREADS": "1"}, 8, False),
+        ({}, 1, True),
+        ({}, 2, False),
+    ],
+)
+def test_serial_blas_is_read_as_openblas_reads_its_thread_count(monkeypatch, env, cpus, serial):
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(conv.os, "cpu_count", lambda: cpus)
+    assert conv._serial_blas() is serial
 
 
 @pytest.mark.parametrize("xs, ws, kw", CASES)

@@ -21,6 +21,7 @@ with fewer Python-level ops and Tensors per step (measured in docs/performance.m
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -174,26 +175,39 @@ def conv_forward(x, w, b, win: Window) -> tuple[np.ndarray, np.ndarray]:
 # one tile of output rows at a time (614 KB each) and multiplied at once run 1.5x faster than
 # one 15 MB column matrix; 1.2 MB tiles were slower than no tiles.
 TILE_BYTES = 768 * 1024
-# NOTE: measured (docs/performance.md): a training convolution (forward, input gradient,
-# weight gradient) whose column matrix is large runs faster with its columns built, multiplied
-# and folded back one ~1 MB tile of output rows at a time (the weight gradient rebuilding its
-# tiles) than with one column matrix written to memory and read back. Single-threaded from
-# 16 MB up (CIFAR's second convolution 110 -> 88 ms at batch 256, 27 -> 23 ms at batch 64),
-# but with 2 OpenBLAS threads on a loaded machine the many smaller products lost at 19-38 MB
-# (CIFAR batch 64 and 128, LeNet batch 512) and won only at 75 MB (CIFAR batch 256, load 2.6;
-# at load 5-6 every threaded call waits for a descheduled thread and tiles lost there too).
-BIG_COLUMNS = 64 * 1024 * 1024
+# NOTE: measured (docs/performance.md): a convolution whose column matrix reaches 16 MB runs
+# faster single-threaded with its columns built, multiplied and folded back one ~1 MB tile of
+# output rows at a time (the weight gradient rebuilding its tiles) than with one column matrix
+# written to memory and read back (CIFAR's second convolution 110 -> 88 ms at batch 256, 27 ->
+# 23 ms at batch 64; LeNet's second 16 -> 11.5 ms at batch 512). With 2 OpenBLAS threads on
+# the loaded machine the 16x more products lost (CIFAR-style train b256 375 -> 823 ms): every
+# threaded call waits for its threads. So these tiles are used where BLAS is known to run one
+# thread: OPENBLAS_NUM_THREADS (else GOTO_NUM_THREADS, else OMP_NUM_THREADS) set to 1, as
+# OpenBLAS reads them when it loads, or a single CPU.
+BIG_COLUMNS = 16 * 1024 * 1024
 BIG_TILE_BYTES = 1024 * 1024
+
+
+def _serial_blas() -> bool:
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value == "1"
+    return os.cpu_count() == 1
+
+
+SERIAL_BLAS = _serial_blas()
 
 
 def tile_rows(o: int, ck: int, n: int, win: Window, itemsize: int, training: bool) -> int:
     """Output rows (along the first grid axis) per tile of columns, or 0 for one column matrix:
     thin products tile under no_grad only (training keeps forward's columns for the weight
-    gradient); products whose column matrix would reach BIG_COLUMNS always tile."""
+    gradient); with a single-threaded BLAS, products whose column matrix would reach
+    BIG_COLUMNS always tile."""
     grid = win.grid
     length = math.prod(grid) * n
     row_bytes = ck * (length // grid[0]) * itemsize
-    if ck * length * itemsize >= BIG_COLUMNS:
+    if SERIAL_BLAS and ck * length * itemsize >= BIG_COLUMNS:
         rows = max(1, BIG_TILE_BYTES // row_bytes)
     elif not training and panel_width(o + ck, length, itemsize):
         rows = max(1, TILE_BYTES // row_bytes)
