@@ -15,7 +15,10 @@ slice-adds. Grouped convolutions are compositions of these in ``nn.functional``.
 forward); its gradients are ``ConvInputGrad`` (``w^T @ g`` folded back by col2im) and
 ``ConvWeightGrad`` (``g @ cols^T``, from the columns forward kept), and the three close over
 each other, so every order of derivative works. It computes what Im2Col + ColumnMatMul compute,
-with fewer Python-level ops and Tensors per step (measured in docs/performance.md).
+with fewer Python-level ops and Tensors per step (measured in docs/performance.md). Where a
+column matrix would be large (``tile_rows``), its three kernels build the columns a few output
+rows at a time, each tile multiplied (and, for the input gradient, folded back) while it is in
+cache.
 """
 
 from __future__ import annotations
