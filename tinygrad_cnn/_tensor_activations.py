@@ -188,7 +188,7 @@ class ActivationMethods:
         >>> tg.Tensor([[-2.0, 1.0]]).prelu(tg.Tensor([0.25])).tolist()
         [[-0.5, 1.0]]
         """
-        w = self._coerce(weight, "prelu")
+        w = self._coerce(weight, "prelu", "weight")
         channels = self.shape[1] if self.ndim >= 2 else 1
         if w.ndim > 1 or w.numel() not in (1, channels):
             raise ActivationError(

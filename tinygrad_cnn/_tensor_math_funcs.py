@@ -500,7 +500,7 @@ class MathMethods:
         >>> tg.Tensor([0.0, 10.0]).lerp(tg.Tensor([10.0, 20.0]), 0.25).tolist()
         [2.5, 12.5]
         """
-        return self + (self._coerce(end, "lerp") - self) * weight
+        return self + (self._coerce(end, "lerp", "end") - self) * weight
 
     @composite("addcmul")
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
@@ -509,7 +509,7 @@ class MathMethods:
         >>> tg.ones(2).addcmul(tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0]), value=0.5).tolist()
         [2.5, 5.0]
         """
-        prod = self._coerce(tensor1, "addcmul") * tensor2
+        prod = self._coerce(tensor1, "addcmul", "tensor1") * tensor2
         return self + (prod * value if value != 1 else prod)
 
     @composite("addcdiv")
@@ -519,7 +519,8 @@ class MathMethods:
         >>> tg.ones(2).addcdiv(tg.Tensor([1.0, 2.0]), tg.Tensor([4.0, 4.0]), value=2).tolist()
         [1.5, 2.0]
         """
-        t1, t2 = self._coerce(tensor1, "addcdiv"), self._coerce(tensor2, "addcdiv")
+        t1 = self._coerce(tensor1, "addcdiv", "tensor1")
+        t2 = self._coerce(tensor2, "addcdiv", "tensor2")
         if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
             raise OpDtypeError(
                 "addcdiv: integer division with addcdiv is not supported (tensor1 and tensor2 "

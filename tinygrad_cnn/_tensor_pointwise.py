@@ -17,6 +17,7 @@ from ._errors import guard_methods
 from ._tensor_math_funcs import OpDtypeError, broadcast_error, reals
 from .autograd import Function, composite
 from .dtypes import get_default_dtype
+from .errors import ShapeError
 from .ops import elementwise
 from .ops._util import const
 
@@ -29,22 +30,17 @@ class PointwiseMethods:
 
     __slots__ = ()
 
-    def _coerce(self, other: Any, name: str = "Tensor") -> Tensor:
+    def _coerce(self, other: Any, name: str = "Tensor", arg: str = "other") -> Tensor:
         """``other`` as a tensor beside self (a Python number takes self's dtype within its
-        kind, as PyTorch), or a TypeError naming op ``name`` when it cannot be one."""
+        kind, as PyTorch), or a TypeError naming op ``name`` and argument ``arg`` when it
+        cannot be one."""
         if isinstance(other, PointwiseMethods):
             return other
         if type(other) is float and self.data.dtype.kind == "f":
             return const(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, (bool, int, float)):
             return const(_number(other, self.dtype, name))
-        try:
-            return type(self)(other)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{name}: expected a tensor, a number or nested lists of numbers of equal "
-                f"lengths, got {describe(other)}"
-            ) from None
+        return as_tensor(other, name, arg)
 
     def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
         other = self._coerce(other, name)
@@ -294,7 +290,10 @@ class PointwiseMethods:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if not (_is_bound(min) and _is_bound(max)):  # tensors, or lists and arrays as tensors
-            lo, hi = (None if v is None else self._coerce(v, "clamp") for v in (min, max))
+            lo, hi = (
+                None if v is None else self._coerce(v, "clamp", arg)
+                for v, arg in ((min, "min"), (max, "max"))
+            )
             return self._clamp_by_tensors(lo, hi)
         return elementwise.Clamp.apply(self, min=min, max=max)
 
@@ -417,19 +416,31 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     >>> tg.where(tg.Tensor([True, False]), tg.Tensor([1.0, 2.0]), 0.0).tolist()
     [1.0, 0.0]
     """
-    cond = condition.data if _is_tensor(condition) else np.asarray(condition)
     if not (_is_tensor(x) or _is_tensor(y)):
-        from .tensor import Tensor
-
-        x = Tensor(x)
+        x = as_tensor(x, "where", "input")
     ref = x if _is_tensor(x) else y
-    x = ref._coerce(x)
-    y = ref._coerce(y)
+    x, y = ref._coerce(x, "where", "input"), ref._coerce(y, "where", "other")
+    cond = ref._coerce(condition, "where", "condition").data
     try:
         return elementwise.Where.apply(cond.astype(bool, copy=False), x, y)
     except ValueError:
-        raise ValueError(
-            f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        raise ShapeError(
+            f"where: shapes {cond.shape}, {x.shape} and {y.shape} (condition, input, other) "
+            "cannot be broadcast together (dimensions are compared from the right and must be "
+            "equal or 1)"
+        ) from None
+
+
+def as_tensor(x: Any, name: str, arg: str) -> Tensor:
+    """``tg.Tensor(x)``, or a TypeError naming op ``name`` and argument ``arg``."""
+    from .tensor import Tensor
+
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name}: {arg} must be a tensor, a number or nested lists of numbers of equal "
+            f"lengths, got {describe(x)}; wrap data in tg.Tensor(...)"
         ) from None
 
 

@@ -238,8 +238,8 @@ class ReduceMethods:
         d = dim if axis is None else axis
         if d is None or isinstance(d, (tuple, list)):  # PyTorch: one dim, no implicit choice
             raise TypeError(
-                f"{name}: dim must be an int, got {d!r:.40}; F.{name}(x) without dim picks "
-                "PyTorch's legacy implicit dim"
+                f"{name}: dim must be an int, got {d!r:.40}; give the dimension to normalize "
+                "over (e.g. dim=-1)"
             )
         if self.dtype.kind == "b":
             raise OpDtypeError(f"{name}: not implemented for bool tensors; use .float() first")

@@ -503,8 +503,9 @@ class PReLU(Pointwise):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         _check_positive("PReLU", num_parameters=num_parameters)
+        value = real(init, "init", "PReLU")
         super().__init__(num_parameters=num_parameters, init=init)
-        self.weight = Parameter(creation.full((num_parameters,), float(init)))
+        self.weight = Parameter(creation.full((num_parameters,), value))
 
     def reset_parameters(self) -> None:
         self.weight.data[...] = self.init
