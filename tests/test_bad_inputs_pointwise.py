@@ -97,6 +97,9 @@ ROWS: list[Row] = BROADCAST + [
     # dtypes an op cannot take
     ("invert_float", lambda: ~x23(), RuntimeError, ["bitwise_not", "float32", "logical_not"]),
     ("and_float", lambda: x23() & x23(), RuntimeError, ["bitwise_and", "float32", "logical_"]),
+    ("neg_bool", lambda: -flags(), RuntimeError, ["neg", "bool", "logical_not"]),
+    ("sub_bool", lambda: flags() - flags(), RuntimeError, ["sub", "bool", "logical_xor"]),
+    ("softmin_bool", lambda: flags().softmin(0), RuntimeError, ["softmin", "bool"]),
     # division's rounding_mode
     ("div_rounding_str", lambda: x23().div(2, rounding_mode="round"), ValueError,
      ["div", "rounding_mode", "'trunc'", "'floor'", "'round'"]),

@@ -40,13 +40,18 @@ class PointwiseMethods:
             return const(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, (bool, int, float)):
             return const(_number(other, self.dtype, name))
-        return as_tensor(other, name, arg)
+        return operand_tensor(other, name, arg)
 
     def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
         other = self._coerce(other, name)
         a, b = (other, self) if rev else (self, other)
         if a._d.dtype != b._d.dtype or (fn is elementwise.Div and a._d.dtype.kind in "biu"):
             a, b = _promote(a, b, true_div=fn is elementwise.Div)
+        elif fn is elementwise.Sub and a._d.dtype.kind == "b":
+            raise OpDtypeError(
+                f"sub: subtraction (-) of two bool tensors (shapes {a.shape} and {b.shape}) is "
+                "not supported; use ^ or logical_xor() instead"
+            )
         try:
             return fn.apply(a, b)
         except ValueError as e:
@@ -88,6 +93,11 @@ class PointwiseMethods:
         return self._binary(elementwise.Pow, o, "pow", True)
 
     def __neg__(self):
+        if self.dtype.kind == "b":
+            raise OpDtypeError(
+                f"neg: negation (-) of a bool tensor (shape {self.shape}) is not supported; "
+                "use ~ or logical_not() to invert a mask"
+            )
         return elementwise.Neg.apply(self)
 
     def __pos__(self):
@@ -417,7 +427,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     [1.0, 0.0]
     """
     if not (_is_tensor(x) or _is_tensor(y)):
-        x = as_tensor(x, "where", "input")
+        x = operand_tensor(x, "where", "input")
     ref = x if _is_tensor(x) else y
     x, y = ref._coerce(x, "where", "input"), ref._coerce(y, "where", "other")
     cond = ref._coerce(condition, "where", "condition").data
@@ -431,7 +441,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         ) from None
 
 
-def as_tensor(x: Any, name: str, arg: str) -> Tensor:
+def operand_tensor(x: Any, name: str, arg: str) -> Tensor:
     """``tg.Tensor(x)``, or a TypeError naming op ``name`` and argument ``arg``."""
     from .tensor import Tensor
 
