@@ -128,7 +128,7 @@ def test_integer_division_by_zero_raises_like_pytorch():
     for fn in (lambda t: t % 0, lambda t: t // tg.Tensor([1, 0]), lambda t: t.fmod(0)):
         with pytest.raises(RuntimeError, match="integer division by zero"):
             fn(tg.Tensor([1, 2]))
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="integer division by zero"):
         tg.Tensor([1]).div(0, rounding_mode="floor")
 
 

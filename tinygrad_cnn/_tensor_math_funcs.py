@@ -39,7 +39,7 @@ class OpDtypeError(TypeError, RuntimeError):
     """An op called on a dtype it does not support (a RuntimeError in PyTorch)."""
 
 
-class IntegerDivisionError(ZeroDivisionError, RuntimeError):
+class IntegerDivisionError(RuntimeError):
     """Integer division or remainder by zero (a RuntimeError in PyTorch)."""
 
 
