@@ -1,0 +1,187 @@
+"""``tg.compile``: capture a training step (forward, backward, optimizer update) once, then
+replay it as a flat program of op kernels on arrays, bit-identical to eager mode.
+
+The first two calls run eagerly and are recorded; when both recordings did the same thing,
+later calls with inputs of the same shapes and dtypes replay the program: no Tensor, Function
+or graph walk per op, each intermediate array freed right after its last use. Optimizer and
+scheduler calls, and modules that change their buffers (BatchNorm's running statistics), are
+re-run as they are. Anything the program cannot promise to reproduce falls back to eager mode
+with a warning. See docs/jit.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+from .live import make_live
+from .program import Program
+from .record import Recorder, recording
+
+__all__ = ["compile", "CompiledStep", "CompileWarning"]
+
+
+class CompileWarning(UserWarning):
+    """A compiled step ran eagerly instead of replaying (the warning says why)."""
+
+
+def _signature(args: tuple, kwargs: dict) -> tuple[list[Any], tuple]:
+    """The step's Tensor inputs in order, and the key a replay must match: each Tensor's
+    shape, dtype and requires_grad, every other argument's value, and the grad mode."""
+    Tensor = autograd.Tensor
+    tensors: list[Any] = []
+    key: list[Any] = [autograd.is_grad_enabled()]
+    for name, v in [(None, a) for a in args] + sorted(kwargs.items(), key=lambda kv: kv[0]):
+        if isinstance(v, np.ndarray):
+            raise TypeError(
+                f"tg.compile: step argument {name or len(key) - 1} is a numpy array; pass a "
+                "Tensor (tg.Tensor(array)) so the step records what it does with it"
+            )
+        if isinstance(v, Tensor):
+            tensors.append(v)
+            key.append((name, "tensor", v._d.shape, v._d.dtype, v.requires_grad))
+        else:
+            key.append((name, "value", type(v), _hashable(v)))
+    return tensors, tuple(key)
+
+
+def _hashable(v: Any) -> Any:
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return repr(v)
+
+
+class CompiledStep:
+    """A step function captured by :func:`compile`; call it as the function itself.
+
+    ``program`` is the replayed Program once compiled (None before, or after a fallback),
+    ``replays`` counts the calls that replayed it, and :meth:`to_dot` draws it.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        if not callable(fn):
+            raise TypeError(f"tg.compile: expected a function, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        self.fn = fn
+        self.program: Program | None = None
+        self.replays = 0
+        self._key: tuple | None = None
+        self._first: Program | None = None
+        self._failed = ""
+        self._warned: set[str] = set()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        tensors, key = _signature(args, kwargs)
+        if self._failed:
+            return self.fn(*args, **kwargs)
+        if self._key is None:
+            self._key = key
+        elif key != self._key:
+            self._warn(f"its inputs differ from the recorded ones ({_diff(self._key, key)})")
+            return self.fn(*args, **kwargs)
+        if self.program is not None:
+            why = self.program.guard_failure()
+            if not why:
+                self.replays += 1
+                return self.program.run([t._d for t in tensors])
+            self._fail(why)
+            return self.fn(*args, **kwargs)
+        return self._record(tensors, args, kwargs)
+
+    def _record(self, tensors: list[Any], args: tuple, kwargs: dict) -> Any:
+        rec = Recorder(tensors)
+        if autograd._state.anomaly:
+            rec.unsupported("anomaly detection is on")
+        with recording(rec):
+            out = self.fn(*args, **kwargs)
+        prog = rec.finish(out)
+        if rec.why:
+            self._fail(rec.why)
+        elif self._first is None:
+            self._first = prog
+        else:
+            why = self._first.differs_from(prog) or make_live(self._first, prog, prog.slot_of)
+            self._first = None
+            prog.slot_of, prog.keep = {}, []
+            if why:
+                self._fail(f"two calls did different things: {why}")
+            else:
+                prog.plan_memory()
+                self.program = prog
+        return out
+
+    def _fail(self, why: str) -> None:
+        self._failed = why
+        self.program = self._first = None
+        self._warn(why)
+
+    def _warn(self, why: str) -> None:
+        if why not in self._warned:
+            self._warned.add(why)
+            name = getattr(self.fn, "__name__", "step")
+            warnings.warn(
+                f"tg.compile({name}): running eagerly, not replaying: {why}",
+                CompileWarning,
+                stacklevel=3,
+            )
+
+    def to_dot(self) -> str:
+        """The replayed program as DOT text (one node per instruction), for ``viz.render``.
+
+        >>> import tinygrad_cnn as tg
+        >>> w = tg.nn.Parameter(tg.ones(2))
+        >>> step = tg.compile(lambda x: (x * w).sum())
+        >>> _ = [step(tg.ones(2)) for _ in range(3)]
+        >>> "Mul" in step.to_dot()
+        True
+        """
+        if self.program is None:
+            raise RuntimeError(
+                "to_dot: nothing compiled yet; call the step at least twice with inputs of the "
+                "same shapes (a step that fell back to eager mode has no program)"
+            )
+        from .draw import program_dot
+
+        return program_dot(self.program, getattr(self.fn, "__name__", "step"))
+
+
+def _diff(old: tuple, new: tuple) -> str:
+    for a, b in zip(old, new):
+        if a != b:
+            return f"recorded {a}, got {b}"
+    return f"recorded {len(old)} arguments, got {len(new)}"
+
+
+def compile(fn: Callable[..., Any]) -> CompiledStep:
+    """Capture a training step and replay it, bit-identical to eager mode; also a decorator.
+
+    The first two calls run eagerly while recording what the ops, backward and the optimizer
+    do; later calls with Tensor inputs of the same shapes, dtypes and other arguments replay
+    the recording without building a graph. Calls with other inputs, and steps whose two
+    recordings differ (data-dependent control flow, random numbers drawn outside ops, in-place
+    ops on tensors, ``tg.grad`` or ``create_graph=True`` inside) run eagerly, with a
+    :class:`CompileWarning`. A replay returns the step's Tensors detached (no grad_fn).
+
+    >>> import tinygrad_cnn as tg
+    >>> model = tg.nn.Linear(3, 1)
+    >>> opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    >>> @tg.compile
+    ... def step(x, y):
+    ...     opt.zero_grad()
+    ...     loss = ((model(x) - y) ** 2).mean()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     return loss
+    >>> x, y = tg.ones(4, 3), tg.zeros(4, 1)
+    >>> losses = [step(x, y).item() for _ in range(4)]
+    >>> step.replays, losses[3] < losses[0]
+    (2, True)
+    """
+    return CompiledStep(fn)
