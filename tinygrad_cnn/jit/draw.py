@@ -1,6 +1,7 @@
 """The replayed program as DOT text in the renderer's style (viz/dot.py): step inputs, tensors
-read from outside the step and constants as rounded boxes, each instruction as a box, an edge
-for each array an instruction reads from the one that made it."""
+read from outside the step and constants as rounded boxes, each op kernel as a box, host calls
+and live parts as 3-D boxes, gradients left on leaves and the output in green, and an edge for
+each array an instruction reads from the one that made it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..viz.dot import _FONT, _STYLE, _quote
 from ..viz.labels import fmt_shape
-from .program import CONST, INPUT, TENSOR, HostCall, Kernel, LeafGrad, Program, _flat_outputs
+from .program import CONST, INPUT, TENSOR, Kernel, LeafGrad, Program, _flat_outputs
 
 _SOURCE_STYLE = {INPUT: "input", TENSOR: "parameter", CONST: "constant"}
 
@@ -46,16 +47,15 @@ def program_dot(prog: Program, name: str) -> str:
             maker[s] = f"s{s}"
             lines.append(_node(f"s{s}", _source_label(kind, value), _SOURCE_STYLE[kind]))
     for n, ins in enumerate(prog.instrs):
-        kind = "op" if isinstance(ins, Kernel) else "module" if isinstance(ins, HostCall) else "output"
+        kind = (
+            "op" if isinstance(ins, Kernel) else "output" if isinstance(ins, LeafGrad) else "module"
+        )
         lines.append(_node(f"i{n}", f"{n}: {ins.label}", kind))
         for s in sorted(set(ins.reads())):
             if s in maker:
                 lines.append(f"  {maker[s]} -> i{n}")
-        if isinstance(ins, Kernel):
-            for s in [ins.out] + [f[2] for f in ins.fetch]:
-                maker[s] = f"i{n}"
-        elif isinstance(ins, LeafGrad):
-            pass
+        for s in ins.makes():
+            maker[s] = f"i{n}"
     for s in _flat_outputs(prog.outputs):
         lines.append(_node(f"out{s}", "step output", "output"))
         if s in maker:

@@ -205,7 +205,9 @@ def _live_part(prog: Program, ins: Kernel, slot_of: dict[int, int]) -> _Live | s
             prog.kinds.append(MADE)
             prog.values.append(None)
             fwd.keep = len(prog.kinds) - 1
-        return LiveBackward([ins], f"backward of {fwd.label}", op_slot=fwd.keep, grad_slot=grad_slot)
+        return LiveBackward(
+            [ins], f"backward of {fwd.label}", op_slot=fwd.keep, grad_slot=grad_slot
+        )
     call = seg[1]
     Tensor = autograd.Tensor
 
