@@ -191,6 +191,10 @@ def make_live(first: Program, prog: Program, slot_of: dict[int, int]) -> str:
     for ins in out:
         if isinstance(ins, (LeafGrad, HostCall, Kernel)) and not changing.isdisjoint(ins.reads()):
             return f"{ins.label} reads an array computed from the step's data outside any op"
+        if isinstance(ins, LiveCall):
+            for s in ins.reads():
+                if prog.kinds[s] == TENSOR and first.values[s] is not prog.values[s]:
+                    return f"{ins.label} takes a tensor that Python made inside the step"
     return ""
 
 

@@ -41,6 +41,7 @@ class Recorder:
         self.modules: dict[int, tuple[Any, bool]] = {}
         self.ctx_index: dict[int, int] = {}  # id(op) -> index of its forward's Kernel
         self.bwd: list[tuple[int | None, int | None]] = []  # (forward index, grad slot)
+        self.calls: dict[int, Any] = {}  # composite calls seen (kept alive: ids stay unique)
         for n, t in enumerate(inputs):
             self._new(INPUT, n, t._d)
 
@@ -81,6 +82,9 @@ class Recorder:
         for a in args:
             if isinstance(a, autograd.Tensor):
                 self._watch(a)
+        state = autograd._state
+        if state.composite_stack and not self.bwd:
+            self._note_call(state.composite_stack[0])
         refs = tuple(self.ref(a) for a in args)
         kw = tuple((k, self.ref(v)) for k, v in kwargs.items())
         out_slot = self._new(MADE, None, out)
@@ -94,7 +98,6 @@ class Recorder:
                 for i, x in enumerate(v):
                     if isinstance(x, np.ndarray) and id(x) not in self.slot_of:
                         fetch.append((attr, i, self._new(MADE, None, x)))
-        state = autograd._state
         needs = tuple(ctx.needs_input_grad)
         label = _label(ctx)
         ins = Kernel(type(ctx), refs, kw, out_slot, tuple(fetch), needs, state.grad_enabled, label)
@@ -105,6 +108,15 @@ class Recorder:
         self.keep.append(ctx)
         self.ctx_index[id(ctx)] = len(self.instrs)
         self.instrs.append(ins)
+
+    def _note_call(self, call: Any) -> None:
+        """Number the Tensor arguments of a composite call at its first op: a live replay of
+        the call (jit/live.py) reads them, even one no op reads (cross_entropy's targets)."""
+        if id(call) not in self.calls:
+            self.calls[id(call)] = call
+            for v in list(call.args) + list(call.kwargs.values()):
+                if isinstance(v, autograd.Tensor):
+                    self.ref(v)
 
     def enter_backward(self, ctx: Any, g: Any) -> None:
         self.bwd.append((self.ctx_index.get(id(ctx)), self.ref(g)))
