@@ -42,6 +42,10 @@ class Kernel:
     seg: Any = None  # ("call", CompositeCall) or ("bwd", forward's index, grad slot) or None
     keep: int | None = None  # slot that keeps the op itself, for a backward re-run live
 
+    def __post_init__(self) -> None:
+        refs = self.args + tuple(v for _, v in self.kwargs)
+        self.packed = any(type(r) is Pack for r in refs)
+
     def key(self) -> tuple:
         return ("kernel", self.cls, self.args, self.kwargs, self.out, self.fetch, self.needs,
                 self.grad_mode)  # fmt: skip
@@ -115,6 +119,8 @@ class Program:
     guards: list[tuple[Any, tuple, Any, bool]] = field(default_factory=list)  # external tensors
     modules: list[tuple[Any, bool]] = field(default_factory=list)  # (module, training)
     slot_of: dict[int, int] = field(default_factory=dict)  # while compiling: id(array) -> slot
+    input_slots: list[int] = field(default_factory=list)  # (set by plan_memory)
+    tensor_slots: list[int] = field(default_factory=list)
     keep: list[Any] = field(default_factory=list)  # while compiling: the recording's arrays
 
     # -- comparison ----------------------------------------------------------------------
@@ -149,6 +155,8 @@ class Program:
                 frees.setdefault(n, []).append(s)
         for n, ins in enumerate(self.instrs):
             ins.free = tuple(sorted(frees.get(n, ())))
+        self.input_slots = [s for s, k in enumerate(self.kinds) if k == INPUT]
+        self.tensor_slots = [s for s, k in enumerate(self.kinds) if k == TENSOR]
 
     # -- replay --------------------------------------------------------------------------
     def guard_failure(self) -> str:
@@ -169,11 +177,10 @@ class Program:
     def run(self, arrays: list[np.ndarray]) -> Any:
         """Replay the step on the input arrays (in the order of the step's Tensor inputs)."""
         slots = list(self.values)
-        for n, k in enumerate(self.kinds):
-            if k == INPUT:
-                slots[n] = arrays[slots[n]]
-            elif k == TENSOR:
-                slots[n] = slots[n]._d
+        for n in self.input_slots:
+            slots[n] = arrays[slots[n]]
+        for n in self.tensor_slots:
+            slots[n] = slots[n]._d
         state = autograd._state
         mode = state.grad_enabled
         try:
@@ -193,17 +200,17 @@ class Program:
             state.grad_enabled = mode
         return _build_outputs(self.outputs, slots)
 
-    def live_slots(self, slots: list[Any]) -> int:
-        """How many intermediate arrays a slot table still holds (for the memory tests)."""
-        return sum(1 for k, v in zip(self.kinds, slots) if k == MADE and v is not None)
-
 
 def _run_kernel(ins: Kernel, slots: list[Any], state: Any) -> None:
     ctx = ins.cls()
     ctx.needs_input_grad = ins.needs
     state.grad_enabled = ins.grad_mode
-    args = [tuple(slots[s] for s in r) if type(r) is Pack else slots[r] for r in ins.args]
-    kw = {k: tuple(slots[s] for s in r) if type(r) is Pack else slots[r] for k, r in ins.kwargs}
+    if ins.packed:
+        args = [tuple(slots[s] for s in r) if type(r) is Pack else slots[r] for r in ins.args]
+        kw = {k: tuple(slots[s] for s in r) if type(r) is Pack else slots[r] for k, r in ins.kwargs}
+    else:
+        args = [slots[r] for r in ins.args]
+        kw = {k: slots[r] for k, r in ins.kwargs}
     out = ctx.forward(*args, **kw)
     slots[ins.out] = out if type(out) is np.ndarray else np.asarray(out)
     for attr, index, s in ins.fetch:
