@@ -230,6 +230,9 @@ def test_memory_plan_frees_every_intermediate() -> None:
     made = {s for s, k in enumerate(prog.kinds) if k == MADE}
     outputs = {prog.outputs[1]}
     assert set(freed) == made - outputs  # every intermediate is dropped after its last use
+    held = sum(v.nbytes for v in prog.values if isinstance(v, np.ndarray))
+    held += sum(t.numpy().nbytes for t, *_ in prog.guards if not isinstance(t, nn.Parameter))
+    assert held < batches[0][0].numpy().nbytes  # no array of the recorded calls is kept
 
 
 def _traced(fn: object, x: tg.Tensor, y: tg.Tensor) -> tuple[int, int]:

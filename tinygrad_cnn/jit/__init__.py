@@ -109,7 +109,7 @@ class CompiledStep:
         else:
             why = self._first.differs_from(prog) or make_live(self._first, prog, prog.slot_of)
             self._first = None
-            prog.slot_of, prog.keep = {}, []
+            prog.forget_recording()
             if why:
                 self._fail(f"two calls did different things: {why}")
             else:

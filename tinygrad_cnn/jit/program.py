@@ -139,6 +139,21 @@ class Program:
                 return "the step's inputs were used differently"
         return ""
 
+    def forget_recording(self) -> None:
+        """Drop what only compiling needed (the recording's arrays and composite calls, which
+        hold its activations), so a compiled step keeps no array of the recorded calls."""
+        self.slot_of, self.keep = {}, []
+        for ins in self.instrs:
+            for k in ins.kernels if hasattr(ins, "kernels") else [ins]:
+                if isinstance(k, Kernel):
+                    k.seg = None
+        used = {s for ins in self.instrs for s in ins.reads()}
+        for s, k in enumerate(self.kinds):
+            if k in (CONST, TENSOR) and s not in used:  # read only inside live parts
+                self.kinds[s], self.values[s] = CONST, None
+        kept = {id(v) for k, v in zip(self.kinds, self.values) if k == TENSOR}
+        self.guards = [g for g in self.guards if id(g[0]) in kept]
+
     # -- memory plan ---------------------------------------------------------------------
     def plan_memory(self) -> None:
         """Free each intermediate array right after the last instruction that reads it."""
