@@ -4,9 +4,10 @@ replay it as a flat program of op kernels on arrays, bit-identical to eager mode
 The first two calls run eagerly and are recorded; when both recordings did the same thing,
 later calls with inputs of the same shapes and dtypes replay the program: no Tensor, Function
 or graph walk per op, each intermediate array freed right after its last use. Optimizer and
-scheduler calls, and modules that change their buffers (BatchNorm's running statistics), are
-re-run as they are. Anything the program cannot promise to reproduce falls back to eager mode
-with a warning. See docs/jit.md.
+scheduler calls are re-run as they are, and so is the Python that makes arrays outside any op
+(cross_entropy's target indices, ReLU's backward mask) or changes a module's buffers
+(BatchNorm's running statistics): jit/live.py. Anything the program cannot promise to
+reproduce falls back to eager mode with a warning. See docs/jit.md.
 """
 
 from __future__ import annotations

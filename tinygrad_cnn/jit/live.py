@@ -1,7 +1,9 @@
 """Live parts of a replayed program: where ops read arrays that Python code computed outside any
 op from the step's data (cross_entropy turns the targets into gather indices and weights; NLL's
 backward scatters a table at the targets), the replay re-runs that Python as it is: the whole
-composite call (``F.cross_entropy``) or the one op's backward, under no_grad. Each op inside
+composite call (``F.cross_entropy``) or the one op's backward, in the grad mode it ran in. A
+module call that changed the module's buffers (BatchNorm's running statistics) is re-run the
+same way, so its ops run once and its buffers change as in eager mode. Each op inside
 is matched to the recorded one, in order, and its results go to the recorded slots, so the
 compiled instructions around it read them as before.
 """
@@ -96,7 +98,8 @@ class _Live:
     def run(self, slots: list[Any], state: Any) -> None:
         mapper = _Mapper(self.kernels, slots, self.label)
         state.tracer, mode = mapper, state.grad_enabled
-        state.grad_enabled = False
+        # NOTE: in the grad mode it was recorded in, so each op's forward sees what it saw then
+        state.grad_enabled = self.kernels[0].grad_mode
         try:
             self._call(slots)
         finally:
@@ -143,7 +146,7 @@ class LiveBackward(_Live):
 
 
 def _seg_key(seg: Any) -> Any:
-    return None if seg is None else (seg[0], id(seg[1]) if seg[0] == "call" else seg[1])
+    return None if seg is None else (seg[0], seg[1] if seg[0] == "bwd" else id(seg[1]))
 
 
 def make_live(first: Program, prog: Program, slot_of: dict[int, int]) -> str:
@@ -164,7 +167,9 @@ def make_live(first: Program, prog: Program, slot_of: dict[int, int]) -> str:
             fresh.add(s)  # made again by each call: maybe from the data, equal by chance
     live: set[Any] = set()
     for ins in prog.instrs:
-        if isinstance(ins, Kernel) and ins.seg is not None and not fresh.isdisjoint(ins.reads()):
+        if not isinstance(ins, Kernel) or ins.seg is None:
+            continue
+        if ins.seg[0] == "module" or not fresh.isdisjoint(ins.reads()):
             live.add(_seg_key(ins.seg))
     for ins in prog.instrs:
         if changing.isdisjoint(ins.reads()):
@@ -212,6 +217,9 @@ def _live_part(prog: Program, ins: Kernel, slot_of: dict[int, int]) -> _Live | s
         return LiveBackward(
             [ins], f"backward of {fwd.label}", op_slot=fwd.keep, grad_slot=grad_slot
         )
+    if seg[0] == "module":
+        m, args, kwargs = seg[1][0], seg[2], seg[3]
+        return LiveCall([ins], f"{type(m).__name__} (buffers)", fn=m, args=args, kwargs=kwargs)
     call = seg[1]
     Tensor = autograd.Tensor
 

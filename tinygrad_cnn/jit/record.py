@@ -1,7 +1,8 @@
 """Recording one eager run of a step into a Program: the engine calls ``kernel`` for each op
 forward (autograd.Function.apply) and ``leaf_grad`` for each gradient backward leaves on a
-leaf (graph.py); optimizer and scheduler calls and modules that change their buffers are
-noted as host calls, re-run as they are on replay.
+leaf (graph.py), and ``enter_backward``/``exit_backward`` around each op's backward.
+Optimizer and scheduler calls are noted as host calls, and the ops of a module call that
+changed the module's buffers as one part to re-run live (jit/live.py).
 
 Arrays are told apart by identity, so the recorder holds a reference to each one it numbered
 until the recording ends (a freed array's id could otherwise come back as another array's).
@@ -118,6 +119,20 @@ class Recorder:
                 if isinstance(v, autograd.Tensor):
                     self.ref(v)
 
+    def live_module(self, m: Any, args: tuple, kwargs: dict, start: int) -> None:
+        """The ops since instruction ``start`` ran in a call of module m that changed its
+        buffers: the replay re-runs the call (jit/live.py), so the buffers change as here."""
+        Tensor = autograd.Tensor
+
+        def ref(v: Any) -> Any:
+            return (self.ref(v), v.requires_grad) if isinstance(v, Tensor) else ("value", v)
+
+        seg = ("module", [m], tuple(ref(v) for v in args))
+        seg += (tuple((k, ref(v)) for k, v in kwargs.items()),)
+        for ins in self.instrs[start:]:
+            if isinstance(ins, Kernel):
+                ins.seg = seg
+
     def enter_backward(self, ctx: Any, g: Any) -> None:
         self.bwd.append((self.ctx_index.get(id(ctx)), self.ref(g)))
 
@@ -230,7 +245,8 @@ def _noting(rec: Recorder, fn: Any, name: str) -> Any:
 
 class _ModuleWatch(list):
     """Stands in for the module stack while recording: notes each module call, and a call that
-    changed the module's own buffers (BatchNorm's running statistics) becomes a host call."""
+    changed the module's own buffers (BatchNorm's running statistics) becomes a live part (a
+    host call when it ran no op)."""
 
     def __init__(self, rec: Recorder, items: list) -> None:
         super().__init__(items)
@@ -243,17 +259,19 @@ class _ModuleWatch(list):
         loc = frame.f_locals if frame.f_code is Module.__call__.__code__ else {}
         own = getattr(m, "_buffers", {}).values()
         bufs = [(t, t._d, t._d.copy()) for t in own if t is not None]
-        self.frames.append((loc.get("args"), loc.get("kwargs"), bufs))
+        self.frames.append((loc.get("args"), loc.get("kwargs"), bufs, len(self.rec.instrs)))
         self.rec.modules.setdefault(id(m), (m, m.training))
 
     def pop(self, *i: Any) -> Any:
         m = super().pop(*i)
-        args, kwargs, bufs = self.frames.pop()
+        args, kwargs, bufs, start = self.frames.pop()
         rec = self.rec
         changed = any(t._d is not d or not np.array_equal(d, c) for t, d, c in bufs)
         if changed and not rec.host_depth:
             if args is None:
                 rec.unsupported(f"{type(m).__name__} changed its buffers in an unseen call")
+            elif any(isinstance(ins, Kernel) for ins in rec.instrs[start:]):
+                rec.live_module(m, args, kwargs or {}, start)
             else:
                 rec.host(_no_grad_call(m), args, kwargs or {}, f"{type(m).__name__} (buffers)")
         return m
