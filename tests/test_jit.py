@@ -273,6 +273,19 @@ def test_program_draws_as_dot(tmp_path: object) -> None:
     assert path.read_text() == dot
 
 
+def test_a_compiled_step_inside_another_runs_eagerly_there() -> None:
+    w = nn.Parameter(tg.ones(2))
+    inner = tg.compile(lambda x: x * w)
+    for _ in range(3):
+        inner(tg.ones(2))
+    assert inner.replays == 1
+    outer = tg.compile(lambda x: inner(x).sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [outer(tg.full((2,), 2.0)).item() for _ in range(4)] == [4.0] * 4
+    assert outer.replays == 2 and inner.replays == 1  # recorded through inner's own ops
+
+
 def test_decorator_and_argument_errors() -> None:
     w = nn.Parameter(tg.ones(2))
 

@@ -80,7 +80,9 @@ class CompiledStep:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         tensors, key = _signature(args, kwargs)
-        if self._failed:
+        if self._failed or autograd._state.tracer is not None:
+            # NOTE: inside another step's recording (or a live part) the ops must run eagerly
+            # to be seen there
             return self.fn(*args, **kwargs)
         if self._key is None:
             self._key = key

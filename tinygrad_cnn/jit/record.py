@@ -291,8 +291,6 @@ def _no_grad_call(m: Any) -> Any:
 def recording(rec: Recorder) -> Iterator[Recorder]:
     """Install the recorder for the engine, the module stack and host methods, then undo it."""
     state = autograd._state
-    if state.tracer is not None:
-        raise RuntimeError("tg.compile: a compiled step called another one while it recorded")
     patched = []
     for base, names in ((Optimizer, ("step", "zero_grad")), (LRScheduler, ("step",))):
         for cls in _subclasses(base):
