@@ -63,7 +63,7 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
     head = [
         "workload", "batch", "MFLOP", "floor ms", "ours ms", "ours (tg.compile) ms", "PyTorch ms",
         "PyTorch + malloc env ms", "ours / faster PyTorch", "tg.compile / faster PyTorch",
-        "peak MB ours", "peak MB PyTorch", "memory ratio",
+        "peak MB ours", "peak MB tg.compile", "peak MB PyTorch", "memory ratio",
     ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for r in rows:
@@ -77,7 +77,9 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
         cells = [
             r["title"], str(r["batch"]), flops, floor,
             *(side_cell(r, s, torch_installed) for s in COLUMNS), fmt(r["ratio"], ".3g"),
-            fmt(r.get("ratio_compiled"), ".3g"), fmt(mine, ".1f"), fmt(theirs, ".1f"), fmt(mem),
+            fmt(r.get("ratio_compiled"), ".3g"), fmt(mine, ".1f"),
+            fmt(r["sides"].get("ours_compiled", {}).get("peak_mb"), ".1f"), fmt(theirs, ".1f"),
+            fmt(mem),
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -65,6 +65,7 @@ def test_report_has_the_compiled_column() -> None:
         [c.strip() for c in line.strip().strip("|").split("|")] for line in (body[0], body[2])
     )
     assert float(row[head.index("ours (tg.compile) ms")].split()[0]) > 0
+    assert float(row[head.index("peak MB tg.compile")]) >= 0
     assert row[head.index("tg.compile / faster PyTorch")] == "-"  # no PyTorch here
     chain = {"title": "chain", "batch": 1, "flops": 2.0, "ratio": None, "faster": None}
     chain["sides"] = {"ours": {"ms": 1.0, "min": 1.0, "max": 1.0, "failed": 0, "peak_mb": 1.0}}
