@@ -218,6 +218,21 @@ def test_what_cannot_be_replayed_falls_back(body: object, why: str) -> None:
     assert compiled(tg.ones(3)).item() == first.item() and compiled.program is None
 
 
+def test_array_made_from_the_data_by_the_step_itself_falls_back() -> None:
+    w = nn.Parameter(tg.ones(3))
+
+    def step(x: tg.Tensor) -> tg.Tensor:
+        mask = tg.Tensor((x.numpy() > 0).astype(np.float32))  # numpy, outside any op
+        return (x * w * mask).sum()
+
+    compiled = tg.compile(step)
+    xs = [tg.Tensor([1.0, -1.0, 2.0]), tg.Tensor([-1.0, 1.0, 2.0]), tg.Tensor([3.0, 1.0, -2.0])]
+    compiled(xs[0])
+    with pytest.warns(tg.CompileWarning, match="computed from the step's data outside any op"):
+        compiled(xs[1])
+    assert compiled(xs[2]).item() == 4.0 and compiled.program is None
+
+
 def test_memory_plan_frees_every_intermediate() -> None:
     _, _, step = _setup("lenet5", "sgd-momentum")
     compiled = tg.compile(step)

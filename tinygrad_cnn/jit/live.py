@@ -20,9 +20,7 @@ from .program import (
     CONST,
     MADE,
     TENSOR,
-    HostCall,
     Kernel,
-    LeafGrad,
     Program,
     ready_for_backward,
     same_constant,
@@ -150,35 +148,20 @@ def _seg_key(seg: Any) -> Any:
 
 
 def make_live(first: Program, prog: Program, slot_of: dict[int, int]) -> str:
-    """Turn the parts of ``prog`` (composite calls, one op's backward) whose ops read arrays
-    that Python made outside any op into live parts: arrays that differ from ``first``, and
-    arrays of more than one element made afresh by each call (they may come from the data
-    and agree by chance). '' when done, else why the step cannot be compiled (an array that
-    differs is read outside any such part)."""
-    changing, fresh = set(), set()
-    for s, (k, a, b) in enumerate(zip(prog.kinds, first.values, prog.values)):
-        if k == TENSOR and a is not b:
-            a, b = a._d, b._d  # a tensor made inside the step
-        elif k != CONST:
-            continue
-        if not same_constant(a, b):
-            changing.add(s)
-        elif a is not b and isinstance(b, np.ndarray) and b.size > 1:
-            fresh.add(s)  # made again by each call: maybe from the data, equal by chance
+    """Turn the parts of ``prog`` (composite calls, one op's backward, module calls that
+    changed buffers) whose ops read arrays that Python made outside any op into live parts:
+    arrays that differ from ``first``, and arrays of more than one element made afresh by each
+    call (they may come from the data and agree by chance). '' when done, else why the step
+    cannot be compiled (an array that differs is read outside any such part)."""
+    changing, fresh = _made_by_python(first, prog)
     live: set[Any] = set()
     for ins in prog.instrs:
-        if not isinstance(ins, Kernel) or ins.seg is None:
-            continue
-        if ins.seg[0] == "module" or not fresh.isdisjoint(ins.reads()):
-            live.add(_seg_key(ins.seg))
-    for ins in prog.instrs:
-        if changing.isdisjoint(ins.reads()):
-            continue
-        if not isinstance(ins, Kernel) or ins.seg is None:
+        reads_changing = not changing.isdisjoint(ins.reads())
+        if reads_changing and (not isinstance(ins, Kernel) or ins.seg is None):
             return f"{ins.label} reads an array computed from the step's data outside any op"
-        live.add(_seg_key(ins.seg))
-    if not live:
-        return ""
+        if isinstance(ins, Kernel) and ins.seg is not None:
+            if reads_changing or ins.seg[0] == "module" or not fresh.isdisjoint(ins.reads()):
+                live.add(_seg_key(ins.seg))
     out: list[Any] = []
     for ins in prog.instrs:
         key = _seg_key(ins.seg) if isinstance(ins, Kernel) else None
@@ -194,13 +177,28 @@ def make_live(first: Program, prog: Program, slot_of: dict[int, int]) -> str:
             out.append(part)
     prog.instrs = out
     for ins in out:
-        if isinstance(ins, (LeafGrad, HostCall, Kernel)) and not changing.isdisjoint(ins.reads()):
-            return f"{ins.label} reads an array computed from the step's data outside any op"
-        if isinstance(ins, LiveCall):
-            for s in ins.reads():
-                if prog.kinds[s] == TENSOR and first.values[s] is not prog.values[s]:
-                    return f"{ins.label} takes a tensor that Python made inside the step"
+        made_here = [s for s in ins.reads() if prog.kinds[s] == TENSOR]
+        if isinstance(ins, LiveCall) and any(
+            first.values[s] is not prog.values[s] for s in made_here
+        ):
+            return f"{ins.label} takes a tensor that Python made inside the step"
     return ""
+
+
+def _made_by_python(first: Program, prog: Program) -> tuple[set[int], set[int]]:
+    """Slots of constants (and tensors made in the step) that differ between the two
+    recordings, and of arrays equal in both but made afresh by each call."""
+    changing, fresh = set(), set()
+    for s, (k, a, b) in enumerate(zip(prog.kinds, first.values, prog.values)):
+        if k == TENSOR and a is not b:
+            a, b = a._d, b._d  # a tensor made inside the step
+        elif k != CONST:
+            continue
+        if not same_constant(a, b):
+            changing.add(s)
+        elif a is not b and isinstance(b, np.ndarray) and b.size > 1:
+            fresh.add(s)  # made again by each call: maybe from the data, equal by chance
+    return changing, fresh
 
 
 def _live_part(prog: Program, ins: Kernel, slot_of: dict[int, int]) -> _Live | str:
