@@ -151,6 +151,31 @@ def test_dropout_and_scheduler_replay_identically() -> None:
     _same_state(m1, m2, o1, o2)
 
 
+def test_digits_cnn_with_batchnorm_dropout_adamw_and_label_smoothing() -> None:
+    def run(compiled: bool) -> tuple[list[float], dict]:
+        tg.manual_seed(0)
+        m = tg.models.DigitsCNN()
+        o = tg.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)
+
+        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+            o.zero_grad()
+            loss = F.cross_entropy(m(x), y, label_smoothing=0.1)
+            loss.backward()
+            o.step()
+            return loss
+
+        f = tg.compile(step) if compiled else step
+        tg.manual_seed(1)  # the dropout masks
+        losses = [f(x, y).item() for x, y in _batches(5, (8, 1, 8, 8))]
+        assert not compiled or f.replays == 3
+        return losses, m.state_dict()
+
+    (a, sa), (b, sb) = run(False), run(True)
+    assert a == b
+    for k in sa:
+        np.testing.assert_array_equal(sa[k].numpy(), sb[k].numpy(), err_msg=k)
+
+
 def test_new_shapes_fall_back_to_eager_with_a_warning() -> None:
     m1, _, eager = _setup("mlp", "adam")
     m2, _, step = _setup("mlp", "adam")
