@@ -33,7 +33,7 @@ class CompileWarning(UserWarning):
 
 def _signature(args: tuple, kwargs: dict) -> tuple[list[Any], tuple]:
     """The step's Tensor inputs in order, and the key a replay must match: each Tensor's
-    shape, dtype and requires_grad, every other argument's value, and the grad mode."""
+    shape, dtype, strides and requires_grad, every other argument's value, and the grad mode."""
     Tensor = autograd.Tensor
     tensors: list[Any] = []
     key: list[Any] = [autograd.is_grad_enabled()]
@@ -45,7 +45,8 @@ def _signature(args: tuple, kwargs: dict) -> tuple[list[Any], tuple]:
             )
         if isinstance(v, Tensor):
             tensors.append(v)
-            key.append((name, "tensor", v._d.shape, v._d.dtype, v.requires_grad))
+            d = v._d  # the layout too: Python may choose a kernel by it (ops/layout.py)
+            key.append((name, "tensor", d.shape, d.dtype, d.strides, v.requires_grad))
         else:
             key.append((name, "value", type(v), _hashable(v)))
     return tensors, tuple(key)
@@ -156,10 +157,20 @@ class CompiledStep:
 
 
 def _diff(old: tuple, new: tuple) -> str:
-    for a, b in zip(old, new):
+    if old[0] != new[0]:
+        return f"recorded with grad mode {old[0]}, called with {new[0]}"
+    for n, (a, b) in enumerate(zip(old[1:], new[1:])):
         if a != b:
-            return f"recorded {a}, got {b}"
-    return f"recorded {len(old)} arguments, got {len(new)}"
+            where = f"argument {a[0] if a[0] is not None else n}"
+            return f"{where}: recorded {_describe(a)}, got {_describe(b)}"
+    return f"recorded {len(old) - 1} arguments, got {len(new) - 1}"
+
+
+def _describe(entry: tuple) -> str:
+    if entry[1] == "tensor":
+        _, _, shape, dtype, strides, rg = entry
+        return f"a Tensor {shape} {dtype} (strides {strides}, requires_grad={rg})"
+    return f"{entry[2].__name__} {entry[3]!r}"
 
 
 def compile(fn: Callable[..., Any]) -> CompiledStep:

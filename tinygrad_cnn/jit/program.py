@@ -116,7 +116,7 @@ class Program:
     values: list[Any]  # per slot: the input's position, the Tensor, the constant, or None
     instrs: list[Any]
     outputs: Any  # the step's return value with slots in place of its Tensors
-    guards: list[tuple[Any, tuple, Any, bool]] = field(default_factory=list)  # external tensors
+    guards: list[tuple] = field(default_factory=list)  # (tensor, shape, dtype, strides, rg)
     modules: list[tuple[Any, bool]] = field(default_factory=list)  # (module, training)
     slot_of: dict[int, int] = field(default_factory=dict)  # while compiling: id(array) -> slot
     input_slots: list[int] = field(default_factory=list)  # (set by plan_memory)
@@ -175,14 +175,21 @@ class Program:
 
     # -- replay --------------------------------------------------------------------------
     def guard_failure(self) -> str:
-        """'' when every tensor the step reads still has its recorded shape, dtype and
-        requires_grad, and every module its training mode; else what changed."""
-        for t, shape, dtype, rg in self.guards:
+        """'' when every tensor the step reads still has its recorded shape, dtype, memory
+        layout (strides) and requires_grad, and every module its training mode; else what
+        changed."""
+        for t, shape, dtype, strides, rg in self.guards:
             d = t._d
-            if d.shape != shape or d.dtype != dtype or t.requires_grad != rg:
+            if (
+                d.shape != shape
+                or d.dtype != dtype
+                or d.strides != strides
+                or t.requires_grad != rg
+            ):
                 return (
-                    f"a tensor the step reads changed from {shape} {dtype} requires_grad={rg} "
-                    f"to {d.shape} {d.dtype} requires_grad={t.requires_grad}"
+                    f"a tensor the step reads changed from {shape} {dtype} strides {strides} "
+                    f"requires_grad={rg} to {d.shape} {d.dtype} strides {d.strides} "
+                    f"requires_grad={t.requires_grad}"
                 )
         for m, training in self.modules:
             if m.training != training:

@@ -183,7 +183,7 @@ class Recorder:
                 )
         out_spec = self._output_spec(outputs)
         guards = [
-            (t, t._d.shape, t._d.dtype, t.requires_grad)
+            (t, t._d.shape, t._d.dtype, t._d.strides, t.requires_grad)
             for k, t in zip(self.kinds, self.values)
             if k == TENSOR
         ]
