@@ -109,6 +109,7 @@ class CompiledStep:
         if rec.why:
             self._fail(rec.why)
         elif self._first is None:
+            prog.drop_recording()
             self._first = prog
         else:
             why = self._first.differs_from(prog) or make_live(self._first, prog, prog.slot_of)

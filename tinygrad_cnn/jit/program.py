@@ -121,7 +121,6 @@ class Program:
     slot_of: dict[int, int] = field(default_factory=dict)  # while compiling: id(array) -> slot
     input_slots: list[int] = field(default_factory=list)  # (set by plan_memory)
     tensor_slots: list[int] = field(default_factory=list)
-    keep: list[Any] = field(default_factory=list)  # while compiling: the recording's arrays
 
     # -- comparison ----------------------------------------------------------------------
     def differs_from(self, other: Program) -> str:
@@ -139,14 +138,19 @@ class Program:
                 return "the step's inputs were used differently"
         return ""
 
-    def forget_recording(self) -> None:
-        """Drop what only compiling needed (the recording's arrays and composite calls, which
-        hold its activations), so a compiled step keeps no array of the recorded calls."""
-        self.slot_of, self.keep = {}, []
+    def drop_recording(self) -> None:
+        """Drop the recording's array numbers and composite calls (which hold activations):
+        what remains is what two recordings compare."""
+        self.slot_of = {}
         for ins in self.instrs:
             for k in ins.kernels if hasattr(ins, "kernels") else [ins]:
                 if isinstance(k, Kernel):
                     k.seg = None
+
+    def forget_recording(self) -> None:
+        """Drop what only compiling needed, and constants and tensors read only inside live
+        parts, so a compiled step keeps no array of the recorded calls."""
+        self.drop_recording()
         used = {s for ins in self.instrs for s in ins.reads()}
         for s, k in enumerate(self.kinds):
             if k in (CONST, TENSOR) and s not in used:  # read only inside live parts

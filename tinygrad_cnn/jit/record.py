@@ -4,8 +4,9 @@ leaf (graph.py), and ``enter_backward``/``exit_backward`` around each op's backw
 Optimizer and scheduler calls are noted as host calls, and the ops of a module call that
 changed the module's buffers as one part to re-run live (jit/live.py).
 
-Arrays are told apart by identity, so the recorder holds a reference to each one it numbered
-until the recording ends (a freed array's id could otherwise come back as another array's).
+Arrays are told apart by identity. The recorder does not keep the arrays ops make alive (a
+recording costs about what the eager step costs in memory): a weak reference drops an array's
+number when it is freed, before its id can come back as another array's; the same for ops.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import types
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +36,7 @@ class Recorder:
         self.kinds: list[str] = []
         self.values: list[Any] = []
         self.slot_of: dict[int, int] = {}
-        self.keep: list[Any] = []  # every numbered object, alive until the recording ends
+        self.refs: list[Any] = []  # weak references that forget freed arrays and ops
         self.instrs: list[Any] = []
         self.why = ""  # why the step cannot be replayed ('' while it can)
         self.host_depth = 0
@@ -50,10 +52,11 @@ class Recorder:
     def _new(self, kind: str, value: Any, obj: Any) -> int:
         self.kinds.append(kind)
         self.values.append(value)
-        self.keep.append(obj)
         s = len(self.kinds) - 1
         if isinstance(obj, np.ndarray):
             self.slot_of[id(obj)] = s
+            if kind == MADE:  # (the other kinds are held by self.values)
+                self.refs.append(weakref.ref(obj, _forget(self.slot_of, id(obj), s)))
         return s
 
     def ref(self, v: Any) -> Any:
@@ -74,7 +77,7 @@ class Recorder:
 
     def _watch(self, t: Any) -> None:
         if id(t) not in self.versions:
-            self.versions[id(t)] = (t, t._version)
+            self.versions[id(t)] = (weakref.ref(t, _forget(self.versions, id(t))), t._version)
 
     # -- engine hooks --------------------------------------------------------------------
     def kernel(self, ctx: Any, args: tuple, kwargs: dict, out: np.ndarray) -> None:
@@ -106,8 +109,8 @@ class Recorder:
             ins.seg = ("bwd",) + self.bwd[-1]
         elif state.composite_stack:
             ins.seg = ("call", state.composite_stack[0])
-        self.keep.append(ctx)
         self.ctx_index[id(ctx)] = len(self.instrs)
+        self.refs.append(weakref.ref(ctx, _forget(self.ctx_index, id(ctx))))
         self.instrs.append(ins)
 
     def _note_call(self, call: Any) -> None:
@@ -171,12 +174,15 @@ class Recorder:
 
     def rebaseline(self) -> None:
         """In-place writes inside host calls are replayed by re-running them: accept them."""
-        for k, (t, _) in self.versions.items():
-            self.versions[k] = (t, t._version)
+        for k, (ref, _) in list(self.versions.items()):
+            t = ref()
+            if t is not None:
+                self.versions[k] = (ref, t._version)
 
     def finish(self, outputs: Any) -> Program:
-        for t, v in self.versions.values():
-            if t._version != v:
+        for ref, v in list(self.versions.values()):
+            t = ref()
+            if t is not None and t._version != v:
                 self.unsupported(
                     f"an in-place op changed a tensor of shape {tuple(t.shape)} outside the "
                     "recorded ops (x.add_(...), x[i] = ..., x += ...); write it out of place"
@@ -190,7 +196,6 @@ class Recorder:
         prog = Program(self.kinds, self.values, self.instrs, out_spec, guards)
         prog.modules = list(self.modules.values())
         prog.slot_of = self.slot_of
-        prog.keep = self.keep  # (the recording's arrays, until compile() has compared them)
         return prog
 
     def _output_spec(self, out: Any) -> Any:
@@ -205,6 +210,16 @@ class Recorder:
         if isinstance(out, dict):
             return ("dict", tuple((k, self._output_spec(v)) for k, v in out.items()))
         return ("value", out)
+
+
+def _forget(table: dict, key: int, value: Any = None) -> Any:
+    """A weak-reference callback: drop ``table[key]`` (when it still is ``value``, if given)."""
+
+    def drop(_: Any) -> None:
+        if value is None or table.get(key) == value:
+            table.pop(key, None)
+
+    return drop
 
 
 def _label(ctx: Any) -> str:
