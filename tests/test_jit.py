@@ -191,6 +191,16 @@ def test_new_shapes_fall_back_to_eager_with_a_warning() -> None:
         np.testing.assert_array_equal(p1.numpy(), p2.numpy())
 
 
+def test_an_input_of_another_layout_falls_back() -> None:
+    w = nn.Parameter(tg.ones(3, 2))
+    compiled = tg.compile(lambda x: (x @ w).sum())
+    for _ in range(3):
+        compiled(tg.ones(4, 3))
+    transposed = tg.Tensor(np.ones((3, 4), np.float32)).T  # same shape, other strides
+    with pytest.warns(tg.CompileWarning, match=r"strides \(4, 12\)"):
+        assert compiled(transposed).item() == 24.0
+
+
 def test_data_dependent_control_flow_falls_back() -> None:
     w = nn.Parameter(tg.ones(3))
     calls = []
