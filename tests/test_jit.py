@@ -176,6 +176,35 @@ def test_digits_cnn_with_batchnorm_dropout_adamw_and_label_smoothing() -> None:
         np.testing.assert_array_equal(sa[k].numpy(), sb[k].numpy(), err_msg=k)
 
 
+def test_reduce_lr_on_plateau_given_the_loss_tensor_replays_identically() -> None:
+    def setup() -> tuple:
+        tg.manual_seed(0)
+        m = _mlp()
+        o = tg.optim.SGD(m.parameters(), lr=0.5)
+        sched = tg.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5)
+
+        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+            o.zero_grad()
+            loss = F.cross_entropy(m(x), y)
+            loss.backward()
+            o.step()
+            sched.step(loss)  # the Tensor: a replay passes it the replayed loss
+            return loss
+
+        return o, step
+
+    batches = _batches(6, (8, 1, 28, 28))
+    o1, eager = setup()
+    o2, step = setup()
+    compiled = tg.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [compiled(x, y).item() for x, y in batches] == [
+            eager(x, y).item() for x, y in batches
+        ]
+    assert o1.param_groups[0]["lr"] == o2.param_groups[0]["lr"] < 0.5 and compiled.replays == 4
+
+
 def test_new_shapes_fall_back_to_eager_with_a_warning() -> None:
     m1, _, eager = _setup("mlp", "adam")
     m2, _, step = _setup("mlp", "adam")

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import autograd
 from ..nn.module import Module
-from ..optim.lr_scheduler import LRScheduler
+from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from ..optim.optimizer import Optimizer
 from .program import CONST, INPUT, MADE, TENSOR, HostCall, Kernel, LeafGrad, Pack, Program
 
@@ -307,7 +307,8 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     """Install the recorder for the engine, the module stack and host methods, then undo it."""
     state = autograd._state
     patched = []
-    for base, names in ((Optimizer, ("step", "zero_grad")), (LRScheduler, ("step",))):
+    hosts = ((Optimizer, ("step", "zero_grad")), (LRScheduler, ("step",)))
+    for base, names in hosts + ((ReduceLROnPlateau, ("step",)),):
         for cls in _subclasses(base):
             for name in names:
                 if name in cls.__dict__:
