@@ -83,7 +83,7 @@ def run_backward(
     captured: dict[int, Tensor] = {}
     leaves: dict[int, tuple[Tensor, Tensor]] = {}  # summed first: hooks see the whole gradient
     tracer = autograd._state.tracer
-    if tracer is not None:  # tg.compile is recording a step (jit.py)
+    if tracer is not None:  # tg.compile is recording a step (tinygrad_cnn/jit)
         tracer.backward(create_graph, inputs is not None)
     with set_grad_enabled(create_graph):
         for r, g in zip(roots, grad_roots):
@@ -146,7 +146,7 @@ def _call_backward(ctx: Function, g: Tensor) -> tuple[Any, ...]:
     # the primitive inside that backward that happened to compute the inf
     state.anomaly = False
     tracer = state.tracer
-    if tracer is not None:  # tg.compile is recording a step (jit.py)
+    if tracer is not None:  # tg.compile is recording a step (tinygrad_cnn/jit)
         tracer.enter_backward(ctx, g)
     try:
         in_grads = ctx.backward(g)
@@ -208,7 +208,7 @@ def _finish_leaves(
 
 def accumulate_leaf_grad(t: Tensor, g: np.ndarray) -> None:
     """``t.grad += g`` for a gradient array outside any graph (a copy of g when .grad is None);
-    the one rule that backward and a replayed step (jit.py) both follow."""
+    the one rule that backward and a replayed step (tinygrad_cnn/jit) both follow."""
     Tensor = autograd.Tensor
     if t._g is None:
         # NOTE: copy, since one gradient array may be shared by several inputs (add)
