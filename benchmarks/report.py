@@ -12,7 +12,9 @@ from benchmarks.harness import LOAD_WARNING
 
 METHOD = """\
 Each side of each workload runs in its own fresh process (`python -m benchmarks.child`), the
-sides alternating round after round: tinygrad_cnn ("ours"); PyTorch with 2 threads; and PyTorch
+sides alternating round after round: tinygrad_cnn ("ours"); the same step captured by
+`tg.compile` and replayed ("ours (tg.compile)", its two recording calls among the warm-up
+steps; see docs/jit.md); PyTorch with 2 threads; and PyTorch
 with glibc's malloc thresholds raised, through `MALLOC_MMAP_THRESHOLD_` and
 `MALLOC_TRIM_THRESHOLD_`, to the values tinygrad_cnn sets for itself with `mallopt`
 (tinygrad_cnn/_malloc.py). Sharing one process would be unfair to both: OpenBLAS's threads spin
@@ -30,11 +32,16 @@ numpy matmul in a child process: no implementation of that step can be faster. P
 the growth of the process's peak resident set (VmHWM, reset after warm-up) above its size
 before the model was built."""
 
-COLUMNS = {"ours": "ours", "torch": "PyTorch", "torch_malloc": "PyTorch + malloc env"}
+COLUMNS = {
+    "ours": "ours", "ours_compiled": "ours (tg.compile)", "torch": "PyTorch",
+    "torch_malloc": "PyTorch + malloc env",
+}  # fmt: skip
 
 
 def side_cell(row: dict, side: str, torch_installed: bool) -> str:
-    if side != "ours" and not torch_installed:
+    if side == "ours_compiled" and side not in row["sides"]:
+        return "-"  # a workload with no compiled variant (the chain)
+    if side.startswith("torch") and not torch_installed:
         return "not installed"
     s = row["sides"].get(side, {})
     if "ms" not in s:
@@ -54,9 +61,9 @@ def torch_peak(row: dict) -> float | None:
 
 def main_table(rows: list[dict], torch_installed: bool) -> str:
     head = [
-        "workload", "batch", "MFLOP", "floor ms", "ours ms", "PyTorch ms",
-        "PyTorch + malloc env ms", "ours / faster PyTorch", "peak MB ours", "peak MB PyTorch",
-        "memory ratio",
+        "workload", "batch", "MFLOP", "floor ms", "ours ms", "ours (tg.compile) ms", "PyTorch ms",
+        "PyTorch + malloc env ms", "ours / faster PyTorch", "tg.compile / faster PyTorch",
+        "peak MB ours", "peak MB tg.compile", "peak MB PyTorch", "memory ratio",
     ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for r in rows:
@@ -70,15 +77,18 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
         cells = [
             r["title"], str(r["batch"]), flops, floor,
             *(side_cell(r, s, torch_installed) for s in COLUMNS), fmt(r["ratio"], ".3g"),
-            fmt(mine, ".1f"), fmt(theirs, ".1f"), fmt(mem),
+            fmt(r.get("ratio_compiled"), ".3g"), fmt(mine, ".1f"),
+            fmt(r["sides"].get("ours_compiled", {}).get("peak_mb"), ".1f"), fmt(theirs, ".1f"),
+            fmt(mem),
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def scaling_table(rows: list[dict], torch_installed: bool) -> str:
-    head = ["workload", "batch", "floor ms", "ours ms", "faster PyTorch ms", "ratio"]
-    head += ["ours us/sample", "PyTorch us/sample"]
+    head = ["workload", "batch", "floor ms", "ours ms", "ours (tg.compile) ms"]
+    head += ["faster PyTorch ms", "ratio", "tg.compile ratio", "ours us/sample"]
+    head += ["PyTorch us/sample"]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for r in rows:
         if "skipped" in r:
@@ -89,8 +99,10 @@ def scaling_table(rows: list[dict], torch_installed: bool) -> str:
         other = fmt(theirs) if torch_installed else "not installed"
         if theirs is not None:
             other += f" ({COLUMNS[r['faster']]})"
-        cells = [r["title"], str(r["batch"]), fmt(r.get("floor_ms"), ".3g"), fmt(ours), other]
-        cells += [fmt(r["ratio"], ".3g"), fmt(per[0], ".1f"), fmt(per[1], ".1f")]
+        compiled = fmt(r["sides"].get("ours_compiled", {}).get("ms"))
+        cells = [r["title"], str(r["batch"]), fmt(r.get("floor_ms"), ".3g"), fmt(ours), compiled]
+        cells += [other, fmt(r["ratio"], ".3g"), fmt(r.get("ratio_compiled"), ".3g")]
+        cells += [fmt(per[0], ".1f"), fmt(per[1], ".1f")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
