@@ -185,13 +185,12 @@ def _stacked(torch: Any, fn: Any) -> Any:
 
 
 def _cross(torch: Any) -> Any:
-    """torch.cross on inputs broadcast to one shape first (torch.cross wants equal ranks; the
-    registry also samples a 1-D `other`), along the first dimension of size 3 when dim is None
-    (torch.cross's deprecated default, written out)."""
+    """torch.cross along the first dimension of size 3 when dim is None (torch.cross's
+    deprecated default, written out)."""
 
     def fn(a: Any, b: Any, dim: int | None = None) -> Any:
-        a, b = torch.broadcast_tensors(a, b)
-        return torch.cross(a, b, dim=list(a.shape).index(3) if dim is None else dim)
+        shape = torch.broadcast_shapes(a.shape, b.shape)
+        return torch.cross(a, b, dim=list(shape).index(3) if dim is None else dim)
 
     return fn
 
