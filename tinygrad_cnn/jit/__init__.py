@@ -5,7 +5,7 @@ The first two calls run eagerly and are recorded; when both recordings did the s
 later calls with inputs of the same shapes and dtypes replay the program: no Tensor, Function
 or graph walk per op, each intermediate array freed right after its last use. Optimizer and
 scheduler calls are re-run as they are, and so is the Python that makes arrays outside any op
-(cross_entropy's target indices, ReLU's backward mask) or changes a module's buffers
+(label smoothing's mask of kept targets, dropout's draws) or changes a module's buffers
 (BatchNorm's running statistics): jit/live.py. Anything the program cannot promise to
 reproduce falls back to eager mode with a warning. See docs/jit.md.
 """

@@ -1,7 +1,7 @@
 """Live parts of a replayed program: where ops read arrays that Python code computed outside any
-op from the step's data (cross_entropy turns the targets into gather indices and weights; NLL's
-backward scatters a table at the targets), the replay re-runs that Python as it is: the whole
-composite call (``F.cross_entropy``) or the one op's backward, in the grad mode it ran in. A
+op from the step's data (cross_entropy with label smoothing masks the kept targets with numpy),
+the replay re-runs that Python as it is: the whole composite call (``F.cross_entropy``) or the
+one op's backward, in the grad mode it ran in. A
 module call that changed the module's buffers (BatchNorm's running statistics) is re-run the
 same way, so its ops run once and its buffers change as in eager mode. Each op inside
 is matched to the recorded one, in order, and its results go to the recorded slots, so the
