@@ -180,6 +180,10 @@ def notes(result: dict) -> list[str]:
     return out
 
 
+# The page's last section is written by hand; `--markdown` keeps it when it rewrites the page.
+HAND_WRITTEN = "## Optimisations in the engine, and what they bought"
+
+
 def render(result: dict) -> str:
     """The whole report, as written to docs/performance.md."""
     ti = result["opts"].torch_installed
