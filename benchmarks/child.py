@@ -1,6 +1,6 @@
 """One side of one benchmark measurement, alone in a fresh process; prints one line of JSON.
 
-    python -m benchmarks.child --side ours|torch --workload NAME --batch N --steps K
+    python -m benchmarks.child --side ours|torch --workload NAME --batch N --steps K [--compile]
     python -m benchmarks.child --side numpy --workload gemm --batch SIZE --steps K
 
 The harness (benchmarks/harness.py) starts this process with the environment it wants measured
@@ -93,11 +93,14 @@ def measure(args: argparse.Namespace) -> dict:
 
         fw = workloads.framework(args.side, args.threads)
         base = status_kb("VmRSS")  # after the framework's import, before the model exists
-        step, flops = workloads.build_step(fw, args.workload, args.batch), None
+        step = workloads.build_step(fw, args.workload, args.batch, compiled=args.compile)
+        flops = None
     warmup = args.warmup if args.warmup is not None else max(1, min(5, args.steps // 5))
+    if args.compile:  # the first two calls of a compiled step record it: never time them
+        warmup = max(warmup, 2)
     times = time_steps(step, warmup, args.steps)
     res = {
-        "side": args.side,
+        "side": args.side + (" (tg.compile)" if args.compile else ""),
         "workload": args.workload,
         "batch": args.batch,
         "times_ms": times,
@@ -125,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, required=True, help="timed steps")
     p.add_argument("--warmup", type=int, help="untimed steps first (default steps/5, 1..5)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads")
+    p.add_argument(
+        "--compile", action="store_true", help="time our step captured by tg.compile (side ours)"
+    )
     args = p.parse_args(argv)
     try:
         res = measure(args)

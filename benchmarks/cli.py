@@ -61,13 +61,25 @@ def run(args: argparse.Namespace) -> int:
     text = report.render(result)
     print("\n" + text)
     if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text)
+        write_page(args.markdown, text)
     if args.json:
         raw = {k: v for k, v in result.items() if k != "opts"}
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1)
     return 0
+
+
+def write_page(path: str, text: str) -> None:
+    """Write the generated report to `path`, keeping the hand-written section an earlier page
+    has from its heading (report.HAND_WRITTEN) to the end."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    at = old.find(report.HAND_WRITTEN)
+    with open(path, "w") as f:
+        f.write(text if at < 0 else text.rstrip("\n") + "\n\n" + old[at:])
 
 
 def main(argv: list[str] | None = None) -> int:

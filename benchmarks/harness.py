@@ -1,7 +1,8 @@
 """The benchmark harness: every side of every workload in its own fresh process, alternating.
 
-Sides: "ours" (tinygrad_cnn), "torch" (PyTorch, 2 threads) and "torch_malloc" (the same, with
-glibc's malloc thresholds raised through MALLOC_* variables to what tinygrad_cnn sets with
+Sides: "ours" (tinygrad_cnn), "ours_compiled" (the same step captured by tg.compile, for the
+training and inference workloads), "torch" (PyTorch, 2 threads) and "torch_malloc" (the same,
+with glibc's malloc thresholds raised through MALLOC_* variables to what tinygrad_cnn sets with
 mallopt). Each child is `python -m benchmarks.child`; see docs/performance.md for the method.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from benchmarks import workloads
 
 ROOT = Path(__file__).resolve().parents[1]
-SIDES = ("ours", "torch", "torch_malloc")
+SIDES = ("ours", "ours_compiled", "torch", "torch_malloc")
 TORCH_SIDES = ("torch", "torch_malloc")
 # NOTE: the values tinygrad_cnn/_malloc.py passes to mallopt (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)
 MALLOC_ENV = {
@@ -30,7 +31,10 @@ MALLOC_ENV = {
 # Set on the machines this project is built on for old OpenBLAS builds; users have neither.
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 LOAD_WARNING = 0.5  # the 1-minute load average above which a run is flagged as noisy
-CHILD_SIDE = {"ours": "ours", "torch": "torch", "torch_malloc": "torch", "numpy": "numpy"}
+CHILD_SIDE = {
+    "ours": "ours", "ours_compiled": "ours", "torch": "torch", "torch_malloc": "torch",
+    "numpy": "numpy",
+}  # fmt: skip
 
 
 @dataclass
@@ -60,6 +64,7 @@ def run_child(side: str, name: str, batch: int, steps: int, opts: Options) -> di
     cmd = [sys.executable, "-m", "benchmarks.child", "--side", CHILD_SIDE[side]]
     cmd += ["--workload", name, "--batch", str(batch), "--steps", str(steps)]
     cmd += ["--threads", str(opts.threads)] + (["--warmup", "1"] if opts.quick else [])
+    cmd += ["--compile"] if side == "ours_compiled" else []
     try:
         proc = subprocess.run(
             cmd, cwd=ROOT, env=child_env(side, opts), capture_output=True, text=True,
@@ -114,13 +119,13 @@ def summarise(runs: list[dict]) -> dict:
     }
 
 
-def compare(summ: dict[str, dict]) -> tuple[str | None, float | None]:
-    """The faster PyTorch configuration and ours / its time (None where either is missing)."""
+def compare(summ: dict[str, dict], ours: str = "ours") -> tuple[str | None, float | None]:
+    """The faster PyTorch configuration and `ours` / its time (None where either is missing)."""
     torch_ok = [s for s in TORCH_SIDES if "ms" in summ.get(s, {})]
-    if not torch_ok or "ms" not in summ.get("ours", {}):
+    if not torch_ok or "ms" not in summ.get(ours, {}):
         return None, None
     faster = min(torch_ok, key=lambda s: summ[s]["ms"])
-    return faster, summ["ours"]["ms"] / summ[faster]["ms"]
+    return faster, summ[ours]["ms"] / summ[faster]["ms"]
 
 
 def gemm_peak(opts: Options) -> dict:
@@ -145,9 +150,12 @@ def measure_row(name: str, batch: int, opts: Options, peak: dict) -> dict:
         return {**row, "skipped": str(e)}
     if "gflops" in peak:
         row["floor_ms"] = row["flops"] / peak["gflops"] / 1e6
-    sides = list(SIDES) if opts.torch_installed else ["ours"]
+    sides = [s for s in SIDES if opts.torch_installed or s not in TORCH_SIDES]
+    if not workloads.compilable(name):
+        sides.remove("ours_compiled")
     row["sides"] = {s: summarise(r) for s, r in measure(name, batch, sides, opts).items()}
     row["faster"], row["ratio"] = compare(row["sides"])
+    row["ratio_compiled"] = compare(row["sides"], "ours_compiled")[1]
     print(progress_line(row), file=opts.log, flush=True)
     return row
 

@@ -167,8 +167,28 @@ def inputs(shape: tuple[int, ...], seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 10, shape[0])
 
 
-def build_step(fw: SimpleNamespace, name: str, batch: int) -> Callable[[], object]:
-    """One step of workload `name` at `batch`, ready to call repeatedly."""
+def compilable(name: str) -> bool:
+    """Whether workload `name` has a compiled variant ("ours (tg.compile)"): every training and
+    inference step does; the chain builds a new graph on purpose each time."""
+    return WORKLOADS[name].kind in ("train", "infer")
+
+
+def build_step(
+    fw: SimpleNamespace, name: str, batch: int, compiled: bool = False
+) -> Callable[[], object]:
+    """One step of workload `name` at `batch`, ready to call repeatedly; with `compiled`, our
+    step captured by `tg.compile` (its first two calls record, later ones replay)."""
+    step = _eager_step(fw, name, batch)
+    if not compiled:
+        return step
+    if fw.side != "ours" or not compilable(name):
+        raise ValueError(f"build_step: {name} on {fw.side} has no compiled variant")
+    import tinygrad_cnn as tg
+
+    return tg.compile(step)
+
+
+def _eager_step(fw: SimpleNamespace, name: str, batch: int) -> Callable[[], object]:
     w = WORKLOADS[name]
     if w.kind == "chain":
         return lambda: _chain(fw, CHAIN_LENGTH)

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import harness, report, workloads  # noqa: E402
+from benchmarks import cli, harness, report, workloads  # noqa: E402
 
 
 def conv_flops(n, cin, cout, k, out_hw):
@@ -185,3 +185,14 @@ def test_bad_option_is_a_one_line_usage_error(capsys):
         cli.main(["bench", "--rounds", "0"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "--rounds" in err and "positive integer" in err
+
+
+def test_rewriting_the_page_keeps_its_hand_written_section(tmp_path):
+    page = tmp_path / "performance.md"
+    hand = f"{report.HAND_WRITTEN}\n\n- a measured optimisation, written by hand\n"
+    page.write_text("# Performance\n\nold table\n\n" + hand)
+    cli.write_page(str(page), "# Performance\n\nnew table\n")
+    assert page.read_text() == "# Performance\n\nnew table\n\n" + hand
+    fresh = tmp_path / "fresh.md"
+    cli.write_page(str(fresh), "# Performance\n\nnew table\n")
+    assert fresh.read_text() == "# Performance\n\nnew table\n"

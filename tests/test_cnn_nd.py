@@ -1,5 +1,6 @@
-"""Convolution, pooling and padding in 1, 2 and 3 spatial dims: PyTorch as the oracle (skipped
-without torch), numpy references, Modules (state dicts, initialisation, padding modes), errors."""
+"""Convolution, pooling and padding in 1, 2 and 3 spatial dims: PyTorch as the oracle (live, or
+replayed from tests/goldens/live/ without torch), numpy references, Modules (state dicts,
+initialisation, padding modes), errors."""
 
 import numpy as np
 import pytest
@@ -33,22 +34,34 @@ def T(a, rg=True):
     return tg.Tensor(a, requires_grad=rg)
 
 
-def _torch():
-    return pytest.importorskip("torch")
+def _torch_side(torch_fn, arrays):
+    """PyTorch's forward value and input gradients (float64, seeded output gradient) as numpy:
+    `torch_fn(torch, *tensors)` builds the output from one tensor per array."""
+
+    def compute(torch):
+        ins = [torch.tensor(a, requires_grad=True) for a in arrays]
+        ref = torch_fn(torch, *ins)
+        ref.backward(torch.tensor(rand(*ref.shape, seed=100)))
+        return ref.detach().numpy(), [t.grad.numpy() for t in ins]
+
+    return compute
 
 
-def _against_torch(ours_fn, torch_fn, arrays, rtol=1e-9):
-    """Forward and the gradient of every input agree with PyTorch's (float64)."""
-    torch = _torch()
+def _agree(ours_fn, arrays, ref, grads, rtol=1e-9):
+    """Our forward and the gradient of every input equal PyTorch's `ref` and `grads`."""
     ours_in = [T(a) for a in arrays]
-    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, ref = ours_fn(*ours_in), torch_fn(*theirs_in)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-10)
-    g = rand(*out.shape, seed=100)
-    out.backward(tg.Tensor(g))
-    ref.backward(torch.tensor(g))
-    for a, b in zip(ours_in, theirs_in):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=rtol, atol=1e-10)
+    out = ours_fn(*ours_in)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=rtol, atol=1e-10)
+    out.backward(tg.Tensor(rand(*out.shape, seed=100)))
+    for a, b in zip(ours_in, grads):
+        np.testing.assert_allclose(a.grad.numpy(), b, rtol=rtol, atol=1e-10)
+
+
+def _against_torch(torch_answer, ours_fn, torch_fn, arrays, reads, rtol=1e-9):
+    """Forward and the gradient of every input agree with PyTorch's (float64), live or replayed;
+    `reads` is everything besides `arrays` that `torch_fn` reads (kwargs, names)."""
+    ref, grads = torch_answer(_torch_side(torch_fn, arrays), arrays, reads)
+    _agree(ours_fn, arrays, ref, grads, rtol)
 
 
 # -- convolutions ---------------------------------------------------------------------------------
@@ -65,13 +78,15 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize("nd,xs,ws,kw", CONV_CASES)
-def test_convnd_matches_torch(nd, xs, ws, kw):
-    torch = _torch()
-    ours = getattr(FC, f"conv{nd}d")
-    theirs = getattr(torch.nn.functional, f"conv{nd}d")
+def test_convnd_matches_torch(nd, xs, ws, kw, torch_answer):
+    name = f"conv{nd}d"
     arrays = [rand(*xs), rand(*ws, seed=1), rand(ws[0], seed=2)]
     _against_torch(
-        lambda x, w, b: ours(x, w, b, **kw), lambda x, w, b: theirs(x, w, b, **kw), arrays
+        torch_answer,
+        lambda x, w, b: getattr(FC, name)(x, w, b, **kw),
+        lambda torch, x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw),
+        arrays,
+        (name, kw),
     )
 
 
@@ -92,13 +107,15 @@ CONV_T_CASES = [
 
 
 @pytest.mark.parametrize("nd,xs,ws,kw", CONV_T_CASES)
-def test_conv_transposend_matches_torch(nd, xs, ws, kw):
-    torch = _torch()
-    ours = getattr(FC, f"conv_transpose{nd}d")
-    theirs = getattr(torch.nn.functional, f"conv_transpose{nd}d")
+def test_conv_transposend_matches_torch(nd, xs, ws, kw, torch_answer):
+    name = f"conv_transpose{nd}d"
     arrays = [rand(*xs), rand(*ws, seed=1), rand(ws[1] * kw.get("groups", 1), seed=2)]
     _against_torch(
-        lambda x, w, b: ours(x, w, b, **kw), lambda x, w, b: theirs(x, w, b, **kw), arrays
+        torch_answer,
+        lambda x, w, b: getattr(FC, name)(x, w, b, **kw),
+        lambda torch, x, w, b: getattr(torch.nn.functional, name)(x, w, b, **kw),
+        arrays,
+        (name, kw),
     )
 
 
@@ -156,55 +173,78 @@ POOL_CASES = {
 
 
 @pytest.mark.parametrize("nd,kw", [(nd, kw) for nd, cases in POOL_CASES.items() for kw in cases])
-def test_max_poolnd_matches_torch_with_indices(nd, kw):
-    torch = _torch()
-    ours = getattr(FP, f"max_pool{nd}d")
-    theirs = getattr(torch.nn.functional, f"max_pool{nd}d")
+def test_max_poolnd_matches_torch_with_indices(nd, kw, torch_answer):
+    name = f"max_pool{nd}d"
+    ours = getattr(FP, name)
     x = distinct(2, 3, *(7, 6, 5)[:nd])
-    _against_torch(lambda t: ours(t, **kw), lambda t: theirs(t, **kw), [x])
+    _against_torch(
+        torch_answer,
+        lambda t: ours(t, **kw),
+        lambda torch, t: getattr(torch.nn.functional, name)(t, **kw),
+        [x],
+        (name, kw),
+    )
     _, idx = ours(T(x), **kw, return_indices=True)
-    _, tidx = theirs(torch.tensor(x), **kw, return_indices=True)
-    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    tidx = torch_answer(
+        lambda torch: getattr(torch.nn.functional, name)(
+            torch.tensor(x), **kw, return_indices=True
+        )[1].numpy(),
+        x,
+        name,
+        kw,
+    )
+    np.testing.assert_array_equal(idx.numpy(), tidx)
     np.testing.assert_allclose(ours(T(x), **kw).numpy(), max_pool_nd_ref(x, **kw))
 
 
 @pytest.mark.parametrize("nd,kw", [(nd, kw) for nd, cases in POOL_CASES.items() for kw in cases])
 @pytest.mark.parametrize("cip", [True, False])
-def test_avg_poolnd_matches_torch(nd, kw, cip):
-    torch = _torch()
+def test_avg_poolnd_matches_torch(nd, kw, cip, torch_answer):
     kw = {k: v for k, v in kw.items() if k != "dilation"}
-    ours = getattr(FP, f"avg_pool{nd}d")
-    theirs = getattr(torch.nn.functional, f"avg_pool{nd}d")
+    name = f"avg_pool{nd}d"
     x = rand(2, 3, *(7, 6, 5)[:nd])
     _against_torch(
-        lambda t: ours(t, **kw, count_include_pad=cip),
-        lambda t: theirs(t, **kw, count_include_pad=cip),
+        torch_answer,
+        lambda t: getattr(FP, name)(t, **kw, count_include_pad=cip),
+        lambda torch, t: getattr(torch.nn.functional, name)(t, **kw, count_include_pad=cip),
         [x],
+        (name, kw, cip),
     )
 
 
-def test_avg_pool3d_divisor_override_matches_torch():
-    torch = _torch()
+def test_avg_pool3d_divisor_override_matches_torch(torch_answer):
     _against_torch(
+        torch_answer,
         lambda t: FP.avg_pool3d(t, 2, 1, divisor_override=3),
-        lambda t: torch.nn.functional.avg_pool3d(t, 2, 1, divisor_override=3),
+        lambda torch, t: torch.nn.functional.avg_pool3d(t, 2, 1, divisor_override=3),
         [rand(1, 2, 3, 4, 3)],
+        "avg_pool3d(t, 2, 1, divisor_override=3)",
     )
 
 
 @pytest.mark.parametrize("nd,size", [(1, 3), (1, 1), (2, (3, None)), (3, (2, 3, None)), (3, 1)])
-def test_adaptive_poolsnd_match_torch(nd, size):
-    torch = _torch()
+def test_adaptive_poolsnd_match_torch(nd, size, torch_answer):
     x = distinct(2, 3, *(7, 6, 5)[:nd])
     for kind in ("avg", "max"):
-        ours = getattr(FP, f"adaptive_{kind}_pool{nd}d")
-        theirs = getattr(torch.nn.functional, f"adaptive_{kind}_pool{nd}d")
-        _against_torch(lambda t, f=ours: f(t, size), lambda t, f=theirs: f(t, size), [x])
-    _, idx = getattr(FP, f"adaptive_max_pool{nd}d")(T(x), size, return_indices=True)
-    _, tidx = getattr(torch.nn.functional, f"adaptive_max_pool{nd}d")(
-        torch.tensor(x), size, return_indices=True
+        name = f"adaptive_{kind}_pool{nd}d"
+        _against_torch(
+            torch_answer,
+            lambda t, n=name: getattr(FP, n)(t, size),
+            lambda torch, t, n=name: getattr(torch.nn.functional, n)(t, size),
+            [x],
+            (name, size),
+        )
+    name = f"adaptive_max_pool{nd}d"
+    _, idx = getattr(FP, name)(T(x), size, return_indices=True)
+    tidx = torch_answer(
+        lambda torch: getattr(torch.nn.functional, name)(
+            torch.tensor(x), size, return_indices=True
+        )[1].numpy(),
+        x,
+        name,
+        size,
     )
-    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx)
 
 
 def test_adaptive_max_ties_pick_the_first_maximum_as_torch():
@@ -216,30 +256,41 @@ def test_adaptive_max_ties_pick_the_first_maximum_as_torch():
 
 
 @pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
-def test_max_unpool2d_inverts_max_pool2d_as_torch(kw):
-    torch = _torch()
-    x = distinct(2, 3, 6, 7)
+def test_max_unpool2d_inverts_max_pool2d_as_torch(kw, torch_answer):
+    x, size = distinct(2, 3, 6, 7), (6, 7)
     y, idx = FP.max_pool2d(T(x), **kw, return_indices=True)
-    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), **kw, return_indices=True)
-    size = (6, 7)
+
+    def pool_unpool(torch):
+        ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), **kw, return_indices=True)
+        ref = torch.nn.functional.max_unpool2d(ty, tidx, **kw, output_size=size)
+        return ty.numpy(), tidx.numpy(), ref.numpy()
+
+    ty, tidx, ref = torch_answer(pool_unpool, x, kw, size)
     out = FP.max_unpool2d(T(y.numpy()), idx, **kw, output_size=size)
-    ref = torch.nn.functional.max_unpool2d(ty, tidx, **kw, output_size=size)
-    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    np.testing.assert_array_equal(out.numpy(), ref)
+    np.testing.assert_array_equal(y.numpy(), ty)
     _against_torch(
+        torch_answer,
         lambda t: FP.max_unpool2d(t, idx, **kw, output_size=size),
-        lambda t: torch.nn.functional.max_unpool2d(t, tidx, **kw, output_size=size),
-        [y.numpy()],
+        lambda torch, t: torch.nn.functional.max_unpool2d(
+            t, torch.tensor(tidx), **kw, output_size=size
+        ),
+        [ty],
+        (tidx, kw, size),
     )
 
 
 @pytest.mark.parametrize(
     "p,kw", [(2, dict(kernel_size=2)), (3, dict(kernel_size=(3, 2), stride=1))]
 )
-def test_lp_pool2d_matches_torch(p, kw):
-    torch = _torch()
+def test_lp_pool2d_matches_torch(p, kw, torch_answer):
     x = np.abs(rand(2, 2, 5, 6)) + 0.3
     _against_torch(
-        lambda t: FP.lp_pool2d(t, p, **kw), lambda t: torch.nn.functional.lp_pool2d(t, p, **kw), [x]
+        torch_answer,
+        lambda t: FP.lp_pool2d(t, p, **kw),
+        lambda torch, t: torch.nn.functional.lp_pool2d(t, p, **kw),
+        [x],
+        (p, kw),
     )
 
 
@@ -263,14 +314,15 @@ PAD_CASES = [
 
 
 @pytest.mark.parametrize("shape,pad,mode", PAD_CASES)
-def test_pad_matches_torch_and_numpy(shape, pad, mode):
-    torch = _torch()
+def test_pad_matches_torch_and_numpy(shape, pad, mode, torch_answer):
     x = rand(*shape)
     value = {"value": 0.25} if mode == "constant" else {}
     _against_torch(
+        torch_answer,
         lambda t: FD.pad(t, pad, mode=mode, **value),
-        lambda t: torch.nn.functional.pad(t, pad, mode=mode, **value),
+        lambda torch, t: torch.nn.functional.pad(t, pad, mode=mode, **value),
         [x],
+        (pad, mode, value),
     )
     np.testing.assert_array_equal(FD.pad(T(x), pad, mode=mode, **value).numpy(),
                                   pad_ref(x, pad, mode, **value))  # fmt: skip
@@ -298,16 +350,21 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name,args,kw,xs", MODULES)
-def test_conv_modules_load_torch_weights_and_match(name, args, kw, xs):
-    torch = _torch()
-    theirs = getattr(torch.nn, name)(*args, **kw).double()
+def test_conv_modules_load_torch_weights_and_match(name, args, kw, xs, torch_answer):
+    x = rand(*xs)
+
+    def theirs(torch):
+        torch.manual_seed(0)
+        m = getattr(torch.nn, name)(*args, **kw).double()
+        sd = {k: v.detach().numpy() for k, v in m.state_dict().items()}
+        return sd, repr(m), _torch_side(lambda torch, t: m(t), [x])(torch)
+
+    sd, their_repr, (ref, grads) = torch_answer(theirs, name, args, kw, x)
     ours = getattr(C, name)(*args, **kw).double()
-    sd = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     assert list(ours.state_dict()) == list(sd)
     ours.load_state_dict({k: tg.Tensor(v) for k, v in sd.items()})
-    x = rand(*xs)
-    _against_torch(lambda t: ours(t), lambda t: theirs(t), [x])
-    assert repr(ours) == repr(theirs)
+    _agree(lambda t: ours(t), [x], ref, grads)
+    assert repr(ours) == their_repr
 
 
 @pytest.mark.parametrize("name,args,kw,xs", MODULES[:5])
@@ -339,24 +396,33 @@ POOL_MODULES = [
 
 
 @pytest.mark.parametrize("name,args,kw,xs", POOL_MODULES)
-def test_pool_modules_match_torch(name, args, kw, xs):
-    torch = _torch()
+def test_pool_modules_match_torch(name, args, kw, xs, torch_answer):
     x = distinct(*xs)
     if name.startswith("LP"):
         x = np.abs(x) + 0.3
-    theirs, ours = getattr(torch.nn, name)(*args, **kw), getattr(P, name)(*args, **kw)
-    _against_torch(lambda t: ours(t), lambda t: theirs(t), [x])
-    assert repr(ours) == repr(theirs)
+
+    def theirs(torch):
+        m = getattr(torch.nn, name)(*args, **kw)
+        return repr(m), _torch_side(lambda torch, t: m(t), [x])(torch)
+
+    their_repr, (ref, grads) = torch_answer(theirs, name, args, kw, x)
+    ours = getattr(P, name)(*args, **kw)
+    _agree(lambda t: ours(t), [x], ref, grads)
+    assert repr(ours) == their_repr
 
 
-def test_max_unpool_module_round_trip_matches_torch():
-    torch = _torch()
+def test_max_unpool_module_round_trip_matches_torch(torch_answer):
     x = distinct(1, 2, 4, 6)
+
+    def round_trip(torch):
+        ty, tidx = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
+        return torch.nn.MaxUnpool2d(2)(ty, tidx).numpy(), repr(torch.nn.MaxUnpool2d(2))
+
+    ref, their_repr = torch_answer(round_trip, x)
     y, idx = P.MaxPool2d(2, return_indices=True)(T(x))
-    ty, tidx = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
     out = P.MaxUnpool2d(2)(y, idx)
-    np.testing.assert_array_equal(out.numpy(), torch.nn.MaxUnpool2d(2)(ty, tidx).numpy())
-    assert repr(P.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
+    np.testing.assert_array_equal(out.numpy(), ref)
+    assert repr(P.MaxUnpool2d(2)) == their_repr
 
 
 def test_return_indices_modules_give_pairs():

@@ -70,20 +70,28 @@ def test_range_and_sampling_errors_are_pytorchs(call, words):
         call()
 
 
-def test_ranges_and_index_grids_match_pytorch():
-    torch = pytest.importorskip("torch")
-    pairs = [
-        (tg.arange(1, 4, dtype=tg.float32), torch.arange(1, 4, dtype=torch.float32)),
-        (tg.arange(0, 1, 0.3), torch.arange(0, 1, 0.3)),
-        (tg.linspace(-1, 1, 5), torch.linspace(-1, 1, 5)),
-        (tg.logspace(0, 3, 4, base=2), torch.logspace(0, 3, 4, base=2)),
-        (tg.tril_indices(3, 4, 1), torch.tril_indices(3, 4, 1)),
-        (tg.triu_indices(4, 3, -1), torch.triu_indices(4, 3, -1)),
+def _ranges_and_grids(m):
+    """Each range and index grid's shape, dtype name and values."""
+    made = [
+        m.arange(1, 4, dtype=m.float32),
+        m.arange(0, 1, 0.3),
+        m.linspace(-1, 1, 5),
+        m.logspace(0, 3, 4, base=2),
+        m.tril_indices(3, 4, 1),
+        m.triu_indices(4, 3, -1),
     ]
-    for ours, theirs in pairs:
-        assert ours.shape == tuple(theirs.shape)
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    return [(tuple(t.shape), str(t.dtype).replace("torch.", ""), t.numpy()) for t in made]
+
+
+def test_ranges_and_index_grids_match_pytorch(torch_answer):
+    theirs = torch_answer(_ranges_and_grids)
+    for (shape, dtype, ours), (their_shape, their_dtype, want) in zip(
+        _ranges_and_grids(tg), theirs
+    ):
+        assert shape == their_shape
+        assert dtype == their_dtype
+        np.testing.assert_allclose(ours, want, rtol=1e-6)
+    assert len(theirs) == 6
 
 
 def test_empty_and_random_draws():

@@ -1,7 +1,8 @@
 """ResNet (BasicBlock, resnet18 / resnet20), MobileNetV2 and UNet: shapes, state-dict keys,
 errors, a few training steps on the built-in digits with the loss falling, and equivalence with
-the same architectures written in PyTorch (their state dicts load unchanged and give the same
-outputs in eval mode)."""
+the same architectures written in PyTorch (same state-dict keys and shapes; one seeded state dict
+loaded into both gives the same outputs in eval mode; PyTorch's side live where installed, else
+replayed from tests/goldens/live/)."""
 
 from __future__ import annotations
 
@@ -226,59 +227,79 @@ def _torch_defs(torch):
     return ResNet, MobileNetV2, UNet
 
 
-def _randomize_norms(torch, model):
-    g = torch.Generator().manual_seed(0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+SMALL_SETTING = [[1, 8, 1, 1], [4, 16, 2, 2], [3, 24, 2, 2]]
+OURS = [
+    (lambda: models.resnet20(7, 1), (1, 8, 8)),
+    (lambda: models.resnet18(4, 3, small_input=False), (3, 32, 32)),
+    (
+        lambda: models.MobileNetV2(5, inverted_residual_setting=SMALL_SETTING, in_channels=1),
+        (1, 16, 16),
+    ),
+    (lambda: models.UNet(2, 3, base=4, depth=2), (2, 12, 16)),
+    (lambda: models.UNet(1, 2, base=4, depth=2, bilinear=True), (1, 8, 12)),
+]
 
 
-def _pairs(torch):
+def _theirs(torch, case):
+    """The PyTorch model of OURS[case]."""
     ResNet, MobileNetV2, UNet = _torch_defs(torch)
-    small = [[1, 8, 1, 1], [4, 16, 2, 2], [3, 24, 2, 2]]
     return [
-        (
-            lambda: models.resnet20(7, 1),
-            lambda: ResNet([3, 3, 3], (16, 32, 64), 7, 1, True),
-            (1, 8, 8),
-        ),  # noqa: E501
-        (
-            lambda: models.resnet18(4, 3, small_input=False),
-            lambda: ResNet([2, 2, 2, 2], (64, 128, 256, 512), 4, 3, False),
-            (3, 32, 32),
-        ),
-        (
-            lambda: models.MobileNetV2(5, inverted_residual_setting=small, in_channels=1),
-            lambda: MobileNetV2(small, 1, 5, first=32, last=1280),
-            (1, 16, 16),
-        ),
-        (lambda: models.UNet(2, 3, base=4, depth=2), lambda: UNet(2, 3, 4, False), (2, 12, 16)),
-        (
-            lambda: models.UNet(1, 2, base=4, depth=2, bilinear=True),
-            lambda: UNet(1, 2, 4, True),
-            (1, 8, 12),
-        ),  # noqa: E501
-    ]
+        lambda: ResNet([3, 3, 3], (16, 32, 64), 7, 1, True),
+        lambda: ResNet([2, 2, 2, 2], (64, 128, 256, 512), 4, 3, False),
+        lambda: MobileNetV2(SMALL_SETTING, 1, 5, first=32, last=1280),
+        lambda: UNet(2, 3, 4, False),
+        lambda: UNet(1, 2, 4, True),
+    ][case]()
+
+
+def _weights(ours, seed):
+    """Seeded values for every entry of `ours`' state dict: PyTorch's default init range for
+    conv/linear weights, and non-trivial BatchNorm affine parameters and running statistics."""
+    rng, sd = np.random.default_rng(seed), ours.state_dict()
+    out = {}
+    for key, v in sd.items():
+        shape, leaf = v.shape, key.rsplit(".", 1)[-1]
+        in_norm = key[: -len(leaf)] + "running_mean" in sd
+        if leaf == "num_batches_tracked":
+            a = np.zeros(shape)
+        elif leaf in ("running_var", "weight") and in_norm:
+            a = rng.random(shape) + 0.5
+        elif leaf in ("running_mean", "bias") and in_norm:
+            a = rng.standard_normal(shape) * 0.1
+        else:  # a weight, or a bias with its layer's weight: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+            w_shape = shape if leaf != "bias" else sd[key[: -len(leaf)] + "weight"].shape
+            bound = 1 / np.sqrt(np.prod(w_shape[1:]))
+            a = rng.uniform(-bound, bound, shape)
+        out[key] = a.astype(v.numpy().dtype)
+    return out
+
+
+def _torch_outputs(case, sd, x):
+    """PyTorch's state-dict keys and shapes, and its eval-mode output with `sd` loaded."""
+
+    def compute(torch):
+        theirs = _theirs(torch, case)
+        tsd = theirs.state_dict()
+        keys, shapes = list(tsd), [tuple(v.shape) for v in tsd.values()]
+        if keys != list(sd) or shapes != [a.shape for a in sd.values()]:
+            return keys, shapes, None
+        theirs.load_state_dict({k: torch.from_numpy(a) for k, a in sd.items()})
+        theirs.eval()
+        with torch.no_grad():
+            return keys, shapes, theirs(torch.from_numpy(x)).numpy()
+
+    return compute
 
 
 @pytest.mark.parametrize("case", range(5))
-def test_pytorch_state_dicts_load_unchanged_and_match(case):
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
-    make_ours, make_theirs, shape = _pairs(torch)[case]
-    torch.manual_seed(case)
-    theirs = make_theirs()
-    _randomize_norms(torch, theirs)
-    theirs.eval()
+def test_pytorch_state_dicts_load_unchanged_and_match(case, torch_answer):
+    make_ours, shape = OURS[case]
     ours = make_ours()
-    tsd = theirs.state_dict()
-    assert list(tsd) == list(ours.state_dict())
-    assert [tuple(v.shape) for v in tsd.values()] == [v.shape for v in ours.state_dict().values()]
-    ours.load_state_dict({k: v.numpy() for k, v in tsd.items()})
-    ours.eval()
+    sd = _weights(ours, case)
     x = np.random.default_rng(case).standard_normal((2, *shape)).astype(np.float32)
-    with torch.no_grad():
-        ref = theirs(torch.from_numpy(x)).numpy()
+    keys, shapes, ref = torch_answer(_torch_outputs(case, sd, x), case, sd, x)
+    assert keys == list(ours.state_dict())
+    assert shapes == [v.shape for v in ours.state_dict().values()]
+    ours.load_state_dict(sd)
+    ours.eval()
     np.testing.assert_allclose(ours(tg.Tensor(x)).numpy(), ref, rtol=1e-5, atol=1e-5)

@@ -1,5 +1,5 @@
-"""Attention, embeddings and distances: behaviour, errors and (where PyTorch is installed)
-forward values, input gradients and state dicts against PyTorch."""
+"""Attention, embeddings and distances: behaviour, errors, and forward values, input gradients and
+state dicts against PyTorch (live where installed, else its recorded answers)."""
 
 from __future__ import annotations
 
@@ -94,8 +94,25 @@ def test_embedding_padding_row_gets_no_gradient_and_one_hot_checks():
         F.one_hot(tg.Tensor([3]), 3)
 
 
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: live comparison skipped")
+def _torch_mha(kw, q, k, v, kpm, am):
+    """PyTorch's MultiheadAttention (seeded init): its state dict, output, weights, d/dq."""
+
+    def compute(torch):
+        torch.manual_seed(0)
+        theirs = torch.nn.MultiheadAttention(8, 2, **kw).double()
+        sd = {name: t.numpy() for name, t in theirs.state_dict().items()}
+        tq = torch.tensor(q, requires_grad=True)
+        t_out, t_w = theirs(
+            tq,
+            torch.tensor(k),
+            torch.tensor(v),
+            key_padding_mask=torch.tensor(kpm),
+            attn_mask=torch.tensor(am),
+        )
+        (t_out * t_out).sum().backward()
+        return sd, t_out.detach().numpy(), t_w.detach().numpy(), tq.grad.numpy()
+
+    return compute
 
 
 @pytest.mark.parametrize(
@@ -108,13 +125,7 @@ def _torch():
         {"bias": False},
     ],
 )
-def test_multihead_attention_matches_pytorch(kw):
-    torch = _torch()
-    torch.manual_seed(0)
-    theirs = torch.nn.MultiheadAttention(8, 2, **kw).double()
-    ours = nn.MultiheadAttention(8, 2, **kw).double()
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+def test_multihead_attention_matches_pytorch(kw, torch_answer):
     kd, vd = kw.get("kdim", 8), kw.get("vdim", 8)
     lead = (3, 4) if kw.get("batch_first") else (4, 3)
     src = (3, 5) if kw.get("batch_first") else (5, 3)
@@ -122,50 +133,61 @@ def test_multihead_attention_matches_pytorch(kw):
     kpm = np.random.default_rng(4).random((3, 5)) > 0.7
     kpm[:, 0] = False
     am = np.triu(np.ones((4, 5), bool), 1)
-    tq = torch.tensor(q, requires_grad=True)
+    sd, t_out, t_w, t_grad = torch_answer(_torch_mha(kw, q, k, v, kpm, am), kw, q, k, v, kpm, am)
+    ours = nn.MultiheadAttention(8, 2, **kw).double()
+    assert list(ours.state_dict()) == list(sd)
+    ours.load_state_dict(sd)
     oq = tg.Tensor(q, requires_grad=True)
-    t_out, t_w = theirs(
-        tq,
-        torch.tensor(k),
-        torch.tensor(v),
-        key_padding_mask=torch.tensor(kpm),
-        attn_mask=torch.tensor(am),
-    )
     o_out, o_w = ours(
         oq, tg.Tensor(k), tg.Tensor(v), key_padding_mask=tg.Tensor(kpm), attn_mask=tg.Tensor(am)
     )
-    np.testing.assert_allclose(o_out.numpy(), t_out.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(o_w.numpy(), t_w.detach().numpy(), atol=1e-12)
-    (t_out * t_out).sum().backward()
+    np.testing.assert_allclose(o_out.numpy(), t_out, atol=1e-12)
+    np.testing.assert_allclose(o_w.numpy(), t_w, atol=1e-12)
     (o_out * o_out).sum().backward()
-    np.testing.assert_allclose(oq.grad.numpy(), tq.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(oq.grad.numpy(), t_grad, atol=1e-10)
 
 
-def test_functional_lookups_and_distances_match_pytorch():
-    torch = _torch()
-    tf = torch.nn.functional
+def _lookup_inputs():
     x1, x2 = _x(3, 4, seed=1), _x(1, 4, seed=2)
-    T, TT = tg.Tensor, torch.tensor
-    pairs = [
-        (F.cosine_similarity(T(x1), T(x2), dim=0), tf.cosine_similarity(TT(x1), TT(x2), dim=0)),
-        (F.pairwise_distance(T(x1), T(x2), p=3.0), tf.pairwise_distance(TT(x1), TT(x2), p=3.0)),
-        (F.pdist(T(x1), p=1.0), tf.pdist(TT(x1), p=1.0)),
-        (F.one_hot(T(np.array([[1, 0], [3, 2]]))), tf.one_hot(TT(np.array([[1, 0], [3, 2]])))),
-    ]
     q, k, v = _x(2, 3, 4, 8), _x(2, 3, 5, 8, seed=1), _x(2, 3, 5, 6, seed=2)
     m = np.random.default_rng(3).random((4, 5)) > 0.3
     m[:, 0] = True
-    pairs.append(
-        (
-            F.scaled_dot_product_attention(T(q), T(k), T(v), attn_mask=T(m), scale=0.3),
-            tf.scaled_dot_product_attention(TT(q), TT(k), TT(v), attn_mask=TT(m), scale=0.3),
-        )
+    return x1, x2, np.array([[1, 0], [3, 2]]), (q, k, v, m), np.array([[0, 2, 5], [2, 2, 1]])
+
+
+def _lookups(lib, x1, x2, classes, qkvm):
+    """cosine_similarity, pairwise_distance, pdist, one_hot and sdpa outputs of `lib`'s F."""
+    f, T = (F, tg.Tensor) if lib is tg else (lib.nn.functional, lib.tensor)
+    q, k, v, m = (T(a) for a in qkvm)
+    outs = [
+        f.cosine_similarity(T(x1), T(x2), dim=0),
+        f.pairwise_distance(T(x1), T(x2), p=3.0),
+        f.pdist(T(x1), p=1.0),
+        f.one_hot(T(classes)),
+        f.scaled_dot_product_attention(q, k, v, attn_mask=m, scale=0.3),
+    ]
+    return [o.numpy() for o in outs]
+
+
+def _torch_lookups(x1, x2, classes, qkvm, idx):
+    def compute(torch):
+        torch.manual_seed(0)
+        te = torch.nn.Embedding(6, 3, max_norm=1.0).double()
+        sd = {name: t.numpy().copy() for name, t in te.state_dict().items()}
+        out = te(torch.tensor(idx)).detach().numpy()
+        return _lookups(torch, x1, x2, classes, qkvm), sd, out, te.weight.detach().numpy()
+
+    return compute
+
+
+def test_functional_lookups_and_distances_match_pytorch(torch_answer):
+    x1, x2, classes, qkvm, idx = _lookup_inputs()
+    refs, sd, t_emb, t_weight = torch_answer(
+        _torch_lookups(x1, x2, classes, qkvm, idx), x1, x2, classes, qkvm, idx
     )
-    for ours, theirs in pairs:
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-12)
-    idx = np.array([[0, 2, 5], [2, 2, 1]])
-    te = torch.nn.Embedding(6, 3, max_norm=1.0).double()
+    for ours, theirs in zip(_lookups(tg, x1, x2, classes, qkvm), refs, strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
     oe = nn.Embedding(6, 3, max_norm=1.0).double()
-    oe.load_state_dict({k: v.numpy() for k, v in te.state_dict().items()})
-    np.testing.assert_allclose(oe(T(idx)).numpy(), te(TT(idx)).detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(oe.weight.numpy(), te.weight.detach().numpy(), atol=1e-12)
+    oe.load_state_dict(sd)
+    np.testing.assert_allclose(oe(tg.Tensor(idx)).numpy(), t_emb, atol=1e-12)
+    np.testing.assert_allclose(oe.weight.numpy(), t_weight, atol=1e-12)

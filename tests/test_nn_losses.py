@@ -1,5 +1,6 @@
 """Regression, divergence, likelihood and margin losses (functional and Module forms): values and
-input gradients against PyTorch where it is installed, plus closed forms and argument errors."""
+input gradients against PyTorch (live where installed, else its recorded answers), plus closed
+forms and argument errors."""
 
 from __future__ import annotations
 
@@ -103,11 +104,7 @@ def test_losses_train_a_model():
     assert losses[-1] < losses[0]
 
 
-# -- live PyTorch comparisons ------------------------------------------------------------------
-
-
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: live comparison skipped")
+# -- PyTorch comparisons (live, or replayed from tests/goldens/live/) --------------------------
 
 
 R = np.random.default_rng(7)
@@ -209,14 +206,16 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name,kwargs,arrays", MODULES, ids=[m[0] for m in MODULES])
-def test_modules_match_pytorch(name, kwargs, arrays):
-    torch = _torch()
+def test_modules_match_pytorch(name, kwargs, arrays, torch_answer):
+    def theirs(torch):
+        m = getattr(torch.nn, name)(**{k: _convert(v, torch) for k, v in kwargs.items()})
+        return m(*[torch.tensor(a) for a in arrays]).numpy(), list(m.state_dict())
+
+    ref, their_keys = torch_answer(theirs, name, kwargs, arrays)
     ours = getattr(nn, name)(**{k: _convert(v, tg) for k, v in kwargs.items()})
-    theirs = getattr(torch.nn, name)(**{k: _convert(v, torch) for k, v in kwargs.items()})
     out = ours(*[tg.Tensor(a) for a in arrays])
-    ref = theirs(*[torch.tensor(a) for a in arrays])
-    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, atol=1e-12)
-    assert list(ours.state_dict()) == list(theirs.state_dict())
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-12)
+    assert list(ours.state_dict()) == their_keys
 
 
 # -- CTC -----------------------------------------------------------------------------------------
@@ -243,43 +242,57 @@ def test_ctc_closed_form_and_errors():
         F.ctc_loss(tg.zeros(2), tg.Tensor([1]), [2], [1])
 
 
+def _torch_ctc(x, args, reduction):
+    def compute(torch):
+        theirs = torch.tensor(x, requires_grad=True)
+        ref = torch.nn.functional.ctc_loss(
+            theirs.log_softmax(2), *[torch.tensor(a) for a in args], reduction=reduction
+        )
+        ref.backward(torch.tensor(np.random.default_rng(2).standard_normal(ref.shape)))
+        return ref.detach().numpy(), theirs.grad.numpy()
+
+    return compute
+
+
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("concatenated", [False, True])
-def test_ctc_matches_pytorch_through_log_softmax(reduction, concatenated):
-    torch = _torch()
+def test_ctc_matches_pytorch_through_log_softmax(reduction, concatenated, torch_answer):
     x = _x(7, 4, 5, seed=4)
     targets = CTC_TARGETS
     if concatenated:
         targets = np.concatenate([t[:k] for t, k in zip(CTC_TARGETS, CTC_TARGET_LENGTHS)])
-    ours, theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     args = (targets, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS)
+    ref, ref_grad = torch_answer(_torch_ctc(x, args, reduction), x, args, reduction)
+    ours = tg.Tensor(x, requires_grad=True)
     out = F.ctc_loss(ours.log_softmax(2), *[tg.Tensor(a) for a in args], reduction=reduction)
-    ref = torch.nn.functional.ctc_loss(
-        theirs.log_softmax(2), *[torch.tensor(a) for a in args], reduction=reduction
-    )
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10)
-    g = np.random.default_rng(2).standard_normal(ref.shape)
-    out.backward(tg.Tensor(g))
-    ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10)
+    out.backward(tg.Tensor(np.random.default_rng(2).standard_normal(ref.shape)))
+    np.testing.assert_allclose(ours.grad.numpy(), ref_grad, rtol=1e-8, atol=1e-12)
 
 
-def test_ctc_unbatched_and_zero_infinity_match_pytorch():
-    torch = _torch()
+def _torch_ctc_unbatched_and_zero_infinity(lp):
+    def compute(torch):
+        ref = torch.nn.CTCLoss(blank=3)(
+            torch.tensor(lp[:, 0]), torch.tensor([1, 0, 0]), torch.tensor([5]), torch.tensor([3])
+        )
+        ref_zi = torch.nn.functional.ctc_loss(
+            torch.tensor(lp[:3]), torch.tensor([[1, 1, 1]]), [3], [3], zero_infinity=True,
+            reduction="none",
+        )  # fmt: skip
+        return ref.numpy(), ref_zi.numpy()
+
+    return compute
+
+
+def test_ctc_unbatched_and_zero_infinity_match_pytorch(torch_answer):
     lp = _x(5, 1, 4, seed=5)
     lp = lp - np.log(np.exp(lp).sum(-1, keepdims=True))
+    ref, ref_zi = torch_answer(_torch_ctc_unbatched_and_zero_infinity(lp), lp)
     out = nn.CTCLoss(blank=3)(tg.Tensor(lp[:, 0]), tg.Tensor([1, 0, 0]), [5], [3])
-    ref = torch.nn.CTCLoss(blank=3)(
-        torch.tensor(lp[:, 0]), torch.tensor([1, 0, 0]), torch.tensor([5]), torch.tensor([3])
-    )
-    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10)
     targets = tg.Tensor([[1, 1, 1]])  # needs 5 steps, has 3: impossible
     zi = F.ctc_loss(tg.Tensor(lp[:3]), targets, [3], [3], zero_infinity=True, reduction="none")
-    ref_zi = torch.nn.functional.ctc_loss(
-        torch.tensor(lp[:3]), torch.tensor([[1, 1, 1]]), [3], [3], zero_infinity=True,
-        reduction="none",
-    )  # fmt: skip
-    np.testing.assert_allclose(zi.numpy(), ref_zi.numpy())
+    np.testing.assert_allclose(zi.numpy(), ref_zi)
 
 
 LOSS_FUNCTIONS = [
@@ -294,20 +307,8 @@ LOSS_MODULES = [
 ]  # fmt: skip
 
 
-def _signature(fn):
-    import inspect
-
-    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
-
-
-def test_signatures_match_pytorch():
-    torch = _torch()
-    for name in LOSS_FUNCTIONS:
-        assert _signature(getattr(F, name)) == _signature(getattr(torch.nn.functional, name))
-    for name in LOSS_MODULES:
-        ours, theirs = getattr(nn, name), getattr(torch.nn, name)
-        assert _signature(ours) == _signature(theirs), name
-        assert _signature(ours.forward) == _signature(theirs.forward), name
+def test_signatures_match_pytorch(torch_answer):
+    torch_answer.assert_signatures_match(F, nn, LOSS_FUNCTIONS, LOSS_MODULES)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Padding Modules: shapes, values, reprs and errors; compared with PyTorch where installed."""
+"""Padding Modules: shapes, values, reprs and errors; compared with PyTorch (live where installed,
+else its recorded answers in tests/goldens/live/)."""
 
 from __future__ import annotations
 
@@ -42,18 +43,26 @@ def test_padding_module_errors_and_reprs():
         nn.ReflectionPad2d((1, 2, 3))
 
 
+def _torch_padding(name, d, padding, x):
+    def compute(torch):
+        theirs = _make(torch.nn, name, d, padding)
+        tx = torch.tensor(x, requires_grad=True)
+        t_out = theirs(tx)
+        t_out.backward(torch.tensor(np.random.default_rng(1).standard_normal(t_out.shape)))
+        return repr(theirs), t_out.detach().numpy(), tx.grad.numpy()
+
+    return compute
+
+
 @pytest.mark.parametrize("name,d", KINDS, ids=[f"{n}{d}d" for n, d in KINDS])
-def test_padding_modules_match_pytorch(name, d):
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed: live comparison skipped")
+def test_padding_modules_match_pytorch(name, d, torch_answer):
     padding = (1, 2) * d
     x = np.random.default_rng(0).standard_normal((2, 1) + (4,) * d)
-    ours, theirs = _make(nn, name, d, padding), _make(torch.nn, name, d, padding)
-    assert repr(ours) == repr(theirs)
-    tx = torch.tensor(x, requires_grad=True)
+    their_repr, t_out, t_grad = torch_answer(_torch_padding(name, d, padding, x), name, d, x)
+    ours = _make(nn, name, d, padding)
+    assert repr(ours) == their_repr
     ox = tg.Tensor(x, requires_grad=True)
-    t_out, o_out = theirs(tx), ours(ox)
-    np.testing.assert_allclose(o_out.numpy(), t_out.detach().numpy())
-    g = np.random.default_rng(1).standard_normal(t_out.shape)
-    t_out.backward(torch.tensor(g))
-    o_out.backward(tg.Tensor(g))
-    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    o_out = ours(ox)
+    np.testing.assert_allclose(o_out.numpy(), t_out)
+    o_out.backward(tg.Tensor(np.random.default_rng(1).standard_normal(t_out.shape)))
+    np.testing.assert_allclose(ox.grad.numpy(), t_grad, atol=1e-12)

@@ -1,6 +1,6 @@
 """Resampling (interpolate, Upsample, pixel/channel shuffles, grid_sample, affine_grid) and the
 reshaping / channel-dropout / sliding-window Modules: behaviour, errors, and forward values and
-input gradients against PyTorch where it is installed."""
+input gradients against PyTorch (live where it is installed, else its recorded answers)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from tinygrad_cnn import nn
 
 def _x(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed: live comparison skipped")
 
 
 # -- behaviour without torch ---------------------------------------------------------------------
@@ -142,7 +138,7 @@ def test_upsample_trains_inside_a_model():
     assert losses[-1] < losses[0]
 
 
-# -- live PyTorch comparisons ------------------------------------------------------------------
+# -- PyTorch comparisons (live, or replayed from tests/goldens/live/) --------------------------
 
 INTERP = [
     ((2, 3, 5), {"size": 8, "mode": "nearest"}),
@@ -163,69 +159,88 @@ INTERP = [
 ]
 
 
-def _compare(ours_fn, theirs_fn, arrays, grad_of=None):
-    torch = _torch()
-    grad_of = grad_of if grad_of is not None else [True] * len(arrays)
-    ours = [tg.Tensor(a, requires_grad=g) for a, g in zip(arrays, grad_of)]
-    theirs = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad_of)]
-    out, ref = ours_fn(*ours), theirs_fn(*theirs)
-    assert out.shape == tuple(ref.shape)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-9, atol=1e-12)
-    g = np.random.default_rng(3).standard_normal(ref.shape)
-    out.backward(tg.Tensor(g))
-    ref.backward(torch.tensor(g))
-    for a, b in zip(ours, theirs):
-        if b.requires_grad:
-            got = a.grad.numpy() if a.grad is not None else np.zeros(a.shape)
-            np.testing.assert_allclose(got, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+def _torch_side(theirs_fn, arrays):
+    """PyTorch's output and input gradients (seeded output gradient) as numpy arrays:
+    `theirs_fn(torch, *tensors)` builds the output from one tensor per array."""
+
+    def compute(torch):
+        theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+        ref = theirs_fn(torch, *theirs)
+        ref.backward(torch.tensor(np.random.default_rng(3).standard_normal(ref.shape)))
+        return ref.detach().numpy(), [t.grad.numpy() for t in theirs]
+
+    return compute
+
+
+def _agree(ours_fn, arrays, ref, grads):
+    """Our output and input gradients equal PyTorch's `ref` and `grads`."""
+    ours = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    out = ours_fn(*ours)
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-9, atol=1e-12)
+    out.backward(tg.Tensor(np.random.default_rng(3).standard_normal(ref.shape)))
+    for a, b in zip(ours, grads):
+        got = a.grad.numpy() if a.grad is not None else np.zeros(a.shape)
+        np.testing.assert_allclose(got, b, rtol=1e-9, atol=1e-12)
+
+
+def _compare(torch_answer, ours_fn, theirs_fn, arrays, reads):
+    """Forward and input gradients agree with PyTorch's, live or replayed; `reads` is everything
+    besides `arrays` that `theirs_fn` reads."""
+    ref, grads = torch_answer(_torch_side(theirs_fn, arrays), arrays, reads)
+    _agree(ours_fn, arrays, ref, grads)
 
 
 @pytest.mark.parametrize("shape,kw", INTERP, ids=[f"{k['mode']}-{len(s)}d" for s, k in INTERP])
-def test_interpolate_matches_pytorch(shape, kw):
-    torch = _torch()
+def test_interpolate_matches_pytorch(shape, kw, torch_answer):
     _compare(
+        torch_answer,
         lambda x: F.interpolate(x, **kw),
-        lambda x: torch.nn.functional.interpolate(x, **kw),
+        lambda torch, x: torch.nn.functional.interpolate(x, **kw),
         [_x(*shape)],
+        kw,
     )
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])
-def test_grid_sample_matches_pytorch(mode, padding_mode, align_corners):
-    torch = _torch()
+def test_grid_sample_matches_pytorch(mode, padding_mode, align_corners, torch_answer):
     grid = np.random.default_rng(1).uniform(-3.5, 3.5, (2, 3, 6, 2))
     kw = {"mode": mode, "padding_mode": padding_mode, "align_corners": align_corners}
     _compare(
+        torch_answer,
         lambda x, g: F.grid_sample(x, g, **kw),
-        lambda x, g: torch.nn.functional.grid_sample(x, g, **kw),
+        lambda torch, x, g: torch.nn.functional.grid_sample(x, g, **kw),
         [_x(2, 3, 4, 5), grid],
+        kw,
     )
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
-def test_grid_sample_volumes_match_pytorch(mode, padding_mode):
-    torch = _torch()
+def test_grid_sample_volumes_match_pytorch(mode, padding_mode, torch_answer):
     grid = np.random.default_rng(2).uniform(-1.6, 1.6, (2, 2, 3, 2, 3))
     kw = {"mode": mode, "padding_mode": padding_mode, "align_corners": False}
     _compare(
+        torch_answer,
         lambda x, g: F.grid_sample(x, g, **kw),
-        lambda x, g: torch.nn.functional.grid_sample(x, g, **kw),
+        lambda torch, x, g: torch.nn.functional.grid_sample(x, g, **kw),
         [_x(2, 2, 3, 4, 5), grid],
+        kw,
     )
 
 
 @pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 3, 2, 4, 5)])
 @pytest.mark.parametrize("align_corners", [False, True])
-def test_affine_grid_matches_pytorch(size, align_corners):
-    torch = _torch()
+def test_affine_grid_matches_pytorch(size, align_corners, torch_answer):
     k = len(size) - 2
     _compare(
+        torch_answer,
         lambda t: F.affine_grid(t, size, align_corners=align_corners),
-        lambda t: torch.nn.functional.affine_grid(t, size, align_corners=align_corners),
+        lambda torch, t: torch.nn.functional.affine_grid(t, size, align_corners=align_corners),
         [_x(2, k, k + 1)],
+        (size, align_corners),
     )
 
 
@@ -245,26 +260,32 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name,kw,shape", MODULES, ids=[m[0] for m in MODULES])
-def test_modules_match_pytorch(name, kw, shape):
-    torch = _torch()
-    ours, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
-    assert repr(ours) == repr(theirs)
-    _compare(ours, theirs, [_x(*shape)])
+def test_modules_match_pytorch(name, kw, shape, torch_answer):
+    x = _x(*shape)
+
+    def theirs(torch):
+        m = getattr(torch.nn, name)(**kw)
+        return repr(m), _torch_side(lambda torch, t: m(t), [x])(torch)
+
+    their_repr, (ref, grads) = torch_answer(theirs, name, kw, x)
+    ours = getattr(nn, name)(**kw)
+    assert repr(ours) == their_repr
+    _agree(ours, [x], ref, grads)
 
 
 @pytest.mark.parametrize("name", ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"])
-def test_dropout_module_reprs_and_eval_match_pytorch(name):
-    torch = _torch()
-    ours, theirs = getattr(nn, name)(0.3), getattr(torch.nn, name)(0.3)
-    assert repr(ours) == repr(theirs)
+def test_dropout_module_reprs_and_eval_match_pytorch(name, torch_answer):
     shape = {"Dropout1d": (2, 3, 4), "Dropout3d": (1, 2, 2, 2, 2)}.get(name, (2, 3, 2, 2))
-    _compare(ours.eval(), theirs.eval(), [_x(*shape)])
+    x = _x(*shape)
 
+    def theirs(torch):
+        m = getattr(torch.nn, name)(0.3)
+        return repr(m), _torch_side(lambda torch, t: m.eval()(t), [x])(torch)
 
-def _signature(fn):
-    import inspect
-
-    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+    their_repr, (ref, grads) = torch_answer(theirs, name, x)
+    ours = getattr(nn, name)(0.3)
+    assert repr(ours) == their_repr
+    _agree(ours.eval(), [x], ref, grads)
 
 
 FUNCTIONS = [
@@ -279,14 +300,8 @@ MODULE_NAMES = [
 ]  # fmt: skip
 
 
-def test_signatures_match_pytorch():
-    torch = _torch()
-    for name in FUNCTIONS:
-        assert _signature(getattr(F, name)) == _signature(getattr(torch.nn.functional, name))
-    for name in MODULE_NAMES:
-        ours, theirs = getattr(nn, name), getattr(torch.nn, name)
-        assert _signature(ours) == _signature(theirs), name
-        assert _signature(ours.forward) == _signature(theirs.forward), name
+def test_signatures_match_pytorch(torch_answer):
+    torch_answer.assert_signatures_match(F, nn, FUNCTIONS, MODULE_NAMES)
 
 
 @pytest.mark.parametrize(

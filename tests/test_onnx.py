@@ -301,19 +301,27 @@ def test_loaded_model_passes_check_model_grads_and_draws():
         assert f'label="{name}' in source
 
 
-def test_live_pytorch_export(tmp_path):
-    torch = pytest.importorskip("torch")
-    import importlib.util
+def test_live_pytorch_export(tmp_path, torch_answer):
+    # PyTorch's export of this run (live) or of the recording run (its bytes, replayed)
+    x = np.random.default_rng(5).standard_normal((5, 1, 8, 8)).astype(np.float32)
+    maker_source = (DATA / "make_torch_onnx.py").read_text()
 
-    spec = importlib.util.spec_from_file_location("make_torch_onnx", DATA / "make_torch_onnx.py")
-    maker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(maker)
-    torch_model = maker.build(view=True)
-    x = torch.randn(5, 1, 8, 8)
-    maker.export(torch_model, x, tmp_path / "live.onnx")
-    with torch.no_grad():
-        want = torch_model(x).numpy()
-    got = tox.load(tmp_path / "live.onnx")(tg.Tensor(x.numpy())).numpy()
+    def export_on_torch(torch):
+        import importlib.util
+
+        path = DATA / "make_torch_onnx.py"
+        spec = importlib.util.spec_from_file_location("make_torch_onnx", path)
+        maker = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(maker)
+        torch_model = maker.build(view=True)
+        maker.export(torch_model, torch.tensor(x), tmp_path / "torch.onnx")
+        with torch.no_grad():
+            want = torch_model(torch.tensor(x)).numpy()
+        return np.frombuffer((tmp_path / "torch.onnx").read_bytes(), np.uint8), want
+
+    exported, want = torch_answer(export_on_torch, x, maker_source)
+    (tmp_path / "live.onnx").write_bytes(exported.tobytes())
+    got = tox.load(tmp_path / "live.onnx")(tg.Tensor(x)).numpy()
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-4)
 
 

@@ -50,6 +50,14 @@ def small_panels(monkeypatch):
     monkeypatch.setattr(conv, "_MIN_PANEL", 1)
 
 
+@pytest.fixture
+def big_columns(monkeypatch):
+    """Every column matrix counts as large: training convolutions run tile by tile."""
+    monkeypatch.setattr(conv, "SERIAL_BLAS", True)
+    monkeypatch.setattr(conv, "BIG_COLUMNS", 1)
+    monkeypatch.setattr(conv, "BIG_TILE_BYTES", 300)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs, ws, kw", CASES)
 def test_conv_function_is_bit_identical_to_the_composition(xs, ws, kw, dtype):
@@ -76,8 +84,10 @@ def test_panelled_products_match_the_plain_path(small_panels, xs, ws, kw):
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
 
 
+@pytest.mark.parametrize("path", ["small_panels", "big_columns"])  # panels; training tiles
 @pytest.mark.parametrize("xs, ws, kw", CASES[:3])
-def test_panelled_conv_passes_gradcheck_and_gradgradcheck(small_panels, xs, ws, kw):
+def test_optimised_conv_passes_gradcheck_and_gradgradcheck(request, path, xs, ws, kw):
+    request.getfixturevalue(path)
     x = tg.Tensor(rand(*xs), requires_grad=True)
     w = tg.Tensor(rand(*ws, seed=1), requires_grad=True)
     b = tg.Tensor(rand(ws[0], seed=2), requires_grad=True)
@@ -154,6 +164,10 @@ def test_inference_max_pool_equals_training_max_pool():
     np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(x, 2, return_indices=True)[1].numpy())
 
 
+def row_tiles(x, w, win, training):
+    return conv.tile_rows(w.shape[0], w[0].size, x.shape[0], win, x.itemsize, training)
+
+
 @pytest.mark.parametrize("tile_bytes", [1, 300])  # one output row a tile; a few rows a tile
 @pytest.mark.parametrize("xs, ws, kw", CASES)
 def test_inference_row_tiles_match_the_training_path(
@@ -163,8 +177,9 @@ def test_inference_row_tiles_match_the_training_path(
     x, w, b = rand(*xs, dtype=np.float32), rand(*ws, seed=1, dtype=np.float32), rand(ws[0])
     b = b.astype(np.float32)
     win = Window.conv(xs[2:], ws[2:], **kw)
-    tiled = conv.conv_row_tiles(x, w, b, win)
-    assert tiled is not None
+    rows = row_tiles(x, w, win, training=False)
+    assert rows and not row_tiles(x, w, win, training=True)
+    tiled = conv.conv_tiled(x, w, b, win, rows)
     want, _ = conv.conv_forward(x, w, b, win)
     np.testing.assert_allclose(tiled, want, rtol=1e-6, atol=1e-6)
     with tg.no_grad():
@@ -173,11 +188,51 @@ def test_inference_row_tiles_match_the_training_path(
     assert layout.is_batch_last(got.numpy())
 
 
-def test_row_tiles_only_for_thin_products_of_several_tiles():
+@pytest.mark.parametrize("serial", [True, False])
+def test_row_tiles_only_for_thin_products_of_several_tiles(monkeypatch, serial):
+    monkeypatch.setattr(conv, "SERIAL_BLAS", serial)
     win = Window.conv((28, 28), (5, 5))
     x, w = np.zeros((256, 1, 28, 28), np.float32), np.zeros((6, 1, 5, 5), np.float32)
-    assert conv.conv_row_tiles(x, w, None, win) is not None  # LeNet's first, batch 256
-    assert conv.conv_row_tiles(x[:4], w, None, win) is None  # all rows fit in one tile
+    assert row_tiles(x, w, win, training=False)  # LeNet's first, batch 256
+    assert not row_tiles(x, w, win, training=True)  # 14.7 MB of columns: kept for backward
+    assert not row_tiles(x[:4], w, win, training=False)  # all rows fit in one tile
     cifar = Window.conv((16, 16), (3, 3), padding=(1, 1))  # CIFAR's second: a wide product
-    x2, w2 = np.zeros((256, 32, 16, 16), np.float32), np.zeros((64, 32, 3, 3), np.float32)
-    assert conv.conv_row_tiles(x2, w2, None, cifar) is None
+    x2, w2 = np.zeros((32, 32, 16, 16), np.float32), np.zeros((64, 32, 3, 3), np.float32)
+    assert not row_tiles(x2, w2, cifar, training=False)  # 9.4 MB of columns
+    # batch 256: 75 MB of columns, tiled in training too (one 4.7 MB output row a tile) where
+    # BLAS runs one thread; with threads, one product beats 16 smaller ones
+    big = np.zeros((256,) + x2.shape[1:], np.float32)
+    assert row_tiles(big, w2, cifar, training=True) == (1 if serial else 0)
+
+
+@pytest.mark.parametrize(
+    "env, cpus, serial",
+    [
+        ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, 8, True),
+        ({"OPENBLAS_NUM_THREADS": "2"}, 8, False),
+        ({"OMP_NUM_THREADS": " 1 "}, 8, True),
+        ({"GOTO_NUM_THREADS": "3", "OMP_NUM_THREADS": "1"}, 8, False),
+        ({}, 1, True),
+        ({}, 2, False),
+    ],
+)
+def test_serial_blas_is_read_as_openblas_reads_its_thread_count(monkeypatch, env, cpus, serial):
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(conv.os, "cpu_count", lambda: cpus)
+    assert conv._serial_blas() is serial
+
+
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_training_row_tiles_match_one_column_matrix(big_columns, xs, ws, kw):
+    x, w, b = rand(*xs), rand(*ws, seed=1), rand(ws[0], seed=2)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    g = rand(xs[0], ws[0], *win.grid, seed=3)
+    assert 0 < row_tiles(x, w, win, training=True) < win.grid[0]
+    tiled = conv_and_grads(lambda *a: Conv.apply(*a[:3], window=a[3]), x, w, b, win, g)
+    plain = conv_and_grads(plain_conv, x, w, b, win, g)
+    for got, want in zip(tiled, plain):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert layout.is_batch_last(tiled[0]) and layout.is_batch_last(tiled[1])

@@ -10,7 +10,9 @@ as `TorchRaised` carrying torch's exception type name and message.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import os
 from collections.abc import Callable
@@ -169,4 +171,41 @@ def make_answer(store: Store, nodeid: str, torch: Any) -> Callable[..., Any]:
         return _decode(_encode(value, None))
 
     answer.Raised = TorchRaised  # type: ignore[attr-defined]
+    answer.assert_signatures_match = functools.partial(assert_signatures_match, answer)  # type: ignore[attr-defined]
     return answer
+
+
+def signature(fn: Any) -> list[tuple[str, str, Any]]:
+    """(name, kind, default) of each parameter, as values an answer can record."""
+
+    def plain(default: Any) -> Any:
+        if default is inspect.Parameter.empty:
+            return "<no default>"
+        simple = default is None or isinstance(default, (bool, int, float, str, tuple))
+        return default if simple else repr(default)
+
+    return [
+        (p.name, p.kind.name, plain(p.default)) for p in inspect.signature(fn).parameters.values()
+    ]
+
+
+def assert_signatures_match(
+    answer: Any, functional: Any, nn: Any, functions: list[str], modules: list[str]
+) -> None:
+    """Our `functional.<f>` and `nn.<M>` (constructor and forward) have torch's signatures."""
+
+    def compute(torch: Any) -> Any:
+        fs = {name: signature(getattr(torch.nn.functional, name)) for name in functions}
+        ms = {
+            n: (signature(getattr(torch.nn, n)), signature(getattr(torch.nn, n).forward))
+            for n in modules
+        }
+        return fs, ms
+
+    fs, ms = answer(compute, functions, modules)
+    for name in functions:
+        assert signature(getattr(functional, name)) == fs[name], name
+    for name in modules:
+        ours = getattr(nn, name)
+        assert signature(ours) == ms[name][0], name
+        assert signature(ours.forward) == ms[name][1], name

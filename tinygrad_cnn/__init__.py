@@ -83,6 +83,7 @@ from .gradcheck import (
     gradgradcheck,
 )
 from .graph import grad
+from .jit import CompiledStep, CompileWarning, compile
 from .random import manual_seed
 from .serialization import CheckpointError, load, save
 from .summary import ModelSummary, summary
@@ -92,6 +93,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "compile",
+    "CompiledStep",
+    "CompileWarning",
     "ShapeError",
     "return_types",
     "Function",

@@ -58,8 +58,12 @@ def _kind(e: BaseException) -> type[Exception]:
 def translate(e: Exception, name: str, args: tuple, kwargs: dict) -> Exception:
     """The error to raise from op ``name`` for ``e`` (``e`` itself when it already fits)."""
     msg = str(e)
-    library = type(e).__module__ == "builtins" and not isinstance(
-        e, (AttributeError, ZeroDivisionError, OverflowError, MemoryError, RecursionError)
+    # the library's own classes (ShapeError, OpDtypeError, ...) keep their class and message
+    library = type(e).__module__.split(".")[0] == "tinygrad_cnn" or (
+        type(e).__module__ == "builtins"
+        and not isinstance(
+            e, (AttributeError, ZeroDivisionError, OverflowError, MemoryError, RecursionError)
+        )
     )
     if library and _speaks_library(msg):
         if msg.lower().startswith(name.lower()):
@@ -100,6 +104,8 @@ def guard(fn: Callable, name: str | None = None) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except FloatingPointError:
+            raise  # tg.detect_anomaly's report: it names the op and the user's line already
         except Exception as e:  # noqa: BLE001 - re-raised, named, below
             given = args[1:] if is_method(args, name) else args
             raise convert(e, name, given, kwargs) from None

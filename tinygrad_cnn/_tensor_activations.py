@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import random
+from ._errors import guard_methods
+from ._tensor_math_funcs import reals, truth_value
 from .autograd import composite
 from .ops._util import const, normalize_dims
 from .ops.elementwise import Where
@@ -49,10 +51,12 @@ class ActivationMethods:
         >>> tg.Tensor([2.0, 0.0]).celu().tolist(), round(tg.Tensor([-1.0]).celu(2.0).item(), 4)
         ([2.0, 0.0], -0.7869)
         """
+        (alpha,) = reals("celu", alpha=alpha)
         if alpha == 0:
             raise ValueError("celu: alpha must be nonzero (it divides x), got 0")
-        neg = ((self._nonpositive_part() * (1.0 / alpha)).exp() - 1.0) * alpha
-        return Where.apply(self.data > 0, self, neg)
+        x = self._activation_input("celu")
+        neg = ((x._nonpositive_part() * (1.0 / alpha)).exp() - 1.0) * alpha
+        return Where.apply(x.data > 0, x, neg)
 
     @composite("selu")
     def selu(self) -> Tensor:
@@ -61,7 +65,7 @@ class ActivationMethods:
         >>> round(tg.Tensor([1.0]).selu().item(), 4), round(tg.Tensor([-1.0]).selu().item(), 4)
         (1.0507, -1.1113)
         """
-        return self.elu(_SELU_ALPHA) * _SELU_SCALE
+        return self._activation_input("selu").elu(_SELU_ALPHA) * _SELU_SCALE
 
     @composite("hardtanh")
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -70,10 +74,12 @@ class ActivationMethods:
         >>> tg.Tensor([-2.0, 0.5, 3.0]).hardtanh().tolist()
         [-1.0, 0.5, 1.0]
         """
-        if min_val > max_val:
-            raise ValueError(f"hardtanh: min_val ({min_val}) must be <= max_val ({max_val})")
-        x = self.data
-        return self._masked((x > min_val) & (x < max_val), self, np.clip(x, min_val, max_val))
+        lo, hi = reals("hardtanh", min_val=min_val, max_val=max_val)
+        if lo > hi:
+            raise ValueError(f"hardtanh: min_val ({lo}) must be <= max_val ({hi})")
+        t = self._activation_input("hardtanh")
+        x = t.data
+        return t._masked((x > lo) & (x < hi), t, np.clip(x, lo, hi))
 
     def relu6(self) -> Tensor:
         """min(max(x, 0), 6) (hardtanh(x, 0, 6)).
@@ -81,7 +87,7 @@ class ActivationMethods:
         >>> tg.Tensor([-1.0, 3.0, 8.0]).relu6().tolist()
         [0.0, 3.0, 6.0]
         """
-        return self.hardtanh(0.0, 6.0)
+        return self._activation_input("relu6").hardtanh(0.0, 6.0)
 
     @composite("hardsigmoid")
     def hardsigmoid(self) -> Tensor:
@@ -90,8 +96,9 @@ class ActivationMethods:
         >>> tg.Tensor([-4.0, 0.0, 4.0]).hardsigmoid().tolist()
         [0.0, 0.5, 1.0]
         """
-        x = self.data
-        return self._masked((x > -3) & (x < 3), self / 6.0 + 0.5, (x >= 3).astype(self.dtype))
+        t = self._activation_input("hardsigmoid")
+        x = t.data
+        return t._masked((x > -3) & (x < 3), t / 6.0 + 0.5, (x >= 3).astype(t.dtype))
 
     @composite("hardswish")
     def hardswish(self) -> Tensor:
@@ -100,9 +107,10 @@ class ActivationMethods:
         >>> tg.Tensor([-4.0, 0.0, 1.0, 4.0]).hardswish().tolist()
         [-0.0, 0.0, 0.6667, 4.0]
         """
-        x = self.data
-        mid = self._masked(x < 3, self * (self + 3.0) / 6.0, self)
-        return self._masked(x > -3, mid, np.zeros_like(x))
+        t = self._activation_input("hardswish")
+        x = t.data
+        mid = t._masked(x < 3, t * (t + 3.0) / 6.0, t)
+        return t._masked(x > -3, mid, np.zeros_like(x))
 
     @composite("mish")
     def mish(self) -> Tensor:
@@ -111,7 +119,8 @@ class ActivationMethods:
         >>> round(tg.Tensor([1.0]).mish().item(), 4)
         0.8651
         """
-        return self * self.softplus().tanh()
+        x = self._activation_input("mish")
+        return x * x.softplus().tanh()
 
     @composite("softsign")
     def softsign(self) -> Tensor:
@@ -120,7 +129,8 @@ class ActivationMethods:
         >>> tg.Tensor([1.0, -3.0]).softsign().tolist()
         [0.5, -0.75]
         """
-        return self / (self.abs() + 1.0)
+        x = self._activation_input("softsign")
+        return x / (x.abs() + 1.0)
 
     @composite("logsigmoid")
     def logsigmoid(self) -> Tensor:
@@ -131,9 +141,10 @@ class ActivationMethods:
         """
         # NOTE: written with masks, not min and abs, so x == 0 gets the exact first and second
         # derivatives (abs's zero slope at 0 would lose the second one)
-        neg = self.data < 0
-        minus_abs = self._masked(neg, self, -self)
-        return self._masked(neg, self, np.zeros((), self.dtype)) - minus_abs.exp().log1p()
+        x = self._activation_input("logsigmoid")
+        neg = x.data < 0
+        minus_abs = x._masked(neg, x, -x)
+        return x._masked(neg, x, np.zeros((), x.dtype)) - minus_abs.exp().log1p()
 
     @composite("softmin")
     def softmin(self, dim: int | None = None, dtype: Any = None) -> Tensor:
@@ -177,7 +188,7 @@ class ActivationMethods:
         >>> tg.Tensor([[-2.0, 1.0]]).prelu(tg.Tensor([0.25])).tolist()
         [[-0.5, 1.0]]
         """
-        w = weight if isinstance(weight, type(self)) else type(self)(weight)
+        w = self._coerce(weight, "prelu", "weight")
         channels = self.shape[1] if self.ndim >= 2 else 1
         if w.ndim > 1 or w.numel() not in (1, channels):
             raise ActivationError(
@@ -198,12 +209,14 @@ class ActivationMethods:
         >>> tg.Tensor([-3.0, 2.0]).rrelu(0.1, 0.3).tolist()
         [-0.6, 2.0]
         """
+        lower, upper = reals("rrelu", lower=lower, upper=upper)
         if lower > upper:
             raise ActivationError(f"rrelu: lower ({lower}) must be <= upper ({upper})")
-        if not training:
-            return self.leaky_relu((lower + upper) / 2.0)
-        slope = random.get_generator().uniform(lower, upper, self.shape).astype(self.dtype)
-        return Where.apply(self.data > 0, self, self * const(slope))  # x <= 0 scaled
+        x = self._activation_input("rrelu")
+        if not truth_value(training, "training", "rrelu"):
+            return x.leaky_relu((lower + upper) / 2.0)
+        slope = random.get_generator().uniform(lower, upper, x.shape).astype(x.dtype)
+        return Where.apply(x.data > 0, x, x * const(slope))  # x <= 0 scaled
 
     @composite("threshold")
     def threshold(self, threshold: float, value: float) -> Tensor:
@@ -212,7 +225,9 @@ class ActivationMethods:
         >>> tg.Tensor([0.5, 2.0]).threshold(1.0, -1.0).tolist()
         [-1.0, 2.0]
         """
-        return self._masked(self.data > threshold, self, np.full(self.shape, value))
+        threshold, value = reals("threshold", threshold=threshold, value=value)
+        x = self._activation_input("threshold")
+        return x._masked(x.data > threshold, x, np.full(x.shape, value))
 
     @composite("hardshrink")
     def hardshrink(self, lambd: float = 0.5) -> Tensor:
@@ -221,7 +236,9 @@ class ActivationMethods:
         >>> tg.Tensor([-1.0, 0.2, 0.7]).hardshrink().tolist()
         [-1.0, 0.0, 0.7]
         """
-        return self._masked(np.abs(self.data) > lambd, self, np.zeros(self.shape))
+        (lambd,) = reals("hardshrink", lambd=lambd)
+        x = self._activation_input("hardshrink")
+        return x._masked(np.abs(x.data) > lambd, x, np.zeros(x.shape))
 
     @composite("softshrink")
     def softshrink(self, lambd: float = 0.5) -> Tensor:
@@ -230,10 +247,12 @@ class ActivationMethods:
         >>> tg.Tensor([-1.0, 0.2, 1.5]).softshrink().tolist()
         [-0.5, 0.0, 1.0]
         """
+        (lambd,) = reals("softshrink", lambd=lambd)
         if lambd < 0:
             raise ActivationError(f"softshrink: lambd must be >= 0, got {lambd}")
-        shifted = self - const(np.sign(self.data).astype(self.dtype) * lambd)
-        return self._masked(np.abs(self.data) > lambd, shifted, np.zeros(self.shape))
+        x = self._activation_input("softshrink")
+        shifted = x - const(np.sign(x.data).astype(x.dtype) * lambd)
+        return x._masked(np.abs(x.data) > lambd, shifted, np.zeros(x.shape))
 
     @composite("tanhshrink")
     def tanhshrink(self) -> Tensor:
@@ -242,8 +261,13 @@ class ActivationMethods:
         >>> tg.Tensor([0.0]).tanhshrink().tolist()
         [0.0]
         """
-        return self - self.tanh()
+        x = self._activation_input("tanhshrink")
+        return x - x.tanh()
 
 
 class ActivationError(ValueError, RuntimeError):
     """A bad argument to an activation (a RuntimeError in PyTorch)."""
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(ActivationMethods)

@@ -260,6 +260,11 @@ class LinalgMethods:
         [0.0, 0.0, 1.0]
         """
         other = operand(self, other, "cross")
+        if self.ndim != other.ndim:
+            raise RuntimeError(
+                f"cross: inputs must have the same number of dimensions, got shapes {self.shape} "
+                f"and {other.shape}; unsqueeze the smaller one (as PyTorch, sizes of 1 broadcast)"
+            )
         try:
             shape = np.broadcast_shapes(self.shape, other.shape)
         except ValueError:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import guard_methods
 from ._tensor_math_funcs import OpDtypeError, broadcast_apply
 from .ops._util import const
 
@@ -31,7 +32,7 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 2.0]).eq(2).tolist()
         [False, True]
         """
-        return self == other
+        return self._compare(np.equal, other, "eq")
 
     def ne(self, other: Any) -> Tensor:
         """Elementwise ``self != other`` (bool); ``not_equal`` is the same.
@@ -39,7 +40,7 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 2.0]).ne(2).tolist()
         [True, False]
         """
-        return self != other
+        return self._compare(np.not_equal, other, "ne")
 
     def lt(self, other: Any) -> Tensor:
         """Elementwise ``self < other`` (bool); ``less`` is the same.
@@ -47,7 +48,7 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 2.0]).lt(2).tolist()
         [True, False]
         """
-        return self < other
+        return self._compare(np.less, other, "lt")
 
     def le(self, other: Any) -> Tensor:
         """Elementwise ``self <= other`` (bool); ``less_equal`` is the same.
@@ -55,7 +56,7 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 3.0]).le(2).tolist()
         [True, False]
         """
-        return self <= other
+        return self._compare(np.less_equal, other, "le")
 
     def gt(self, other: Any) -> Tensor:
         """Elementwise ``self > other`` (bool); ``greater`` is the same.
@@ -63,7 +64,7 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 3.0]).gt(2).tolist()
         [False, True]
         """
-        return self > other
+        return self._compare(np.greater, other, "gt")
 
     def ge(self, other: Any) -> Tensor:
         """Elementwise ``self >= other`` (bool); ``greater_equal`` is the same.
@@ -71,12 +72,12 @@ class LogicMethods:
         >>> tg.Tensor([1.0, 2.0]).ge(2).tolist()
         [False, True]
         """
-        return self >= other
+        return self._compare(np.greater_equal, other, "ge")
 
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
     def _logical(self, fn: Any, other: Any, name: str) -> Tensor:
-        o = self._coerce(other)
+        o = self._coerce(other, name)
         return const(broadcast_apply(fn, self, o, name))
 
     def logical_and(self, other: Any) -> Tensor:
@@ -113,7 +114,7 @@ class LogicMethods:
 
     # -- bitwise ops on integer and bool tensors ------------------------------------------------
     def _bitwise(self, fn: Any, other: Any, name: str, rev: bool = False) -> Tensor:
-        o = self._coerce(other)
+        o = self._coerce(other, name)
         a, b = (o, self) if rev else (self, o)
         for t in (a, b):
             if t.dtype.kind not in "iub":
@@ -208,3 +209,7 @@ class LogicMethods:
 
     def __rrshift__(self, other: Any) -> Tensor:
         return self._bitwise(np.right_shift, other, "bitwise_right_shift", rev=True)
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(LogicMethods)

@@ -8,12 +8,16 @@ bool inputs of a floating-point function are computed in the default float dtype
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import _describe as describe
+from ._errors import guard_methods
 from .autograd import composite
 from .dtypes import get_default_dtype
+from .errors import ShapeError
 from .ops import elementwise
 from .ops._util import const
 from .ops.elementwise_math import (
@@ -35,7 +39,7 @@ class OpDtypeError(TypeError, RuntimeError):
     """An op called on a dtype it does not support (a RuntimeError in PyTorch)."""
 
 
-class IntegerDivisionError(ZeroDivisionError, RuntimeError):
+class IntegerDivisionError(RuntimeError):
     """Integer division or remainder by zero (a RuntimeError in PyTorch)."""
 
 
@@ -53,7 +57,7 @@ class MathMethods:
 
     def _float_binary(self, fn: Any, other: Any, name: str, **options: Any) -> Tensor:
         """``fn(self, other)`` with both sides floating (ints promote to the float side)."""
-        a, b = self, self._coerce(other)
+        a, b = self, self._coerce(other, name)
         if a.dtype.kind != "f" and b.dtype.kind != "f":
             a, b = a._floating(), b._floating()
         elif a.dtype.kind != "f":
@@ -338,15 +342,16 @@ class MathMethods:
         >>> tg.Tensor([1.0, 2.0]).isclose(tg.Tensor([1.0 + 1e-7, 2.1])).tolist()
         [True, False]
         """
+        rtol, atol = reals("isclose", rtol=rtol, atol=atol)
+        equal_nan = truth_value(equal_nan, "equal_nan", "isclose")
         if rtol < 0 or atol < 0:
             raise ValueError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
-        o = self._coerce(other)
-        try:
-            return const(np.isclose(self.data, o.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-        except ValueError:
-            raise ValueError(
-                f"isclose: shapes {self.shape} and {o.shape} cannot be broadcast together"
-            ) from None
+        o = self._coerce(other, "isclose")
+
+        def close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+        return const(broadcast_apply(close, self, o, "isclose"))
 
     def allclose(
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
@@ -389,10 +394,10 @@ class MathMethods:
         out = self
         try:
             if min is not None:
-                lo = self._coerce(min)
+                lo = self._coerce(min, "clamp")
                 out = elementwise.Where.apply(out.data < lo.data, lo, out)
             if max is not None:
-                hi = self._coerce(max)
+                hi = self._coerce(max, "clamp")
                 out = elementwise.Where.apply(out.data > hi.data, hi, out)
         except ValueError:
             shapes = [getattr(b, "shape", ()) for b in (min, max)]
@@ -405,7 +410,7 @@ class MathMethods:
     # -- remainders and rounded division -------------------------------------------------------
     def _integer_operands(self, other: Any, name: str, rev: bool = False) -> Any:
         """(a, b) with b coerced; for integer division by zero, PyTorch's error."""
-        o = self._coerce(other)
+        o = self._coerce(other, name)
         a, b = (o, self) if rev else (self, o)
         if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b.data == 0).any():
             raise IntegerDivisionError(
@@ -441,11 +446,14 @@ class MathMethods:
     def __rmod__(self, other: Any) -> Tensor:
         return self._remainder(other, "floor", "remainder", rev=True)
 
-    def _rounded_div(self, other: Any, rounding_mode: str, rev: bool = False) -> Tensor:
-        name = f"div(rounding_mode={rounding_mode!r})"
-        if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(
-                f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+    def _rounded_div(
+        self, other: Any, rounding_mode: Any, rev: bool = False, name: str = "div"
+    ) -> Tensor:
+        if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
+            is_str = isinstance(rounding_mode, str)
+            got = repr(rounding_mode) if is_str else describe(rounding_mode)
+            raise (ValueError if is_str else TypeError)(
+                f"{name}: rounding_mode must be None, 'trunc' or 'floor', got {got}"
             )
         a, b = self._integer_operands(other, name, rev)
         fn = _floor_div if rounding_mode == "floor" else _trunc_div
@@ -460,13 +468,13 @@ class MathMethods:
         >>> tg.Tensor([7.0, -7.0]).floor_divide(2).tolist(), (tg.Tensor([-7]) // 2).tolist()
         ([3.0, -4.0], [-4])
         """
-        return self._rounded_div(other, "floor")
+        return self._rounded_div(other, "floor", name="floor_divide")
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return self._rounded_div(other, "floor")
+        return self._rounded_div(other, "floor", name="floor_divide")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return self._rounded_div(other, "floor", rev=True)
+        return self._rounded_div(other, "floor", rev=True, name="floor_divide")
 
     # -- other arithmetic ---------------------------------------------------------------------
     def copysign(self, other: Any) -> Tensor:
@@ -492,7 +500,7 @@ class MathMethods:
         >>> tg.Tensor([0.0, 10.0]).lerp(tg.Tensor([10.0, 20.0]), 0.25).tolist()
         [2.5, 12.5]
         """
-        return self + (self._coerce(end) - self) * weight
+        return self + (self._coerce(end, "lerp", "end") - self) * weight
 
     @composite("addcmul")
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
@@ -501,7 +509,7 @@ class MathMethods:
         >>> tg.ones(2).addcmul(tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0]), value=0.5).tolist()
         [2.5, 5.0]
         """
-        prod = self._coerce(tensor1) * tensor2
+        prod = self._coerce(tensor1, "addcmul", "tensor1") * tensor2
         return self + (prod * value if value != 1 else prod)
 
     @composite("addcdiv")
@@ -511,8 +519,9 @@ class MathMethods:
         >>> tg.ones(2).addcdiv(tg.Tensor([1.0, 2.0]), tg.Tensor([4.0, 4.0]), value=2).tolist()
         [1.5, 2.0]
         """
-        t1 = self._coerce(tensor1)
-        if t1.dtype.kind in "iub" and self._coerce(tensor2).dtype.kind in "iub":
+        t1 = self._coerce(tensor1, "addcdiv", "tensor1")
+        t2 = self._coerce(tensor2, "addcdiv", "tensor2")
+        if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
             raise OpDtypeError(
                 "addcdiv: integer division with addcdiv is not supported (tensor1 and tensor2 "
                 "are both integers); convert one of them to float"
@@ -531,13 +540,42 @@ class _WithOptions:
         return self.fn.apply(a, b, **self.options)
 
 
+def reals(op: str, **values: Any) -> list[float]:
+    """Each keyword's value as a float, or a TypeError naming ``op`` and the argument (where
+    PyTorch takes a Python number)."""
+    out = []
+    for key, v in values.items():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{op}: {key} must be a number, got {describe(v)}")
+        out.append(float(v))
+    return out
+
+
+def truth_value(x: Any, name: str, op: str) -> bool:
+    """``x`` when it is True or False, else a TypeError naming ``op`` and the argument."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be True or False, got {describe(x)}")
+    return bool(x)
+
+
+def broadcast_error(name: str, a: tuple[int, ...], b: tuple[int, ...]) -> ShapeError:
+    """The error for shapes ``a`` and ``b`` that do not broadcast: it names the op, both shapes
+    and (as PyTorch) the first dimension from the right whose sizes differ and neither is 1."""
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    dim = next((i for i in reversed(range(n)) if pa[i] != pb[i] and 1 not in (pa[i], pb[i])), n - 1)
+    return ShapeError(
+        f"{name}: shapes {tuple(a)} and {tuple(b)} cannot be broadcast together: the size of "
+        f"tensor a ({pa[dim]}) must match the size of tensor b ({pb[dim]}) at non-singleton "
+        f"dimension {dim} (dimensions are compared from the right and must be equal or 1)"
+    )
+
+
 def broadcast_apply(fn: Any, a: Tensor, b: Tensor, name: str) -> np.ndarray:
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(
-            f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
-        ) from None
+        raise broadcast_error(name, a.shape, b.shape) from None
     return fn(a.data, b.data)
 
 
@@ -550,3 +588,7 @@ def _trunc_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.trunc(a / b)
     q = np.floor_divide(a, b)  # exact for integers; step toward zero where the signs differ
     return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(MathMethods)

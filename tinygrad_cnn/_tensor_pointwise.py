@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import _describe as describe
+from ._errors import guard_methods
+from ._tensor_math_funcs import OpDtypeError, broadcast_error, reals
 from .autograd import Function, composite
 from .dtypes import get_default_dtype
 from .errors import ShapeError
@@ -27,39 +30,34 @@ class PointwiseMethods:
 
     __slots__ = ()
 
-    def _coerce(self, other: Any) -> Tensor:
+    def _coerce(self, other: Any, name: str = "Tensor", arg: str = "other") -> Tensor:
+        """``other`` as a tensor beside self (a Python number takes self's dtype within its
+        kind, as PyTorch), or a TypeError naming op ``name`` and argument ``arg`` when it
+        cannot be one."""
         if isinstance(other, PointwiseMethods):
             return other
         if type(other) is float and self.data.dtype.kind == "f":
             return const(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, (bool, int, float)):
-            # PyTorch: a Python number takes the tensor's dtype within its kind; a float with
-            # an integer or bool tensor gives the default float dtype, an int with bool int64
-            if self.dtype.kind == "f":
-                dt = self.dtype
-            elif isinstance(other, float):
-                dt = get_default_dtype()
-            elif self.dtype.kind == "b" and not isinstance(other, bool):
-                dt = np.dtype(np.int64)
-            else:
-                dt = self.dtype
-            return const(np.asarray(other, dtype=dt))
-        return type(self)(other)
+            return const(_number(other, self.dtype, name))
+        return operand_tensor(other, name, arg)
 
     def _binary(self, fn: type[Function], other: Any, name: str, rev: bool = False):
-        other = self._coerce(other)
+        other = self._coerce(other, name)
         a, b = (other, self) if rev else (self, other)
         if a._d.dtype != b._d.dtype or (fn is elementwise.Div and a._d.dtype.kind in "biu"):
             a, b = _promote(a, b, true_div=fn is elementwise.Div)
+        elif fn is elementwise.Sub and a._d.dtype.kind == "b":
+            raise OpDtypeError(
+                f"sub: subtraction (-) of two bool tensors (shapes {a.shape} and {b.shape}) is "
+                "not supported; use ^ or logical_xor() instead"
+            )
         try:
             return fn.apply(a, b)
         except ValueError as e:
             if "broadcast" not in str(e):
                 raise
-            raise ShapeError(
-                f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together "
-                "(dimensions are compared from the right and must be equal or 1)"
-            ) from None
+            raise broadcast_error(name, a.shape, b.shape) from None
 
     def __add__(self, o):
         return self._binary(elementwise.Add, o, "add")
@@ -95,32 +93,58 @@ class PointwiseMethods:
         return self._binary(elementwise.Pow, o, "pow", True)
 
     def __neg__(self):
+        if self.dtype.kind == "b":
+            raise OpDtypeError(
+                f"neg: negation (-) of a bool tensor (shape {self.shape}) is not supported; "
+                "use ~ or logical_not() to invert a mask"
+            )
         return elementwise.Neg.apply(self)
 
     def __pos__(self):
         return self
 
-    def _compare(self, op: Any, other: Any) -> Tensor:
-        o = other.data if isinstance(other, PointwiseMethods) else other
-        return const(np.asarray(op(self.data, o)))
+    def _activation_input(self, op: str) -> Tensor:
+        """self, or PyTorch's error for a bool tensor given to activation ``op``."""
+        if self.dtype.kind == "b":
+            raise OpDtypeError(
+                f"{op}: not implemented for bool tensors (got one of shape {self.shape}); "
+                "convert it with .float() first"
+            )
+        return self
+
+    def _compare(self, op: Any, other: Any, name: str) -> Tensor:
+        o = self._coerce(other, name)
+        try:
+            return const(np.asarray(op(self.data, o.data)))
+        except ValueError:
+            raise broadcast_error(name, self.shape, o.shape) from None
+
+    def _compare_op(self, op: Any, other: Any, name: str) -> Any:
+        """``==`` and ``!=`` with a value that is no tensor, number or list answer by identity
+        (NotImplemented: Python's False for ``==``), as PyTorch."""
+        try:
+            o = self._coerce(other, name)
+        except TypeError:
+            return NotImplemented
+        return self._compare(op, o, name)
 
     def __eq__(self, o):  # type: ignore[override]
-        return self._compare(np.equal, o)
+        return self._compare_op(np.equal, o, "eq")
 
     def __ne__(self, o):  # type: ignore[override]
-        return self._compare(np.not_equal, o)
+        return self._compare_op(np.not_equal, o, "ne")
 
     def __lt__(self, o):
-        return self._compare(np.less, o)
+        return self._compare(np.less, o, "lt")
 
     def __le__(self, o):
-        return self._compare(np.less_equal, o)
+        return self._compare(np.less_equal, o, "le")
 
     def __gt__(self, o):
-        return self._compare(np.greater, o)
+        return self._compare(np.greater, o, "gt")
 
     def __ge__(self, o):
-        return self._compare(np.greater_equal, o)
+        return self._compare(np.greater_equal, o, "ge")
 
     __hash__ = object.__hash__
 
@@ -275,8 +299,12 @@ class PointwiseMethods:
         """
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        if _is_tensor(min) or _is_tensor(max):
-            return self._clamp_by_tensors(min, max)
+        if not (_is_bound(min) and _is_bound(max)):  # tensors, or lists and arrays as tensors
+            lo, hi = (
+                None if v is None else self._coerce(v, "clamp", arg)
+                for v, arg in ((min, "min"), (max, "max"))
+            )
+            return self._clamp_by_tensors(lo, hi)
         return elementwise.Clamp.apply(self, min=min, max=max)
 
     clip = clamp
@@ -288,7 +316,7 @@ class PointwiseMethods:
         >>> tg.Tensor([-1.0, 2.0]).relu().tolist()
         [0.0, 2.0]
         """
-        return elementwise.Relu.apply(self)
+        return elementwise.Relu.apply(self._activation_input("relu"))
 
     def sigmoid(self):
         """1 / (1 + exp(-x)), elementwise.
@@ -313,7 +341,9 @@ class PointwiseMethods:
         >>> tg.Tensor([-10.0, 2.0]).leaky_relu(0.1).tolist()
         [-1.0, 2.0]
         """
-        return elementwise.Where.apply(self.data > 0, self, self * negative_slope)
+        (slope,) = reals("leaky_relu", negative_slope=negative_slope)
+        x = self._activation_input("leaky_relu")
+        return elementwise.Where.apply(x.data > 0, x, x * slope)
 
     @composite("elu")
     def elu(self, alpha: float = 1.0) -> Tensor:
@@ -324,8 +354,10 @@ class PointwiseMethods:
         """
         # NOTE: exp of x where x <= 0 (else 0), so the unused branch never overflows into a NaN
         # gradient; at x == 0 the gradient is alpha, PyTorch's side
-        neg = (self._nonpositive_part().exp() - 1.0) * alpha
-        return elementwise.Where.apply(self.data > 0, self, neg)
+        (alpha,) = reals("elu", alpha=alpha)
+        x = self._activation_input("elu")
+        neg = (x._nonpositive_part().exp() - 1.0) * alpha
+        return elementwise.Where.apply(x.data > 0, x, neg)
 
     @composite("gelu")
     def gelu(self, approximate: str = "none") -> Tensor:
@@ -337,12 +369,11 @@ class PointwiseMethods:
         >>> round(tg.Tensor([1.0]).gelu(approximate="tanh").item(), 4)
         0.8412
         """
-        if approximate == "tanh":
-            inner = (self + self * self * self * 0.044715) * math.sqrt(2.0 / math.pi)
-            return self * 0.5 * (inner.tanh() + 1.0)
-        if approximate != "none":
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        return self * 0.5 * (1.0 + (self * (1.0 / math.sqrt(2.0))).erf())
+        x = self._activation_input("gelu")
+        if approximate_mode("gelu", approximate) == "tanh":
+            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+            return x * 0.5 * (inner.tanh() + 1.0)
+        return x * 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
 
     @composite("silu")
     def silu(self) -> Tensor:
@@ -351,7 +382,8 @@ class PointwiseMethods:
         >>> tg.Tensor([0.0]).silu().tolist()
         [0.0]
         """
-        return self * self.sigmoid()
+        x = self._activation_input("silu")
+        return x * x.sigmoid()
 
     @composite("softplus")
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -360,11 +392,13 @@ class PointwiseMethods:
         >>> round(tg.Tensor([0.0]).softplus().item(), 4), tg.Tensor([30.0]).softplus().item()
         (0.6931, 30.0)
         """
+        beta, threshold = reals("softplus", beta=beta, threshold=threshold)
+        x = self._activation_input("softplus")
         # log(1 + e^z) = -logsigmoid(-z): finite for any z, exact derivatives at z == 0
-        z = self * beta if beta != 1.0 else self
+        z = x * beta if beta != 1.0 else x
         soft = -((-z).logsigmoid())
         out = soft / beta if beta != 1.0 else soft
-        return elementwise.Where.apply(z.data > threshold, self, out)
+        return elementwise.Where.apply(z.data > threshold, x, out)
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``.
@@ -392,20 +426,61 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     >>> tg.where(tg.Tensor([True, False]), tg.Tensor([1.0, 2.0]), 0.0).tolist()
     [1.0, 0.0]
     """
-    cond = condition.data if _is_tensor(condition) else np.asarray(condition)
     if not (_is_tensor(x) or _is_tensor(y)):
-        from .tensor import Tensor
-
-        x = Tensor(x)
+        x = operand_tensor(x, "where", "input")
     ref = x if _is_tensor(x) else y
-    x = ref._coerce(x)
-    y = ref._coerce(y)
+    x, y = ref._coerce(x, "where", "input"), ref._coerce(y, "where", "other")
+    cond = ref._coerce(condition, "where", "condition").data
     try:
         return elementwise.Where.apply(cond.astype(bool, copy=False), x, y)
     except ValueError:
-        raise ValueError(
-            f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        raise ShapeError(
+            f"where: shapes {cond.shape}, {x.shape} and {y.shape} (condition, input, other) "
+            "cannot be broadcast together (dimensions are compared from the right and must be "
+            "equal or 1)"
         ) from None
+
+
+def operand_tensor(x: Any, name: str, arg: str) -> Tensor:
+    """``tg.Tensor(x)``, or a TypeError naming op ``name`` and argument ``arg``."""
+    from .tensor import Tensor
+
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name}: {arg} must be a tensor, a number or nested lists of numbers of equal "
+            f"lengths, got {describe(x)}; wrap data in tg.Tensor(...)"
+        ) from None
+
+
+def approximate_mode(op: str, approximate: Any) -> str:
+    """gelu's ``approximate`` ('none' or 'tanh'), checked."""
+    if not isinstance(approximate, str):
+        raise TypeError(
+            f"{op}: approximate must be the string 'none' or 'tanh', got {describe(approximate)}"
+        )
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return approximate
+
+
+def _number(x: bool | int | float, dtype: np.dtype, name: str) -> np.ndarray:
+    """A Python number as a 0-d array: PyTorch's dtype for it beside a tensor of ``dtype`` (the
+    tensor's within its kind; a float with an integer or bool tensor gives the default float
+    dtype, an int with bool int64)."""
+    if dtype.kind == "f":
+        dt = dtype
+    elif isinstance(x, float):
+        dt = get_default_dtype()
+    elif dtype.kind == "b" and not isinstance(x, bool):
+        dt = np.dtype(np.int64)
+    else:
+        dt = dtype
+    try:
+        return np.asarray(x, dtype=dt)
+    except OverflowError:
+        raise RuntimeError(f"{name}: the number {x} does not fit the tensor's dtype {dt}") from None
 
 
 def _kind_rank(dt: np.dtype) -> int:
@@ -435,5 +510,14 @@ def _promote(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     return (a if a._d.dtype == dt else a.astype(dt)), (b if b._d.dtype == dt else b.astype(dt))
 
 
+def _is_bound(x: Any) -> bool:
+    """None or a real number: a bound clamp applies as a constant."""
+    return x is None or isinstance(x, (int, float, np.integer, np.floating))
+
+
 def _is_tensor(x: Any) -> bool:
     return isinstance(x, PointwiseMethods)  # every Tensor is one
+
+
+# the error boundary on the PyTorch-surface methods (see _errors.py)
+guard_methods(PointwiseMethods)

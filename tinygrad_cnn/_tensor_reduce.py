@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import guard_methods
+from ._tensor_math_funcs import OpDtypeError
 from .autograd import composite
 from .dtypes import get_default_dtype
 from .ops import elementwise, loss, movement, reduce
@@ -226,7 +227,7 @@ class ReduceMethods:
         >>> tg.Tensor([[1000.0, 1000.0]]).softmax(dim=1).tolist()
         [[0.5, 0.5]]
         """
-        return self.log_softmax(dim, axis=axis).exp()
+        return self._log_softmax(dim, axis, "softmax").exp()
 
     def log_softmax(self, dim: int = -1, *, axis=None) -> Tensor:
         """log(softmax(x)) along ``dim``, computed stably.
@@ -237,8 +238,21 @@ class ReduceMethods:
         >>> round(float(p.exp().sum().item()), 5)
         1.0
         """
-        dims = self._dims(dim, axis, "log_softmax")
+        return self._log_softmax(dim, axis, "log_softmax")
+
+    def _log_softmax(self, dim: Any, axis: Any, name: str) -> Tensor:
+        d = dim if axis is None else axis
+        if d is None or isinstance(d, (tuple, list)):  # PyTorch: one dim, no implicit choice
+            raise TypeError(
+                f"{name}: dim must be an int, got {d!r:.40}; give the dimension to normalize "
+                "over (e.g. dim=-1)"
+            )
+        if self.dtype.kind == "b":
+            raise OpDtypeError(f"{name}: not implemented for bool tensors; use .float() first")
+        dims = self._dims(dim, axis, name)
         if not dims:  # a 0-d tensor: log(1) = 0 (NaN for a non-finite value, as PyTorch)
+            return self - self
+        if self.shape[dims[0]] == 0:  # nothing to normalize: the empty result, as PyTorch
             return self - self
         return loss.LogSoftmax.apply(self, dim=dims[0])
 

@@ -37,6 +37,7 @@ class _State(threading.local):
         self.anomaly = False
         self.module_stack: list[Any] = []
         self.composite_stack: list[CompositeCall] = []
+        self.tracer: Any = None  # tinygrad_cnn/jit: its recorder while tg.compile records a step
 
 
 _state = _State()
@@ -352,6 +353,8 @@ class Function:
             out_data = np.asarray(out_data)
         if state.anomaly:
             _check_forward_anomaly(ctx, args, out_data)
+        if state.tracer is not None:  # tg.compile is recording a step (tinygrad_cnn/jit)
+            state.tracer.kernel(ctx, args, kwargs, out_data)
         out = Tensor._wrap(out_data, record)
         if out_data.base is not None:  # a view of an input shares its version counter
             link_view(out, args)

@@ -82,6 +82,9 @@ def run_backward(
     wanted = {id(t) for t in inputs} if inputs is not None else None
     captured: dict[int, Tensor] = {}
     leaves: dict[int, tuple[Tensor, Tensor]] = {}  # summed first: hooks see the whole gradient
+    tracer = autograd._state.tracer
+    if tracer is not None:  # tg.compile is recording a step (tinygrad_cnn/jit)
+        tracer.backward(create_graph, inputs is not None)
     with set_grad_enabled(create_graph):
         for r, g in zip(roots, grad_roots):
             if r._ctx is not None:
@@ -142,9 +145,14 @@ def _call_backward(ctx: Function, g: Tensor) -> tuple[Any, ...]:
     # NOTE: in anomaly mode, blame the op whose backward went non-finite (checked below), not
     # the primitive inside that backward that happened to compute the inf
     state.anomaly = False
+    tracer = state.tracer
+    if tracer is not None:  # tg.compile is recording a step (tinygrad_cnn/jit)
+        tracer.enter_backward(ctx, g)
     try:
         in_grads = ctx.backward(g)
     finally:
+        if tracer is not None:
+            tracer.exit_backward()
         state.anomaly = anomaly
         ctx._in_backward = False
         ctx.inputs = inputs
@@ -179,26 +187,43 @@ def _finish_leaves(
     create_graph: bool,
 ) -> None:
     """Run leaf hooks, then capture (for grad()) or accumulate into ``.grad``."""
-    Tensor = autograd.Tensor
+    tracer = autograd._state.tracer
     for t, g in leaves.values():
         g = _run_hooks(t, g)
         if g.dtype != t.dtype:  # a root's gradient given in another dtype
             g = g.astype(t.dtype)
+        if tracer is not None and wanted is None:
+            tracer.leaf_grad(t, g.data)
         if wanted is not None:
             if id(t) in wanted:
                 captured[id(t)] = g
+        elif not create_graph:
+            accumulate_leaf_grad(t, g.data)
         elif t._g is None:
-            # NOTE: copy, since one gradient array may be shared by several inputs (add)
-            t._g = g if create_graph else Tensor._wrap(np.array(g.data, copy=True), False)
-        elif t._g.shape != t.shape:
-            raise RuntimeError(
-                f"backward: the existing .grad has shape {t._g.shape} but the tensor has shape "
-                f"{t.shape}; set .grad = None before backward"
-            )
-        elif create_graph:
-            t._g = t._g + g
+            t._g = g
         else:
-            t._g = Tensor._wrap(t._g.data + g.data, False)
+            _check_grad_shape(t)
+            t._g = t._g + g
+
+
+def accumulate_leaf_grad(t: Tensor, g: np.ndarray) -> None:
+    """``t.grad += g`` for a gradient array outside any graph (a copy of g when .grad is None);
+    the one rule that backward and a replayed step (tinygrad_cnn/jit) both follow."""
+    Tensor = autograd.Tensor
+    if t._g is None:
+        # NOTE: copy, since one gradient array may be shared by several inputs (add)
+        t._g = Tensor._wrap(np.array(g, copy=True), False)
+    else:
+        _check_grad_shape(t)
+        t._g = Tensor._wrap(t._g.data + g, False)
+
+
+def _check_grad_shape(t: Tensor) -> None:
+    if t._g.shape != t.shape:
+        raise RuntimeError(
+            f"backward: the existing .grad has shape {t._g.shape} but the tensor has shape "
+            f"{t.shape}; set .grad = None before backward"
+        )
 
 
 def _collect(
@@ -219,6 +244,8 @@ def _collect(
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     if not t._hooks:
         return g
+    if autograd._state.tracer is not None:
+        autograd._state.tracer.unsupported("a tensor hook (register_hook) runs in backward")
     for hook in list(t._hooks.values()):
         new = hook(g)
         if new is None:

@@ -72,7 +72,7 @@ def _product_specs(r) -> list[OpSpec]:
             lambda a, b, dim=None: np.cross(*np.broadcast_arrays(a, b), axis=dim or 0),
             [
                 Sample((r.standard_normal((3, 2)), r.standard_normal((3, 2)))),
-                Sample((r.standard_normal((2, 3)), r.standard_normal(3)), {"dim": 1}),
+                Sample((r.standard_normal((2, 3)), r.standard_normal((1, 3))), {"dim": 1}),
             ],
         ),
         OpSpec(

@@ -166,12 +166,33 @@ def torch_ops(torch: Any, spec_fns: dict[str, Any]) -> dict[str, Any]:
         "setitem_slice": _setter(lambda z: (slice(None), slice(1, 3))),
         "setitem_mask": _setter(lambda z: z.detach() > 0),
         "setitem_mixed": _setter(lambda z: (0, torch.tensor([1, 3]))),
+        "cross": _cross(torch),
+        "einsum": lambda *xs, eq: torch.einsum(eq, *xs),
+        "var_mean": _stacked(torch, torch.var_mean),
+        "std_mean": _stacked(torch, torch.std_mean),
+        "aminmax": _stacked(torch, torch.aminmax),
     }
     for name in ("neg", "exp", "log", "sqrt", "abs", "reciprocal", "square", "relu"):
         ops[name] = getattr(torch.Tensor, name)
     for name in ("sigmoid", "tanh", "erf", "sign"):
         ops[name] = getattr(torch.Tensor, name)
     return ops
+
+
+def _stacked(torch: Any, fn: Any) -> Any:
+    """fn's pair of results stacked into one tensor, as the registry's spec stacks its own."""
+    return lambda *args, **kwargs: torch.stack(tuple(fn(*args, **kwargs)))
+
+
+def _cross(torch: Any) -> Any:
+    """torch.cross along the first dimension of size 3 when dim is None (torch.cross's
+    deprecated default, written out)."""
+
+    def fn(a: Any, b: Any, dim: int | None = None) -> Any:
+        shape = torch.broadcast_shapes(a.shape, b.shape)
+        return torch.cross(a, b, dim=list(shape).index(3) if dim is None else dim)
+
+    return fn
 
 
 def _setter(index: Any) -> Any:

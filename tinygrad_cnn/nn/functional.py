@@ -227,6 +227,21 @@ def nll_loss(
     return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
+def _smoothing_term(
+    flat: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str
+) -> Tensor:
+    """-sum_c w_c logp[i, c] per kept row, reduced as the NLL term is (label smoothing)."""
+    t = target.data.reshape(-1)
+    keep = t != ignore_index
+    per_class = flat * weight if weight is not None else flat
+    smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
+    if reduction == "none":
+        return smooth
+    w_t = weight.data[np.where(keep, t, 0)] * keep if weight is not None else keep
+    denom = float(w_t.astype(flat.dtype, copy=False).sum()) if reduction == "mean" else 1.0
+    return smooth.sum() * (1.0 / denom if denom != 0.0 else math.nan)
+
+
 def _nll(
     logp: Tensor,
     target: Tensor,
@@ -242,25 +257,16 @@ def _nll(
     _check_class_targets(name, logp, target, ignore_index)
     flat = _class_last(logp)
     _check_class_weight(name, weight, flat.shape[1])
-    t = target.data.reshape(-1)
-    c = flat.shape[1]
-    keep = t != ignore_index
-    safe_t = np.where(keep, t, 0)
-    w_t = (weight.data[safe_t] if weight is not None else np.ones(len(t), flat.dtype)) * keep
-    w_t = w_t.astype(flat.dtype, copy=False)
     _check_reduction(name, reduction)
     reduce = reduction != "none"
-    denom = float(w_t.sum()) if reduction == "mean" else 1.0
-    if denom == 0.0:
-        denom = math.nan  # every target ignored: PyTorch gives nan too
-    loss = NLL.apply(flat, target=safe_t, weight=w_t, denom=denom, reduce=reduce)
-    if reduction == "mean" and t.size == 0:
+    w = weight.data if weight is not None else None
+    mean = reduction == "mean"
+    loss = NLL.apply(flat, target, weight=w, ignore_index=ignore_index, mean=mean, reduce=reduce)
+    if mean and target.numel() == 0:
         loss = loss * math.nan  # the mean over an empty batch is NaN, as in PyTorch
     if label_smoothing > 0:
-        per_class = flat * weight if weight is not None else flat
-        smooth = -(per_class.sum(1)) * Tensor._wrap(keep.astype(flat.dtype), False)
-        if reduce:
-            smooth = smooth.sum() * (1.0 / denom)
+        c = flat.shape[1]
+        smooth = _smoothing_term(flat, target, weight, ignore_index, reduction)
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
     return loss.reshape(target.shape) if not reduce else loss
 

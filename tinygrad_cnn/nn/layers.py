@@ -15,9 +15,11 @@ import math
 from typing import Any
 
 from .. import creation
+from .._tensor_pointwise import approximate_mode
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from ._argcheck import real
 from .module import Module, Parameter
 
 
@@ -212,9 +214,7 @@ class GELU(Pointwise):
     function = F.gelu
 
     def __init__(self, approximate: str = "none") -> None:
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        super().__init__(approximate=approximate)
+        super().__init__(approximate=approximate_mode("GELU", approximate))
 
 
 class SiLU(Pointwise):
@@ -306,8 +306,9 @@ class Hardtanh(Pointwise):
     function = F.hardtanh
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) must be <= max_val ({max_val})")
+        lo, hi = real(min_val, "min_val", "Hardtanh"), real(max_val, "max_val", "Hardtanh")
+        if lo > hi:
+            raise ValueError(f"Hardtanh: min_val ({lo}) must be <= max_val ({hi})")
         super().__init__(min_val=min_val, max_val=max_val, inplace=inplace)
 
 
@@ -504,8 +505,9 @@ class PReLU(Pointwise):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         _check_positive("PReLU", num_parameters=num_parameters)
+        value = real(init, "init", "PReLU")
         super().__init__(num_parameters=num_parameters, init=init)
-        self.weight = Parameter(creation.full((num_parameters,), float(init)))
+        self.weight = Parameter(creation.full((num_parameters,), value))
 
     def reset_parameters(self) -> None:
         self.weight.data[...] = self.init
@@ -517,16 +519,19 @@ class PReLU(Pointwise):
         return f"num_parameters={self.num_parameters}"
 
 
-def _legacy_softmax_dim(ndim: int) -> int:
-    return 0 if ndim in (0, 1, 3) else 1
+def _implicit_dim(input: Any, dim: int | None) -> int | None:
+    """The Modules' dim=None: PyTorch's legacy choice (0 for 0-, 1- and 3-d input, else 1)."""
+    if dim is None and isinstance(input, Tensor):
+        return 0 if input.ndim in (0, 1, 3) else 1
+    return dim
 
 
 def _softmax(input: Tensor, dim: int | None) -> Tensor:
-    return F.softmax(input, _legacy_softmax_dim(input.ndim) if dim is None else dim)
+    return F.softmax(input, _implicit_dim(input, dim))
 
 
 def _log_softmax(input: Tensor, dim: int | None) -> Tensor:
-    return F.log_softmax(input, _legacy_softmax_dim(input.ndim) if dim is None else dim)
+    return F.log_softmax(input, _implicit_dim(input, dim))
 
 
 class Softmax(Pointwise):

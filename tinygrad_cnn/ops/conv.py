@@ -15,12 +15,16 @@ slice-adds. Grouped convolutions are compositions of these in ``nn.functional``.
 forward); its gradients are ``ConvInputGrad`` (``w^T @ g`` folded back by col2im) and
 ``ConvWeightGrad`` (``g @ cols^T``, from the columns forward kept), and the three close over
 each other, so every order of derivative works. It computes what Im2Col + ColumnMatMul compute,
-with fewer Python-level ops and Tensors per step (measured in docs/performance.md).
+with fewer Python-level ops and Tensors per step (measured in docs/performance.md). Where a
+column matrix would be large (``tile_rows``), its three kernels build the columns a few output
+rows at a time, each tile multiplied (and, for the input gradient, folded back) while it is in
+cache.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -174,44 +178,132 @@ def conv_forward(x, w, b, win: Window) -> tuple[np.ndarray, np.ndarray]:
 # one tile of output rows at a time (614 KB each) and multiplied at once run 1.5x faster than
 # one 15 MB column matrix; 1.2 MB tiles were slower than no tiles.
 TILE_BYTES = 768 * 1024
+# NOTE: measured (docs/performance.md): a convolution whose column matrix reaches 16 MB runs
+# faster single-threaded with its columns built, multiplied and folded back one ~1 MB tile of
+# output rows at a time (the weight gradient rebuilding its tiles) than with one column matrix
+# written to memory and read back (CIFAR's second convolution 110 -> 88 ms at batch 256, 27 ->
+# 23 ms at batch 64; LeNet's second 16 -> 11.5 ms at batch 512). With 2 OpenBLAS threads on
+# the loaded machine the 16x more products lost (CIFAR-style train b256 375 -> 823 ms): every
+# threaded call waits for its threads. So these tiles are used where BLAS is known to run one
+# thread: OPENBLAS_NUM_THREADS (else GOTO_NUM_THREADS, else OMP_NUM_THREADS) set to 1, as
+# OpenBLAS reads them when it loads, or a single CPU.
+BIG_COLUMNS = 16 * 1024 * 1024
+BIG_TILE_BYTES = 1024 * 1024
 
 
-def conv_row_tiles(x, w, b, win: Window) -> np.ndarray | None:
-    """conv(x, w) (+ b) with the columns of a few output rows at a time, never all of them;
-    None where one im2col and one product are as fast (wide products, or one tile)."""
-    o, ck, n, grid = w.shape[0], math.prod(w.shape[1:]), x.shape[0], win.grid
+def _serial_blas() -> bool:
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value == "1"
+    return os.cpu_count() == 1
+
+
+SERIAL_BLAS = _serial_blas()
+
+
+def tile_rows(o: int, ck: int, n: int, win: Window, itemsize: int, training: bool) -> int:
+    """Output rows (along the first grid axis) per tile of columns, or 0 for one column matrix:
+    thin products tile under no_grad only (training keeps forward's columns for the weight
+    gradient); with a single-threaded BLAS, products whose column matrix would reach
+    BIG_COLUMNS always tile."""
+    grid = win.grid
     length = math.prod(grid) * n
-    row_bytes = ck * (length // grid[0]) * x.itemsize
-    rows = max(1, TILE_BYTES // row_bytes)
-    if not panel_width(o + ck, length, x.itemsize) or rows >= grid[0]:
-        return None
+    row_bytes = ck * (length // grid[0]) * itemsize
+    if SERIAL_BLAS and ck * length * itemsize >= BIG_COLUMNS:
+        rows = max(1, BIG_TILE_BYTES // row_bytes)
+    elif not training and panel_width(o + ck, length, itemsize):
+        rows = max(1, TILE_BYTES // row_bytes)
+    else:
+        return 0
+    return rows if rows < grid[0] else 0
+
+
+def _tile_span(win: Window, r0: int, r1: int) -> tuple[slice, Window]:
+    """The padded input rows that output rows r0:r1 read, and the unpadded Window over them."""
+    s, span, zeros = win.stride[0], win.spans[0], (0,) * win.ndim
+    rows = slice(r0 * s, (r1 - 1) * s + span)
+    size = (rows.stop - rows.start,) + win.padded[1:]
+    return rows, Window(size, win.kernel, win.stride, zeros, zeros, win.dilation)
+
+
+def _tile_columns(xp: np.ndarray, win: Window, r0: int, r1: int) -> np.ndarray:
+    """The (C*prod(kernel), rows*prod(grid[1:])*N) columns of output rows r0:r1."""
+    rows, tile = _tile_span(win, r0, r1)
+    cols = np.ascontiguousarray(unfold_view(xp[:, :, rows], tile))
+    return cols.reshape(-1, math.prod(cols.shape[1 + win.ndim :]))
+
+
+def conv_tiled(x, w, b, win: Window, rows: int) -> np.ndarray:
+    """conv(x, w) (+ b) from the columns of ``rows`` output rows at a time, never all of them."""
+    o, n, grid = w.shape[0], x.shape[0], win.grid
     xp = pad_spatial(x, win.pad_lo, win.pad_hi)
     out = np.empty((o,) + grid + (n,), np.result_type(x, w))
-    wm, s, span, zeros = w.reshape(o, ck), win.stride[0], win.spans[0], (0,) * win.ndim
+    wm = w.reshape(o, -1)
     for r0 in range(0, grid[0], rows):
         r1 = min(grid[0], r0 + rows)
-        sub = xp[:, :, r0 * s : (r1 - 1) * s + span]
-        tile = Window(sub.shape[2:], win.kernel, win.stride, zeros, zeros, win.dilation)
-        cols = np.ascontiguousarray(unfold_view(sub, tile)).reshape(ck, -1)
-        np.matmul(wm, cols, out=out[:, r0:r1].reshape(o, -1))
+        np.matmul(wm, _tile_columns(xp, win, r0, r1), out=out[:, r0:r1].reshape(o, -1))
     if b is not None:
         out += b.reshape((o,) + (1,) * (win.ndim + 1))
     return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
 
 
+def conv_weight_grad_tiled(x, g: np.ndarray, win: Window, rows: int) -> np.ndarray:
+    """g @ im2col(x)^T summed over tiles of output rows, each tile's columns rebuilt."""
+    xp = pad_spatial(x, win.pad_lo, win.pad_hi)
+    grows = _rows(g)
+    per_row = grows.shape[1] // win.grid[0]
+    gw = None
+    for r0 in range(0, win.grid[0], rows):
+        r1 = min(win.grid[0], r0 + rows)
+        part = _tile_columns(xp, win, r0, r1) @ grows[:, r0 * per_row : r1 * per_row].T
+        gw = part if gw is None else np.add(gw, part, out=gw)
+    return gw.T.reshape((g.shape[1], x.shape[1]) + win.kernel)
+
+
+def conv_input_grad_tiled(g: np.ndarray, w: np.ndarray, win: Window, rows: int) -> np.ndarray:
+    """col2im(w^T @ g) with the columns of ``rows`` output rows at a time, each folded back
+    into the padded input gradient before the next is computed."""
+    c, n, grid = w.shape[1], g.shape[0], win.grid
+    wt = np.ascontiguousarray(w.reshape(w.shape[0], -1).T)  # NOTE: C order beats the view
+    grows = _rows(g)
+    per_row = grows.shape[1] // grid[0]
+    out = np.zeros((c,) + win.padded + (n,), dtype=np.result_type(g, w))
+    for r0 in range(0, grid[0], rows):
+        r1 = min(grid[0], r0 + rows)
+        cols = wt @ grows[:, r0 * per_row : r1 * per_row]
+        cols = cols.reshape((c,) + win.kernel + (r1 - r0,) + grid[1:] + (n,))
+        span, tile = _tile_span(win, r0, r1)
+        dst = out[:, span]
+        for _, offset, sl in tile.taps:
+            dst[(slice(None),) + sl] += cols[(slice(None),) + offset]
+    out = out[(slice(None),) + win.crop()]
+    return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
+
+
 def conv_input_grad(g: np.ndarray, w: np.ndarray, win: Window) -> np.ndarray:
     """The gradient of conv(x, w) w.r.t. x: col2im(w^T @ g), batch-last (N, C, *size)."""
-    wt = np.ascontiguousarray(w.reshape(w.shape[0], -1).T)  # NOTE: C order beats the view
+    o, ck = w.shape[0], math.prod(w.shape[1:])
+    rows = tile_rows(o, ck, g.shape[0], win, g.itemsize, True)
+    if rows:
+        return conv_input_grad_tiled(g, w, win, rows)
+    wt = np.ascontiguousarray(w.reshape(o, ck).T)  # NOTE: C order beats the view
     cols = wide_matmul(wt, _rows(g))
     return col2im(cols.reshape((w.shape[1],) + win.kernel + win.grid + (g.shape[0],)), win)
 
 
 def conv_weight_grad(x, g: np.ndarray, win: Window, cols=None) -> np.ndarray:
-    """The gradient of conv(x, w) w.r.t. w: g @ im2col(x)^T, shaped (O, C, *kernel)."""
-    cols = im2col(x, win) if cols is None else cols
-    rows = _rows(g)
+    """The gradient of conv(x, w) w.r.t. w: g @ im2col(x)^T, shaped (O, C, *kernel); from
+    ``cols`` where forward kept them, else from columns built whole or tile by tile."""
+    if cols is None:
+        ck = x.shape[1] * math.prod(win.kernel)
+        rows = tile_rows(g.shape[1], ck, x.shape[0], win, x.itemsize, True)
+        if rows:
+            return conv_weight_grad_tiled(x, g, win, rows)
+        cols = im2col(x, win)
+    grows = _rows(g)
     # NOTE: (cols @ g^T)^T is 2-5x faster than g @ cols^T with OpenBLAS (see ColumnMatMul)
-    gw = long_inner_matmul(cols.reshape(-1, rows.shape[1]), rows.T).T
+    gw = long_inner_matmul(cols.reshape(-1, grows.shape[1]), grows.T).T
     return gw.reshape((g.shape[1], x.shape[1]) + win.kernel)
 
 
@@ -219,10 +311,10 @@ class Conv(Function):
     # y = w (*) x + b. d = (ConvInputGrad(g, w), ConvWeightGrad(x, g), g summed to (O,))
     def forward(self, x, w, b=None, window=None):
         self.window = window
-        if not is_grad_enabled():  # no backward will need the columns: tile them
-            out = conv_row_tiles(x, w, b, window)
-            if out is not None:
-                return out
+        o, ck = w.shape[0], math.prod(w.shape[1:])
+        self.rows = tile_rows(o, ck, x.shape[0], window, x.itemsize, is_grad_enabled())
+        if self.rows:  # columns a few rows at a time; the weight gradient rebuilds its tiles
+            return conv_tiled(x, w, b, window, self.rows)
         out, cols = conv_forward(x, w, b, window)
         self.save_for_backward(cols)
         return out
@@ -233,8 +325,9 @@ class Conv(Function):
         nb = len(self.inputs) > 2 and self.needs_input_grad[2]
         win = self.window
         gx = ConvInputGrad.apply(g, w, window=win) if nx else None
-        # without create_graph, reuse forward's columns instead of building them again
-        cols = self._saved[0] if nw and not is_grad_enabled() else None
+        # without create_graph, reuse forward's columns (if it kept them) instead of building
+        # them again
+        cols = self._saved[0] if nw and self._saved and not is_grad_enabled() else None
         gw = ConvWeightGrad.apply(x, g, window=win, cols=cols) if nw else None
         # the bias gradient sums g's rows, batch innermost (the order ColumnMatMul's has)
         gb = (

@@ -153,7 +153,17 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, g):
-        return g * const(self.output.data > 0)
+        return ReluGrad.apply(g, self.output.detach())
+
+
+class ReluGrad(Function):
+    # relu's vector-Jacobian product as one op: g where relu's output y is positive, else 0.
+    # Linear in g (its own gradient is ReluGrad again); y only selects, so it gets none.
+    def forward(self, g, y):
+        return g * (y > 0)
+
+    def backward(self, gg):
+        return ReluGrad.apply(gg, self.inputs[1]), None
 
 
 class Sigmoid(Function):

@@ -5,10 +5,11 @@ made of differentiable ops (so second derivatives of a loss work)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
-from ._util import const
 
 
 class LogSoftmax(Function):
@@ -25,26 +26,58 @@ class LogSoftmax(Function):
         return f"dim={self.dim}"
 
 
-class NLL(Function):
-    # loss = sum_i -w_i logp[i, t_i] / denom: linear in logp, so the gradient is a constant
-    # weight table scattered at the targets (and the second derivative is zero)
-    def forward(self, logp, target=None, weight=None, denom=1.0, reduce=True):
-        self.reduce = reduce
-        scale = weight / denom
-        self.save_for_backward(target, scale)
-        picked = -logp[np.arange(logp.shape[0]), target] * scale
-        return np.asarray(picked.sum() if reduce else picked, dtype=logp.dtype)
+def _pick(x, target, scale, reduce):
+    picked = -x[np.arange(x.shape[0]), target] * scale
+    return np.asarray(picked.sum() if reduce else picked, dtype=x.dtype)
+
+
+class PickTargets(Function):
+    # y = sum_i -scale_i x[i, t_i] (one value per row without reduction): linear in x, so the
+    # gradient scatters g back to the same places (ScatterTargets)
+    def forward(self, x, target=None, scale=None, reduce=True):
+        self.target, self.scale, self.reduce = target, scale, reduce
+        return _pick(x, target, scale, reduce)
 
     def backward(self, g):
-        target, scale = (t.data for t in self.saved_tensors)
-        table = np.zeros(self.inputs[0].shape, dtype=g.dtype)
-        table[np.arange(len(target)), target] = -scale
-        if self.reduce:
-            return g * const(table)
-        return g.reshape(-1, 1) * const(table)
+        shape = self.inputs[0].shape
+        return ScatterTargets.apply(
+            g, target=self.target, scale=self.scale, shape=shape, reduce=self.reduce
+        )
 
     def extra_repr(self):
         return "reduction=" + ("sum/denom" if self.reduce else "none")
+
+
+class ScatterTargets(Function):
+    # table[i, t_i] = -scale_i g (g_i without reduction), 0 elsewhere: linear in g, so its own
+    # gradient picks gg at the same places (PickTargets)
+    def forward(self, g, target=None, scale=None, shape=None, reduce=True):
+        self.target, self.scale, self.reduce = target, scale, reduce
+        table = np.zeros(shape, dtype=g.dtype)
+        table[np.arange(len(target)), target] = -scale * g
+        return table
+
+    def backward(self, gg):
+        return PickTargets.apply(gg, target=self.target, scale=self.scale, reduce=self.reduce)
+
+
+class NLL(PickTargets):
+    # loss = sum_i -w_i logp[i, t_i] / denom with w_i = weight[t_i] (0 where t_i is ignored) and
+    # denom = sum_i w_i for the mean. The targets become gather indices and scales here, inside
+    # the op, so tg.compile replays them with the kernel instead of re-running Python.
+    def forward(self, logp, target, weight=None, ignore_index=-100, mean=True, reduce=True):
+        t = target.reshape(-1)
+        keep = t != ignore_index
+        safe_t = np.where(keep, t, 0)
+        w_t = weight[safe_t] if weight is not None else np.ones(len(t), logp.dtype)
+        w_t = (w_t * keep).astype(logp.dtype, copy=False)
+        denom = float(w_t.sum()) if mean else 1.0
+        if denom == 0.0:
+            denom = math.nan  # every target ignored: PyTorch gives nan too
+        return super().forward(logp, target=safe_t, scale=w_t / denom, reduce=reduce)
+
+    def backward(self, g):
+        return super().backward(g), None
 
 
 class BinaryCrossEntropy(Function):

@@ -1,5 +1,8 @@
 """SGD, Adam, AdamW and RMSprop, each the same update, in the same float32 operation order,
-as PyTorch's single-tensor implementation (so trajectories agree to float32 rounding).
+as PyTorch's single-tensor implementation (so trajectories agree to float32 rounding). SGD,
+Adam and AdamW also take ``foreach``: True updates each parameter group at once on flat
+buffers (optim/_flat.py; the same update function, bit-identical results), False one
+parameter at a time, None (the default) whichever measured faster for the group's sizes.
 
 >>> import tinygrad_cnn as tg
 >>> w = tg.nn.Parameter(tg.Tensor([1.0, -2.0]))
@@ -16,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._flat import flat_update
 from .optimizer import Optimizer
 
 
@@ -43,6 +47,12 @@ def _check_betas(name: str, betas: Any) -> tuple[float, float]:
     if not ok or not (betas[0] < 1.0 and betas[1] < 1.0):
         raise ValueError(f"{name}: betas must be a pair of numbers in [0, 1), got {betas!r}")
     return (betas[0], betas[1])
+
+
+def _check_foreach(name: str, foreach: Any) -> bool | None:
+    if foreach is not None and not isinstance(foreach, (bool, np.bool_)):
+        raise TypeError(f"{name}: foreach must be None or a bool, got {type(foreach).__name__}")
+    return None if foreach is None else bool(foreach)
 
 
 def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
@@ -93,7 +103,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
+        self.foreach = _check_foreach("SGD", foreach)
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -115,34 +127,43 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient."""
         loss = self._closure(closure)
         state = self.state
-        for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        for i, group in enumerate(self.param_groups):
+            flat = flat_update(self, i, group, ("momentum_buffer",))
+            if flat is not None:  # one update of the whole group's flat buffers
+                fg, st = flat[0], dict(flat[0].state)
+                _sgd_update(fg.data, flat[1], st, group)
+                if "momentum_buffer" in st and "momentum_buffer" not in fg.state:
+                    fg.adopt("momentum_buffer", st["momentum_buffer"], state)
+                continue
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = p.data
-                g = _grad_of(p, self)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + d.dtype.type(wd) * d
-                if momentum != 0:
-                    st = state.get(p)
-                    if st is None:
-                        st = state[p] = {}
-                    buf = st.get("momentum_buffer")
-                    if buf is None:
-                        buf = st["momentum_buffer"] = np.array(g, dtype=d.dtype, copy=True)
-                    else:
-                        buf *= d.dtype.type(momentum)
-                        if dampening == 0:
-                            buf += g
-                        else:
-                            buf += d.dtype.type(1 - dampening) * g
-                    g = g + d.dtype.type(momentum) * buf if nesterov else buf
-                d -= d.dtype.type(lr) * g
+                st = state.setdefault(p, {}) if group["momentum"] != 0 else {}
+                _sgd_update(p.data, _grad_of(p, self), st, group)
         return loss
+
+
+def _sgd_update(d: np.ndarray, g: np.ndarray, st: dict[str, Any], group: dict[str, Any]) -> None:
+    """One SGD step of ``d`` in place (a parameter's array, or a group's flat buffer); ``st``
+    holds its momentum buffer, made on the first step."""
+    f = d.dtype.type
+    momentum, wd = group["momentum"], group["weight_decay"]
+    if group["maximize"]:
+        g = -g
+    if wd != 0:
+        g = g + f(wd) * d
+    if momentum != 0:
+        buf = st.get("momentum_buffer")
+        if buf is None:
+            buf = st["momentum_buffer"] = np.array(g, dtype=d.dtype, copy=True)
+        else:
+            buf *= f(momentum)
+            if group["dampening"] == 0:
+                buf += g
+            else:
+                buf += f(1 - group["dampening"]) * g
+        g = g + f(momentum) * buf if group["nesterov"] else buf
+    d -= f(group["lr"]) * g
 
 
 class Adam(Optimizer):
@@ -171,7 +192,9 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
+        self.foreach = _check_foreach(type(self).__name__, foreach)
         defaults = dict(
             lr=lr,
             betas=_check_betas(type(self).__name__, betas),
@@ -192,51 +215,58 @@ class Adam(Optimizer):
         """One Adam update of every parameter that has a gradient."""
         loss = self._closure(closure)
         state = self.state
-        decoupled = self._decoupled
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        for i, group in enumerate(self.param_groups):
+            keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+            flat = flat_update(self, i, group, keys)
+            if flat is not None:  # one update of the whole group's flat buffers
+                fg, first = flat[0], group["params"][0]
+                if first not in state:
+                    for k in keys:
+                        fg.adopt(k, np.zeros_like(fg.data), state)
+                step = state[first].get("step", 0.0) + 1.0
+                for p in group["params"]:
+                    state[p]["step"] = step
+                self._update(fg.data, flat[1], fg.state, step, group)
+                continue
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 d = p.data
-                f = d.dtype.type
-                g = _grad_of(p, self)
-                if maximize:
-                    g = -g
                 st = state.get(p)
                 if st is None:
-                    st = state[p] = {
-                        "step": 0.0,
-                        "exp_avg": np.zeros_like(d),
-                        "exp_avg_sq": np.zeros_like(d),
-                    }
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = np.zeros_like(d)
+                    st = state[p] = {"step": 0.0}
+                    st.update({k: np.zeros_like(d) for k in keys})
                 st["step"] = step = st["step"] + 1.0
-                if wd != 0:
-                    if decoupled:
-                        d *= f(1 - lr * wd)
-                    else:
-                        g = g + f(wd) * d
-                m, v = st["exp_avg"], st["exp_avg_sq"]
-                _lerp_(m, g, 1 - beta1)
-                v *= f(beta2)
-                v += (f(1 - beta2) * g) * g
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bc2_sqrt = bias_correction2**0.5
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"]
-                    np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
-                else:
-                    denom = np.sqrt(v)
-                denom /= f(bc2_sqrt)
-                denom += f(eps)
-                d += (f(-step_size) * m) / denom
+                self._update(d, _grad_of(p, self), st, step, group)
         return loss
+
+    def _update(self, d, g, st: dict[str, Any], step: float, group: dict[str, Any]) -> None:
+        """One Adam step of ``d`` in place (a parameter's array, or a group's flat buffer)."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        wd = group["weight_decay"]
+        f = d.dtype.type
+        if group["maximize"]:
+            g = -g
+        if wd != 0:
+            if self._decoupled:
+                d *= f(1 - lr * wd)
+            else:
+                g = g + f(wd) * d
+        m, v = st["exp_avg"], st["exp_avg_sq"]
+        _lerp_(m, g, 1 - beta1)
+        v *= f(beta2)
+        v += (f(1 - beta2) * g) * g
+        step_size = lr / (1 - beta1**step)
+        bc2_sqrt = (1 - beta2**step) ** 0.5
+        if group["amsgrad"]:
+            vmax = st["max_exp_avg_sq"]
+            np.maximum(vmax, v, out=vmax)
+            denom = np.sqrt(vmax)
+        else:
+            denom = np.sqrt(v)
+        denom /= f(bc2_sqrt)
+        denom += f(eps)
+        d += (f(-step_size) * m) / denom
 
 
 class AdamW(Adam):
@@ -262,8 +292,11 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach
+        )
 
 
 class RMSprop(Optimizer):
