@@ -14,6 +14,7 @@ the tensor for backward finds its version changed and raises PyTorch's error (au
 from __future__ import annotations
 
 import functools
+import math
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -289,6 +290,8 @@ class InplaceMethods:
         True
         """
         a, b = _number("uniform_", "a", a), _number("uniform_", "b", b)
+        if not (math.isfinite(a) and a <= b < math.inf):  # PyTorch's RuntimeError
+            raise RuntimeError(f"uniform_: expects a finite range [a, b) with a <= b, got {a}, {b}")
         arr = _random.get_generator().uniform(a, b, self.shape)
         return self._copy("uniform_", const(arr.astype(self.dtype)))
 
@@ -326,7 +329,7 @@ class InplaceMethods:
         return self._index_write("index_put_", tuple(indices), values, accumulate)
 
     def _index_write(self, name: str, idx: Any, value: Any, accumulate: bool) -> Tensor:
-        from ._tensor_movement import _index_steps
+        from ._tensor_movement import _index_steps, _index_words
 
         try:
             steps = _index_steps(idx, self.shape)
@@ -336,8 +339,13 @@ class InplaceMethods:
                 part = part[step]
                 shapes.append(part.shape)
         except IndexError as e:
-            raise IndexError(f"{name}: {e} (indexing a tensor of shape {self.shape})") from None
-        v = _as_dtype(self._coerce(value), self.dtype)
+            raise IndexError(
+                f"{name}: {_index_words(e)} (indexing a tensor of shape {self.shape})"
+            ) from None
+        try:
+            v = _as_dtype(self._coerce(value), self.dtype)
+        except TypeError as e:
+            raise TypeError(f"{name}: the value to write is not usable ({e})") from None
         target = shapes[-1]
         try:
             fits = np.broadcast_shapes(v.shape, target) == target

@@ -82,7 +82,10 @@ class MovementMethods:
             )
         if not sizes:
             raise RuntimeError("unflatten: sizes must be non-empty")
-        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+        try:
+            return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise type(e)(f"unflatten: sizes {tuple(sizes)} do not fit dim {dim} ({e})") from None
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the dimensions.

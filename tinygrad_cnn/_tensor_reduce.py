@@ -213,7 +213,7 @@ class ReduceMethods:
         if self.dtype.kind != "f":
             return self.to(get_default_dtype()).logsumexp(dim, keepdim, axis=axis)
         dims = self._dims(dim, axis, "logsumexp", keepdim)
-        m = const(self.data.max(axis=dims, keepdims=True))
+        m = const(self.data.max(axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty
         m = const(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
         out = (self - m).exp().sum(dims, keepdim=True).log() + m
         return out if keepdim else out.squeeze(dims)

@@ -19,7 +19,8 @@ def manual_seed(seed: int) -> np.random.Generator:
     global _generator
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    _generator = np.random.default_rng(int(seed))
+    # NOTE: PyTorch takes any int and uses it modulo 2**64; numpy takes non-negative seeds only
+    _generator = np.random.default_rng(int(seed) % 2**64)
     return _generator
 
 

@@ -136,9 +136,8 @@ def transposed_window(
     return win
 
 
-def output_padding_for(op: str, input_shape, output_size, kernel, stride, padding, dilation):
-    """The output_padding that makes a transposed convolution produce ``output_size``."""
-    nd = len(kernel)
+def requested_size(output_size: Any, nd: int, op: str) -> tuple[int, ...]:
+    """The spatial sizes of an ``output_size`` argument (nd ints, or nd + 2 with N and C)."""
     ints = isinstance(output_size, (list, tuple)) and all(
         isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in output_size
     )
@@ -151,7 +150,13 @@ def output_padding_for(op: str, input_shape, output_size, kernel, stride, paddin
         raise ValueError(
             f"{op}: output_size must have {nd} or {nd + 2} elements (got {len(output_size)})"
         )
-    size = tuple(output_size)[-nd:]
+    return tuple(int(v) for v in output_size)[-nd:]
+
+
+def output_padding_for(op: str, input_shape, output_size, kernel, stride, padding, dilation):
+    """The output_padding that makes a transposed convolution produce ``output_size``."""
+    nd = len(kernel)
+    size = requested_size(output_size, nd, op)
     base = Window.transposed(input_shape[-nd:], kernel, stride, padding, dilation, (0,) * nd)
     extra = tuple(want - got for want, got in zip(size, base.size))
     for i, (e, s, d) in enumerate(zip(extra, stride, dilation)):

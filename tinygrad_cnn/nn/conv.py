@@ -61,7 +61,7 @@ class _ConvNd(Module):
         super().__init__()
         name, nd = type(self).__name__, self.nd
         groups = _check_channels(name, in_channels, out_channels, groups)
-        if padding_mode not in _PADDING_MODES:
+        if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
                 f"padding_mode={padding_mode!r}"

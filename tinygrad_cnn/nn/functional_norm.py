@@ -55,7 +55,15 @@ def layer_norm(
     """
     op = "layer_norm"
     x = _check_tensor(input, "input", op)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+    if not isinstance(shape, (tuple, list)) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in shape
+    ):
+        raise TypeError(
+            f"{op}: normalized_shape must be an int or a sequence of ints, got "
+            f"{type(normalized_shape).__name__}"
+        )
+    shape = tuple(shape)
     k = len(shape)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
         raise ValueError(

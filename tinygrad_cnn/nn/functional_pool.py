@@ -233,6 +233,7 @@ def _output_size(op: str, x: Tensor, output_size: Any) -> tuple[int, ...]:
 
 def _adaptive_avg(op: str, nd: int, input: Tensor, output_size: Any) -> Tensor:
     x, unbatched = A.batched(input, nd, op)
+    _non_empty_planes(op, x, nd)
     size = _output_size(op, x, output_size)
     dims = tuple(range(2, 2 + nd))
     if all(o == 1 for o in size):
@@ -303,9 +304,29 @@ def _adaptive_argmax(x: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
     return idx
 
 
+def _non_empty_planes(op: str, x: Tensor, nd: int) -> None:
+    if 0 in x.shape[2:]:  # PyTorch's RuntimeError: there is nothing to pool
+        raise RuntimeError(
+            f"{op}: expected an input with non-zero sizes in its {nd} spatial dims, got shape "
+            f"{x.shape}"
+        )
+
+
+def _empty_adaptive_max(x: Tensor, size: Any, unbatched: bool, return_indices: bool) -> Any:
+    dims = tuple(range(2, x.ndim))
+    out = x.mean(dims, keepdim=True).expand(x.shape[:2] + tuple(size))
+    idx = np.zeros(x.shape[:2] + tuple(size), np.int64)
+    if unbatched:
+        out, idx = out.squeeze(0), idx[0]
+    return (out, Tensor._wrap(idx, False)) if return_indices else out
+
+
 def _adaptive_max(op: str, nd: int, input: Tensor, output_size: Any, return_indices: bool):
     x, unbatched = A.batched(input, nd, op)
+    _non_empty_planes(op, x, nd)
     size = _output_size(op, x, output_size)
+    if x.data.size == 0:  # no planes (N or C is 0): an empty result, as PyTorch
+        return _empty_adaptive_max(x, size, unbatched, return_indices)
     idx = _adaptive_argmax(x.data, size)
     flat = x.reshape(x.shape[:2] + (-1,))
     out = GetItem.apply(flat, idx=plane_index(idx))
@@ -366,13 +387,14 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
         raise ValueError(
             f"{op}: indices must have the input's shape {input.shape}, got {idx.shape}"
         )
+    _non_empty_planes(op, x, nd)
     idx_data = np.asarray(idx.data).reshape(x.shape).astype(np.int64)
     k = A.positive(kernel_size, nd, "kernel_size", op)
     s = k if stride is None else A.positive(stride, nd, "stride", op)
     p = A.non_negative(padding, nd, "padding", op)
     size = Window.transposed(x.shape[2:], k, s, p, (1,) * nd, (0,) * nd).size
     if output_size is not None:
-        want = tuple(output_size)[-nd:]
+        want = A.requested_size(output_size, nd, op)
         for a in range(nd):
             if not size[a] - s[a] < want[a] < size[a] + s[a]:
                 raise ValueError(
