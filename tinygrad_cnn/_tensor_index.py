@@ -25,9 +25,15 @@ _FILL = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "amax": -np.inf, "amin": np.inf}
 
 
 def _index_array(index: Any, name: str) -> np.ndarray:
-    arr = index.data if hasattr(index, "requires_grad") else np.asarray(index)
+    try:
+        arr = index.data if hasattr(index, "requires_grad") else np.asarray(index)
+    except ValueError:  # ragged nested lists
+        arr = np.asarray(None)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: index must be an integer tensor (int64), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name}: index must be an integer tensor (int64), got {type(index).__name__} of "
+            f"dtype {arr.dtype}"
+        )
     return arr.astype(np.int64, copy=False)
 
 
@@ -104,6 +110,10 @@ class IndexMethods:
 
     def _src_values(self, src: Any, index_shape: tuple, name: str) -> Tensor:
         if not hasattr(src, "shape") or not hasattr(src, "requires_grad"):
+            if isinstance(src, bool) or not isinstance(src, (int, float, np.number)):
+                raise TypeError(
+                    f"{name}: src must be a tensor or a number, got {type(src).__name__}"
+                )
             return const(np.full(index_shape, src, dtype=self.dtype)).reshape(-1)
         if src.ndim != len(index_shape) and src.ndim:
             raise RuntimeError(f"{name}: src (shape {src.shape}) must have index's dimensions")

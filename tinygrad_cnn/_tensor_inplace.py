@@ -276,7 +276,10 @@ class InplaceMethods:
         >>> x = tg.Tensor([1.0, -2.0]); x.masked_fill_(x < 0, 9.0).tolist()
         [1.0, 9.0]
         """
-        m = mask.data if hasattr(mask, "data") else np.asarray(mask)
+        try:
+            m = mask.data if hasattr(mask, "requires_grad") else np.asarray(mask)
+        except ValueError:  # ragged nested lists
+            m = np.asarray(None)
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill_: the mask must be a bool tensor, got dtype {m.dtype}")
         v = _as_dtype(self._coerce(value), self.dtype)

@@ -43,7 +43,7 @@ class LinalgMethods:
         >>> tg.ones(5, 2, 3).matmul(tg.ones(3, 4)).shape
         (5, 2, 4)
         """
-        other = self._coerce(other)
+        other = operand(self, other, "matmul")
         a, b = self, other
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(
@@ -274,6 +274,13 @@ class LinalgMethods:
         a, b = self.expand(shape), other.expand(shape)
         if dim is None:
             dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        elif isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"cross: dim must be an int or None, got {type(dim).__name__}")
+        elif not -len(shape) <= dim < len(shape):
+            raise IndexError(
+                f"cross: dim {dim} is out of range for shape {shape} (expected to be in range of "
+                f"[{-len(shape)}, {len(shape) - 1}], but got {dim})"
+            )
         if dim is None or shape[dim] != 3:
             raise RuntimeError(
                 f"cross: dimension {dim} must have size 3, got shapes {self.shape} and "

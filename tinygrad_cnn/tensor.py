@@ -402,6 +402,11 @@ class Tensor(
         >>> w.requires_grad, w.is_leaf
         (True, True)
         """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"requires_grad_: requires_grad must be True or False, got "
+                f"{type(requires_grad).__name__}"
+            )
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, but this "

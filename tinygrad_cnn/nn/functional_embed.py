@@ -20,7 +20,10 @@ from ._argcheck import tensor as _tensor
 
 
 def _indices(x: Any, name: str, op: str) -> np.ndarray:
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    try:
+        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"{op}: {name} must be a tensor of integers, got ragged lists") from None
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: {name} must hold integers (int64 indices), got dtype {arr.dtype}")
     return arr
@@ -85,6 +88,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     op = "one_hot"
     idx = _indices(tensor, "tensor", op)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"{op}: num_classes must be an int, got {type(num_classes).__name__}")
     if idx.size and idx.min() < 0:
         raise ValueError(f"{op}: class values must be non-negative, got {idx.min()}")
     if num_classes == -1:
