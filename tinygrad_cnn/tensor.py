@@ -150,6 +150,10 @@ class Tensor(
         self._vc: autograd.VersionCounter | None = None
         self._base: Tensor | None = None
         self.requires_grad = False
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"Tensor: requires_grad must be True or False, got {type(requires_grad).__name__}"
+            )
         if requires_grad:
             self.requires_grad_(True)
 

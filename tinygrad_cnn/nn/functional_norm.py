@@ -16,6 +16,7 @@ from typing import Any
 
 from ..autograd import composite, no_grad
 from ..tensor import Tensor
+from ._argcheck import real
 from ._argcheck import tensor as _check_tensor
 
 
@@ -180,6 +181,7 @@ def local_response_norm(
         raise ValueError(f"{op}: expected an input of 3 or more dims (N, C, *), got {x.shape}")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
         raise ValueError(f"{op}: size must be a positive int, got {size!r}")
+    alpha, beta, k = (real(v, what, op) for v, what in ((alpha, "alpha"), (beta, "beta"), (k, "k")))
     c = x.shape[1]
     sq = (x * x).transpose(1, -1)  # channels last, so the window slides along one dim
     padded = sq.pad((size // 2, (size - 1) // 2))

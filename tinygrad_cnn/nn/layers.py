@@ -56,6 +56,8 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(creation.zeros(out_features, in_features))
+        if not isinstance(bias, bool):
+            raise TypeError(f"Linear: bias must be True or False, got {type(bias).__name__}")
         if bias:
             self.bias = Parameter(creation.zeros(out_features))
         else:
