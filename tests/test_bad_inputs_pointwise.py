@@ -80,6 +80,13 @@ ROWS: list[Row] = BROADCAST + [
     # operands that are no tensor: TypeError naming the op and the argument
     ("lt_str", lambda: x23() < "abc", TypeError, ["lt", "other", "str", "tg.Tensor("]),
     ("eq_method_str", lambda: x23().eq("abc"), TypeError, ["eq", "other", "str"]),
+    (
+        "nan_to_num_ragged",
+        lambda: tg.nan_to_num(x23(), [[1.0], [2.0, 3.0]]),
+        TypeError,
+        ["nan_to_num", "nan", "number", "list"],
+    ),
+    ("nan_to_num_posinf", lambda: x23().nan_to_num(posinf="big"), TypeError, ["posinf", "str"]),
     ("bitwise_or_none", lambda: i23().bitwise_or(None), TypeError,
      ["bitwise_or", "other", "None"]),
     ("right_shift_ragged", lambda: i23().bitwise_right_shift([[1], [2, 3]]), TypeError,
@@ -249,3 +256,9 @@ def test_integer_and_float_activations_still_work() -> None:
     assert tg.Tensor([-1, 2]).relu().tolist() == [0, 2]
     assert tg.Tensor([-3, 0, 4]).hardtanh().tolist() == [-1, 0, 1]
     assert tg.Tensor([True, False]).sigmoid().dtype == np.float32  # PyTorch: floats from bools
+
+
+def test_nan_to_num_takes_none_for_each_replacement_as_pytorch():
+    x = tg.Tensor([float("nan"), float("inf"), -float("inf"), 1.0])
+    out = x.nan_to_num(None, None, None).tolist()
+    assert out[0] == 0.0 and out[1] == np.finfo(np.float32).max and out[3] == 1.0

@@ -382,6 +382,9 @@ class MathMethods:
         >>> tg.Tensor([float("nan"), float("inf"), 1.0]).nan_to_num(posinf=9.0).tolist()
         [0.0, 9.0, 1.0]
         """
+        given = {"nan": nan, "posinf": posinf, "neginf": neginf}
+        reals("nan_to_num", **{k: v for k, v in given.items() if v is not None})
+        nan = 0.0 if nan is None else nan  # PyTorch takes None for nan too
         if self.dtype.kind != "f":
             return const(self.data.copy())
         fixed = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
