@@ -27,7 +27,7 @@ from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
 from ._tensor_linalg import LinalgMethods
 from ._tensor_logic import LogicMethods
-from ._tensor_math_funcs import MathMethods
+from ._tensor_math_funcs import MathMethods, truth_value
 from ._tensor_movement import MovementMethods
 from ._tensor_order import OrderMethods
 from ._tensor_pointwise import PointwiseMethods, where  # noqa: F401 (tg.where)
@@ -53,7 +53,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             arr = np.asarray(data)
         except ValueError:
             raise ValueError(
-                f"Tensor: {_ragged(data)}; give nested lists of equal lengths"
+                f"Tensor: {_ragged(data) or 'cannot build a tensor from these nested lists'}; "
+                "give nested lists of equal lengths"
             ) from None
         # NOTE: Python floats become float32 (PyTorch's default), ints int64, bools bool
         if dt is not None and arr.dtype.kind in "fiub":
@@ -82,26 +83,20 @@ def _check_kind(arr: np.ndarray, data: Any) -> None:
         )
 
 
-def _ragged(data: Any, depth: int = 0) -> str:
-    """Where nested lists stop being rectangular, in PyTorch's words."""
+def _ragged(data: Any, depth: int = 0) -> str | None:
+    """Where nested lists stop being rectangular, in PyTorch's words (None if they do not)."""
     if not isinstance(data, (list, tuple)) or not data:
-        return "cannot build a tensor from these nested lists"
+        return None
     lengths = [len(d) if isinstance(d, (list, tuple)) else None for d in data]
-    first = lengths[0]
     for n in lengths[1:]:
-        if n != first:
-            if first is None or n is None:
+        if n != lengths[0]:
+            if lengths[0] is None or n is None:
                 return f"mixed numbers and sequences at dim {depth + 1} of the nested lists"
             return (
-                f"nested lists of unequal lengths: expected sequence of length {first} at dim "
-                f"{depth + 1} (got {n})"
+                f"nested lists of unequal lengths: expected sequence of length {lengths[0]} at "
+                f"dim {depth + 1} (got {n})"
             )
-    for d in data:
-        if isinstance(d, (list, tuple)):
-            inner = _ragged(d, depth + 1)
-            if inner != "cannot build a tensor from these nested lists":
-                return inner
-    return "cannot build a tensor from these nested lists"
+    return next((r for d in data if (r := _ragged(d, depth + 1)) is not None), None)
 
 
 class Tensor(
@@ -150,11 +145,7 @@ class Tensor(
         self._vc: autograd.VersionCounter | None = None
         self._base: Tensor | None = None
         self.requires_grad = False
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(
-                f"Tensor: requires_grad must be True or False, got {type(requires_grad).__name__}"
-            )
-        if requires_grad:
+        if truth_value(requires_grad, "requires_grad", "Tensor"):
             self.requires_grad_(True)
 
     @classmethod
@@ -406,11 +397,7 @@ class Tensor(
         >>> w.requires_grad, w.is_leaf
         (True, True)
         """
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(
-                f"requires_grad_: requires_grad must be True or False, got "
-                f"{type(requires_grad).__name__}"
-            )
+        requires_grad = truth_value(requires_grad, "requires_grad", "requires_grad_")
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, but this "
@@ -421,7 +408,7 @@ class Tensor(
                 "requires_grad_(False) only works on leaf tensors; use .detach() on the "
                 "result of an op"
             )
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         return self
 
     def detach(self) -> Tensor:

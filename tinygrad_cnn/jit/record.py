@@ -161,13 +161,18 @@ class Recorder:
         kw = tuple((k, self._host_ref(v)) for k, v in kwargs.items())
         self.instrs.append(HostCall(fn, a, kw, label))
 
+    def _recorded_slot(self, t: Any, where: str) -> int | None:
+        """The slot of a tensor the recorded ops made, or None (and the step cannot be
+        replayed) for one made outside them."""
+        s = self.slot_of.get(id(t._d))
+        if s is None:
+            self.unsupported(f"{where} a tensor made outside the recorded ops")
+        return s
+
     def _host_ref(self, v: Any) -> Any:
         if isinstance(v, autograd.Tensor):
-            s = self.slot_of.get(id(v._d))
-            if s is None:
-                self.unsupported("a host call takes a tensor made outside the recorded ops")
-                return ("value", v)
-            return s
+            s = self._recorded_slot(v, "a host call takes")
+            return ("value", v) if s is None else s
         if callable(v) and not isinstance(v, type):
             self.unsupported("an optimizer step with a closure runs in the step")
         return ("value", v)
@@ -200,11 +205,8 @@ class Recorder:
 
     def _output_spec(self, out: Any) -> Any:
         if isinstance(out, autograd.Tensor):
-            s = self.slot_of.get(id(out._d))
-            if s is None:
-                self.unsupported("the step returns a tensor made outside the recorded ops")
-                return ("value", out)
-            return ("slot", s)
+            s = self._recorded_slot(out, "the step returns")
+            return ("value", out) if s is None else ("slot", s)
         if isinstance(out, (tuple, list)):
             return ("seq", (type(out), tuple(self._output_spec(v) for v in out)))
         if isinstance(out, dict):

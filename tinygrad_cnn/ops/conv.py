@@ -30,7 +30,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from .layout import Contiguous, pad_spatial
-from .window import Window
+from .window import Window, WindowRepr
 
 
 def unfold_view(xp: np.ndarray, win: Window) -> np.ndarray:
@@ -63,7 +63,7 @@ def col2im(cols: np.ndarray, win: Window) -> np.ndarray:
     return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
 
 
-class Im2Col(Function):
+class Im2Col(WindowRepr, Function):
     # unfold: cols[c, *o, *p, n] = xpad[n, c, *(p*s + o*d)]; its gradient is fold
     def forward(self, x, window=None):
         self.window = window
@@ -72,11 +72,8 @@ class Im2Col(Function):
     def backward(self, g):
         return Col2Im.apply(g, window=self.window)
 
-    def extra_repr(self):
-        return self.window.extra_repr()
 
-
-class Col2Im(Function):
+class Col2Im(WindowRepr, Function):
     # fold: the adjoint of unfold (overlapping windows add up); its gradient is unfold
     def forward(self, cols, window=None):
         self.window = window
@@ -84,9 +81,6 @@ class Col2Im(Function):
 
     def backward(self, g):
         return Im2Col.apply(g, window=self.window)
-
-    def extra_repr(self):
-        return self.window.extra_repr()
 
 
 class ColumnMatMul(Function):
@@ -307,7 +301,7 @@ def conv_weight_grad(x, g: np.ndarray, win: Window, cols=None) -> np.ndarray:
     return gw.reshape((g.shape[1], x.shape[1]) + win.kernel)
 
 
-class Conv(Function):
+class Conv(WindowRepr, Function):
     # y = w (*) x + b. d = (ConvInputGrad(g, w), ConvWeightGrad(x, g), g summed to (O,))
     def forward(self, x, w, b=None, window=None):
         self.window = window
@@ -335,11 +329,8 @@ class Conv(Function):
         )
         return gx, gw, gb
 
-    def extra_repr(self):
-        return self.window.extra_repr()
 
-
-class ConvInputGrad(Function):
+class ConvInputGrad(WindowRepr, Function):
     # gx = col2im(w^T g): linear in g and in w. d = (Conv(gg, w), ConvWeightGrad(gg, g))
     def forward(self, g, w, window=None):
         self.window = window
@@ -353,11 +344,8 @@ class ConvInputGrad(Function):
         dw = ConvWeightGrad.apply(gg, g, window=win) if nw else None
         return dg, dw
 
-    def extra_repr(self):
-        return self.window.extra_repr()
 
-
-class ConvWeightGrad(Function):
+class ConvWeightGrad(WindowRepr, Function):
     # gw = g @ im2col(x)^T: linear in x and in g. d = (ConvInputGrad(g, gg), Conv(x, gg));
     # cols, when given, are im2col(x) already built (a cache, not an input)
     def forward(self, x, g, window=None, cols=None):
@@ -371,6 +359,3 @@ class ConvWeightGrad(Function):
         dx = ConvInputGrad.apply(g, gg, window=win) if nx else None
         dg = Conv.apply(x, gg, window=win) if ng else None
         return dx, dg
-
-    def extra_repr(self):
-        return self.window.extra_repr()

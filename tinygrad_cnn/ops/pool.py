@@ -16,7 +16,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
 from .movement import GetItem
-from .window import Window
+from .window import Window, WindowRepr
 
 _ALL2 = (slice(None), slice(None))
 
@@ -84,7 +84,7 @@ def _keeps_batch_last(x: np.ndarray) -> bool:
     return batch_innermost(x) or is_batch_last(x)
 
 
-class MaxPool(Function):
+class MaxPool(WindowRepr, Function):
     # d max(window) = 1 at the window's arg-max offset, 0 elsewhere
     def forward(self, x, window=None):
         self.window, self.batch_last = window, _keeps_batch_last(x)
@@ -98,11 +98,8 @@ class MaxPool(Function):
         (idx,) = self.saved_tensors
         return PoolScatter.apply(g, idx=idx.data, window=self.window, batch_last=self.batch_last)
 
-    def extra_repr(self):
-        return self.window.extra_repr()
 
-
-class PoolScatter(Function):
+class PoolScatter(WindowRepr, Function):
     # linear in g (idx is a constant); its gradient reads the same positions back (gather)
     def forward(self, g, idx=None, window=None, batch_last=False):
         self.save_for_backward(idx)
@@ -113,11 +110,8 @@ class PoolScatter(Function):
         (idx,) = self.saved_tensors
         return PoolGather.apply(gg, idx=idx.data, window=self.window)
 
-    def extra_repr(self):
-        return self.window.extra_repr()
 
-
-class PoolGather(Function):
+class PoolGather(WindowRepr, Function):
     # linear in y (idx is a constant); its gradient adds back at the same positions (scatter)
     def forward(self, y, idx=None, window=None):
         self.save_for_backward(idx)
@@ -127,9 +121,6 @@ class PoolGather(Function):
     def backward(self, g):
         (idx,) = self.saved_tensors
         return PoolScatter.apply(g, idx=idx.data, window=self.window, batch_last=self.batch_last)
-
-    def extra_repr(self):
-        return self.window.extra_repr()
 
 
 def plane_index(idx: np.ndarray) -> tuple[np.ndarray, ...]:

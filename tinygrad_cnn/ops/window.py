@@ -212,3 +212,10 @@ class Window:
 
     def __repr__(self) -> str:
         return f"Window({self.extra_repr()})"
+
+
+class WindowRepr:
+    """Mixin for the ops that keep a Window as ``self.window``: their repr shows its settings."""
+
+    def extra_repr(self) -> str:
+        return self.window.extra_repr()
