@@ -9,6 +9,7 @@ import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn.ops import conv, layout, pool
 from tinygrad_cnn.ops.conv import ColumnMatMul, Conv, ConvInputGrad, ConvWeightGrad, Im2Col
+from tinygrad_cnn.ops.elementwise import ReluGrad
 from tinygrad_cnn.ops.window import Window
 
 
@@ -45,7 +46,9 @@ CASES = [  # (input shape, weight shape, Window.conv arguments)
 
 @pytest.fixture
 def small_panels(monkeypatch):
-    """Panels of a few columns, so that small tests cut every product into several."""
+    """Panels of a few columns, so that small tests cut every product into several (wide
+    products are cut only where BLAS runs one thread)."""
+    monkeypatch.setattr(conv, "SERIAL_BLAS", True)
     monkeypatch.setattr(conv, "PANEL_BYTES", 256)
     monkeypatch.setattr(conv, "_MIN_PANEL", 1)
 
@@ -236,3 +239,53 @@ def test_training_row_tiles_match_one_column_matrix(big_columns, xs, ws, kw):
     for got, want in zip(tiled, plain):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert layout.is_batch_last(tiled[0]) and layout.is_batch_last(tiled[1])
+
+
+@pytest.mark.parametrize("path", ["whole", "row_tiles", "big_columns"])
+@pytest.mark.parametrize("xs, ws, kw", CASES)
+def test_conv_with_relu_equals_relu_of_the_conv(request, monkeypatch, path, xs, ws, kw):
+    # the option a compiled step's fused kernel uses (jit/fuse.py): the same bits
+    if path != "whole":
+        request.getfixturevalue("small_panels" if path == "row_tiles" else path)
+        monkeypatch.setattr(conv, "TILE_BYTES", 300)
+    x, w, b = rand(*xs, dtype=np.float32), rand(*ws, seed=1, dtype=np.float32), rand(ws[0])
+    b = b.astype(np.float32)
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    with tg.set_grad_enabled(path == "big_columns"):
+        want = Conv().forward(x, w, b, window=win)
+        op = Conv()
+        got = op.forward(x, w, b, window=win, relu=True)
+    assert bool(op.rows) == (path != "whole")
+    np.testing.assert_array_equal(got, np.maximum(want, 0))
+    assert got.strides == np.maximum(want, 0).strides
+
+
+POOL_RELU = [  # windows that do not overlap (the only ones jit/fuse.py fuses)
+    ((8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((7, 6), (3, 2), (3, 2), (1, 0), (1, 1), True),
+    ((9,), (3,), (3,), (0,), (1,), False),
+    ((4, 5, 4), (2, 2, 2), (2, 2, 2), (0, 1, 0), (1, 1, 1), True),
+]
+
+
+@pytest.mark.parametrize("args", POOL_RELU)
+def test_scatter_of_positive_pooled_gradient_is_relu_grad_of_the_scatter(args):
+    win = Window.pool(*args)
+    z = np.maximum(rand(3, 2, *args[0], dtype=np.float32), 0)  # a relu's output: many ties
+    z[0, 0].flat[::2] = 0.0
+    p, idx = pool.max_pool(layout.as_batch_last(z), win)
+    g = rand(*p.shape, seed=4, dtype=np.float32)
+    want = ReluGrad().forward(pool.scatter(g, idx, win, True), z)
+    got = pool.PoolScatter().forward(g, idx=idx, window=win, batch_last=True, positive=p)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))  # zeros of the same sign too
+
+
+def test_pool_scatter_with_positive_passes_gradcheck_and_gradgradcheck():
+    win = Window.pool((6, 6), (2, 2), (2, 2), (0, 0), (1, 1), False)
+    z = np.maximum(rand(2, 3, 6, 6), 0)
+    p, idx = pool.max_pool(z, win)
+    g = tg.Tensor(rand(*p.shape, seed=5), requires_grad=True)
+    fn = lambda g: pool.PoolScatter.apply(g, idx=idx, window=win, positive=p)  # noqa: E731
+    assert tg.gradcheck(fn, (g,))
+    assert tg.gradgradcheck(fn, (g,))

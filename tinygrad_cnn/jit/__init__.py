@@ -6,8 +6,9 @@ later calls with inputs of the same shapes and dtypes replay the program: no Ten
 or graph walk per op, each intermediate array freed right after its last use. Optimizer and
 scheduler calls are re-run as they are, and so is the Python that makes arrays outside any op
 (label smoothing's mask of kept targets, dropout's draws) or changes a module's buffers
-(BatchNorm's running statistics): jit/live.py. Anything the program cannot promise to
-reproduce falls back to eager mode with a warning. See docs/jit.md.
+(BatchNorm's running statistics): jit/live.py. Kernel pairs such as a convolution and its
+relu become one kernel where nothing else reads between them: jit/fuse.py. Anything the
+program cannot promise to reproduce falls back to eager mode with a warning. See docs/jit.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from .fuse import fuse
 from .live import make_live
 from .program import Program
 from .record import Recorder, recording
@@ -118,6 +120,7 @@ class CompiledStep:
             if why:
                 self._fail(f"two calls did different things: {why}")
             else:
+                fuse(prog)
                 prog.plan_memory()
                 self.program = prog
         return out

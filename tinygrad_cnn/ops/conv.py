@@ -106,10 +106,25 @@ class ColumnMatMul(Function):
 
 # -- cache-sized panels for thin products --------------------------------------------------------
 
+
+def _serial_blas() -> bool:
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value == "1"
+    return os.cpu_count() == 1
+
+
+SERIAL_BLAS = _serial_blas()
+
+
 # NOTE: measured with numpy's OpenBLAS on this project's machines (docs/performance.md): a
 # product whose two short sides are small (LeNet's 6x25 @ 25x36864, its weight gradient
 # 25x36864 @ 36864x6) runs 1.3-2.8x faster cut along its long axis into panels whose short
-# sides fit in ~256 KB (L2) than as one call; with wide short sides panels gain nothing.
+# sides fit in ~256 KB (L2) than as one call; with wide short sides panels gain nothing. With
+# a threaded BLAS only the long-inner products (weight gradients) still gain (LeNet's first at
+# batch 256: 2.3 -> 1.2 ms); wide ones lose (CIFAR's first convolution 1.0 -> 1.7 ms), since
+# OpenBLAS shares one long product between its threads but runs each panel on one.
 PANEL_BYTES = 256 * 1024
 _MIN_PANEL = 512  # panels narrower than this cost more in calls than they save
 
@@ -122,8 +137,9 @@ def panel_width(short: int, long: int, itemsize: int) -> int:
 
 
 def wide_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a (M, K) @ b (K, L) for a long L, in L2-sized column panels when M + K is small."""
-    width = panel_width(a.shape[0] + a.shape[1], b.shape[1], b.itemsize)
+    """a (M, K) @ b (K, L) for a long L, in L2-sized column panels when M + K is small and
+    BLAS runs one thread."""
+    width = SERIAL_BLAS and panel_width(a.shape[0] + a.shape[1], b.shape[1], b.itemsize)
     if not width:
         return np.matmul(a, b)
     out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
@@ -158,14 +174,22 @@ def _image(rows: np.ndarray, grid: tuple[int, ...], n: int) -> np.ndarray:
     return img.transpose((img.ndim - 1,) + tuple(range(img.ndim - 1)))
 
 
-def conv_forward(x, w, b, win: Window) -> tuple[np.ndarray, np.ndarray]:
-    """(y, the columns y was computed from): y = w @ im2col(x) (+ b), batch-last."""
+def conv_forward(x, w, b, win: Window, relu: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(y, the columns y was computed from): y = w @ im2col(x) (+ b), batch-last; with
+    ``relu``, relu(y) in the same buffer (a replay's fused kernel, jit/fuse.py)."""
     cols = im2col(x, win)
     wm = w.reshape(w.shape[0], -1)
     out = wide_matmul(wm, cols.reshape(wm.shape[1], -1))
-    if b is not None:
-        out += b.reshape(-1, 1)
+    _bias_relu(out, b, relu)
     return _image(out, win.grid, x.shape[0]), cols
+
+
+def _bias_relu(out: np.ndarray, b, relu: bool) -> None:
+    """out (O, ...) += b per row, then relu, in place."""
+    if b is not None:
+        out += b.reshape((-1,) + (1,) * (out.ndim - 1))
+    if relu:
+        np.maximum(out, 0, out=out)
 
 
 # NOTE: measured on LeNet's first convolution at batch 256 (docs/performance.md): columns built
@@ -183,17 +207,6 @@ TILE_BYTES = 768 * 1024
 # OpenBLAS reads them when it loads, or a single CPU.
 BIG_COLUMNS = 16 * 1024 * 1024
 BIG_TILE_BYTES = 1024 * 1024
-
-
-def _serial_blas() -> bool:
-    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var, "").strip()
-        if value:
-            return value == "1"
-    return os.cpu_count() == 1
-
-
-SERIAL_BLAS = _serial_blas()
 
 
 def tile_rows(o: int, ck: int, n: int, win: Window, itemsize: int, training: bool) -> int:
@@ -228,17 +241,18 @@ def _tile_columns(xp: np.ndarray, win: Window, r0: int, r1: int) -> np.ndarray:
     return cols.reshape(-1, math.prod(cols.shape[1 + win.ndim :]))
 
 
-def conv_tiled(x, w, b, win: Window, rows: int) -> np.ndarray:
-    """conv(x, w) (+ b) from the columns of ``rows`` output rows at a time, never all of them."""
+def conv_tiled(x, w, b, win: Window, rows: int, relu: bool = False) -> np.ndarray:
+    """conv(x, w) (+ b) from the columns of ``rows`` output rows at a time, never all of them;
+    the bias (and relu) added to each tile while it is in cache."""
     o, n, grid = w.shape[0], x.shape[0], win.grid
     xp = pad_spatial(x, win.pad_lo, win.pad_hi)
     out = np.empty((o,) + grid + (n,), np.result_type(x, w))
     wm = w.reshape(o, -1)
     for r0 in range(0, grid[0], rows):
         r1 = min(grid[0], r0 + rows)
-        np.matmul(wm, _tile_columns(xp, win, r0, r1), out=out[:, r0:r1].reshape(o, -1))
-    if b is not None:
-        out += b.reshape((o,) + (1,) * (win.ndim + 1))
+        tile = out[:, r0:r1]
+        np.matmul(wm, _tile_columns(xp, win, r0, r1), out=tile.reshape(o, -1))
+        _bias_relu(tile, b, relu)
     return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
 
 
@@ -303,13 +317,14 @@ def conv_weight_grad(x, g: np.ndarray, win: Window, cols=None) -> np.ndarray:
 
 class Conv(WindowRepr, Function):
     # y = w (*) x + b. d = (ConvInputGrad(g, w), ConvWeightGrad(x, g), g summed to (O,))
-    def forward(self, x, w, b=None, window=None):
+    def forward(self, x, w, b=None, window=None, relu=False):
+        # relu=True: relu(conv) in one buffer, only for a replay's fused kernel (jit/fuse.py)
         self.window = window
         o, ck = w.shape[0], math.prod(w.shape[1:])
         self.rows = tile_rows(o, ck, x.shape[0], window, x.itemsize, is_grad_enabled())
         if self.rows:  # columns a few rows at a time; the weight gradient rebuilds its tiles
-            return conv_tiled(x, w, b, window, self.rows)
-        out, cols = conv_forward(x, w, b, window)
+            return conv_tiled(x, w, b, window, self.rows, relu)
+        out, cols = conv_forward(x, w, b, window, relu)
         self.save_for_backward(cols)
         return out
 

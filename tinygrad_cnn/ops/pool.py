@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from ._util import const
 from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
 from .movement import GetItem
 from .window import Window, WindowRepr
@@ -100,15 +101,19 @@ class MaxPool(WindowRepr, Function):
 
 
 class PoolScatter(WindowRepr, Function):
-    # linear in g (idx is a constant); its gradient reads the same positions back (gather)
-    def forward(self, g, idx=None, window=None, batch_last=False):
+    # linear in g (idx is a constant); its gradient reads the same positions back (gather).
+    # positive=p (the pooled values, a constant): scatter only g where p > 0, which is relu's
+    # backward after the scatter when p pooled a relu (a replay's fused kernel, jit/fuse.py)
+    def forward(self, g, idx=None, window=None, batch_last=False, positive=None):
         self.save_for_backward(idx)
-        self.window = window
-        return scatter(g, idx, window, batch_last or _keeps_batch_last(g))
+        self.window, self.positive = window, positive
+        layout = batch_last or _keeps_batch_last(g)
+        return scatter(g if positive is None else g * (positive > 0), idx, window, layout)
 
     def backward(self, gg):
         (idx,) = self.saved_tensors
-        return PoolGather.apply(gg, idx=idx.data, window=self.window)
+        out = PoolGather.apply(gg, idx=idx.data, window=self.window)
+        return out if self.positive is None else out * const(self.positive > 0)
 
 
 class PoolGather(WindowRepr, Function):
