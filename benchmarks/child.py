@@ -111,6 +111,11 @@ def measure(args: argparse.Namespace) -> dict:
     }
     if flops is not None:
         res["gflops_best"] = flops / min(times) / 1e6
+    if args.side == "ours":
+        from tinygrad_cnn.ops import fast
+
+        res["kernels"] = "numba" if fast.ENABLED else "numpy"  # TINYGRAD_CNN_KERNELS
+        res["side"] += " + numba" if fast.ENABLED else ""
     if args.side == "torch":
         import torch
 

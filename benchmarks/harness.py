@@ -1,9 +1,11 @@
 """The benchmark harness: every side of every workload in its own fresh process, alternating.
 
 Sides: "ours" (tinygrad_cnn), "ours_compiled" (the same step captured by tg.compile, for the
-training and inference workloads), "torch" (PyTorch, 2 threads) and "torch_malloc" (the same,
-with glibc's malloc thresholds raised through MALLOC_* variables to what tinygrad_cnn sets with
-mallopt). Each child is `python -m benchmarks.child`; see docs/performance.md for the method.
+training and inference workloads), "ours_numba" (that compiled step with the optional numba
+kernels, TINYGRAD_CNN_KERNELS=numba, where numba is installed), "torch" (PyTorch, 2 threads)
+and "torch_malloc" (the same, with glibc's malloc thresholds raised through MALLOC_* variables
+to what tinygrad_cnn sets with mallopt). Each child is `python -m benchmarks.child`; see
+docs/performance.md for the method.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from benchmarks import workloads
 
 ROOT = Path(__file__).resolve().parents[1]
-SIDES = ("ours", "ours_compiled", "torch", "torch_malloc")
+SIDES = ("ours", "ours_compiled", "ours_numba", "torch", "torch_malloc")
+COMPILED_SIDES = ("ours_compiled", "ours_numba")
 TORCH_SIDES = ("torch", "torch_malloc")
 # NOTE: the values tinygrad_cnn/_malloc.py passes to mallopt (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)
 MALLOC_ENV = {
@@ -32,8 +35,8 @@ MALLOC_ENV = {
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 LOAD_WARNING = 0.5  # the 1-minute load average above which a run is flagged as noisy
 CHILD_SIDE = {
-    "ours": "ours", "ours_compiled": "ours", "torch": "torch", "torch_malloc": "torch",
-    "numpy": "numpy",
+    "ours": "ours", "ours_compiled": "ours", "ours_numba": "ours", "torch": "torch",
+    "torch_malloc": "torch", "numpy": "numpy",
 }  # fmt: skip
 
 
@@ -45,6 +48,7 @@ class Options:
     keep_openblas_env: bool = False
     timeout: float = 900.0
     torch_installed: bool = field(default_factory=lambda: bool(importlib.util.find_spec("torch")))
+    numba_installed: bool = field(default_factory=lambda: bool(importlib.util.find_spec("numba")))
     log: Any = field(default_factory=lambda: sys.stdout)  # where progress lines go
 
 
@@ -55,6 +59,9 @@ def child_env(side: str, opts: Options) -> dict[str, str]:
             env.pop(name, None)
     if side == "torch_malloc":
         env.update(MALLOC_ENV)
+    env.pop("TINYGRAD_CNN_KERNELS", None)  # the numpy kernels, the default, on every other side
+    if side == "ours_numba":
+        env["TINYGRAD_CNN_KERNELS"] = "numba"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -64,7 +71,7 @@ def run_child(side: str, name: str, batch: int, steps: int, opts: Options) -> di
     cmd = [sys.executable, "-m", "benchmarks.child", "--side", CHILD_SIDE[side]]
     cmd += ["--workload", name, "--batch", str(batch), "--steps", str(steps)]
     cmd += ["--threads", str(opts.threads)] + (["--warmup", "1"] if opts.quick else [])
-    cmd += ["--compile"] if side == "ours_compiled" else []
+    cmd += ["--compile"] if side in COMPILED_SIDES else []
     try:
         proc = subprocess.run(
             cmd, cwd=ROOT, env=child_env(side, opts), capture_output=True, text=True,
@@ -116,6 +123,7 @@ def summarise(runs: list[dict]) -> dict:
         "blas": good[0].get("blas", []),
         "torch": good[0].get("torch"),
         "torch_kernels": good[0].get("torch_kernels"),
+        "kernels": good[0].get("kernels"),
     }
 
 
@@ -151,11 +159,17 @@ def measure_row(name: str, batch: int, opts: Options, peak: dict) -> dict:
     if "gflops" in peak:
         row["floor_ms"] = row["flops"] / peak["gflops"] / 1e6
     sides = [s for s in SIDES if opts.torch_installed or s not in TORCH_SIDES]
+    if not workloads.compilable(name) or not opts.numba_installed:
+        sides.remove("ours_numba")
     if not workloads.compilable(name):
         sides.remove("ours_compiled")
     row["sides"] = {s: summarise(r) for s, r in measure(name, batch, sides, opts).items()}
+    numba = row["sides"].get("ours_numba", {})
+    if "ms" in numba and numba.get("kernels") != "numba":  # never report numpy as numba
+        row["sides"]["ours_numba"] = {"error": "the numba kernels were not in use"}
     row["faster"], row["ratio"] = compare(row["sides"])
     row["ratio_compiled"] = compare(row["sides"], "ours_compiled")[1]
+    row["ratio_numba"] = compare(row["sides"], "ours_numba")[1]
     print(progress_line(row), file=opts.log, flush=True)
     return row
 

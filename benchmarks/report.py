@@ -8,13 +8,15 @@ import time
 
 import numpy as np
 
-from benchmarks.harness import LOAD_WARNING
+from benchmarks.harness import COMPILED_SIDES, LOAD_WARNING
 
 METHOD = """\
 Each side of each workload runs in its own fresh process (`python -m benchmarks.child`), the
 sides alternating round after round: tinygrad_cnn ("ours"); the same step captured by
 `tg.compile` and replayed ("ours (tg.compile)", its two recording calls among the warm-up
-steps; see docs/jit.md); PyTorch with 2 threads; and PyTorch
+steps; see docs/jit.md); that compiled step with the optional numba kernels ("ours (tg.compile
++ numba)", `TINYGRAD_CNN_KERNELS=numba`, measured where numba is installed; the numpy kernels
+stay the default, see tinygrad_cnn/ops/fast.py); PyTorch with 2 threads; and PyTorch
 with glibc's malloc thresholds raised, through `MALLOC_MMAP_THRESHOLD_` and
 `MALLOC_TRIM_THRESHOLD_`, to the values tinygrad_cnn sets for itself with `mallopt`
 (tinygrad_cnn/_malloc.py). Sharing one process would be unfair to both: OpenBLAS's threads spin
@@ -33,14 +35,15 @@ the growth of the process's peak resident set (VmHWM, reset after warm-up) above
 before the model was built."""
 
 COLUMNS = {
-    "ours": "ours", "ours_compiled": "ours (tg.compile)", "torch": "PyTorch",
+    "ours": "ours", "ours_compiled": "ours (tg.compile)",
+    "ours_numba": "ours (tg.compile + numba)", "torch": "PyTorch",
     "torch_malloc": "PyTorch + malloc env",
 }  # fmt: skip
 
 
 def side_cell(row: dict, side: str, torch_installed: bool) -> str:
-    if side == "ours_compiled" and side not in row["sides"]:
-        return "-"  # a workload with no compiled variant (the chain)
+    if side in COMPILED_SIDES and side not in row["sides"]:
+        return "-"  # a workload with no compiled variant (the chain), or no numba
     if side.startswith("torch") and not torch_installed:
         return "not installed"
     s = row["sides"].get(side, {})
@@ -61,9 +64,11 @@ def torch_peak(row: dict) -> float | None:
 
 def main_table(rows: list[dict], torch_installed: bool) -> str:
     head = [
-        "workload", "batch", "MFLOP", "floor ms", "ours ms", "ours (tg.compile) ms", "PyTorch ms",
-        "PyTorch + malloc env ms", "ours / faster PyTorch", "tg.compile / faster PyTorch",
-        "peak MB ours", "peak MB tg.compile", "peak MB PyTorch", "memory ratio",
+        "workload", "batch", "MFLOP", "floor ms", "ours ms", "ours (tg.compile) ms",
+        "ours (tg.compile + numba) ms", "PyTorch ms", "PyTorch + malloc env ms",
+        "ours / faster PyTorch", "tg.compile / faster PyTorch",
+        "tg.compile + numba / faster PyTorch", "peak MB ours", "peak MB tg.compile",
+        "peak MB PyTorch", "memory ratio",
     ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for r in rows:
@@ -77,7 +82,7 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
         cells = [
             r["title"], str(r["batch"]), flops, floor,
             *(side_cell(r, s, torch_installed) for s in COLUMNS), fmt(r["ratio"], ".3g"),
-            fmt(r.get("ratio_compiled"), ".3g"), fmt(mine, ".1f"),
+            fmt(r.get("ratio_compiled"), ".3g"), fmt(r.get("ratio_numba"), ".3g"), fmt(mine, ".1f"),
             fmt(r["sides"].get("ours_compiled", {}).get("peak_mb"), ".1f"), fmt(theirs, ".1f"),
             fmt(mem),
         ]  # fmt: skip
@@ -87,7 +92,8 @@ def main_table(rows: list[dict], torch_installed: bool) -> str:
 
 def scaling_table(rows: list[dict], torch_installed: bool) -> str:
     head = ["workload", "batch", "floor ms", "ours ms", "ours (tg.compile) ms"]
-    head += ["faster PyTorch ms", "ratio", "tg.compile ratio", "ours us/sample"]
+    head += ["ours (tg.compile + numba) ms", "faster PyTorch ms", "ratio", "tg.compile ratio"]
+    head += ["tg.compile + numba ratio", "ours us/sample"]
     head += ["PyTorch us/sample"]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for r in rows:
@@ -100,8 +106,10 @@ def scaling_table(rows: list[dict], torch_installed: bool) -> str:
         if theirs is not None:
             other += f" ({COLUMNS[r['faster']]})"
         compiled = fmt(r["sides"].get("ours_compiled", {}).get("ms"))
+        numba = fmt(r["sides"].get("ours_numba", {}).get("ms"))
         cells = [r["title"], str(r["batch"]), fmt(r.get("floor_ms"), ".3g"), fmt(ours), compiled]
-        cells += [other, fmt(r["ratio"], ".3g"), fmt(r.get("ratio_compiled"), ".3g")]
+        cells += [numba, other, fmt(r["ratio"], ".3g"), fmt(r.get("ratio_compiled"), ".3g")]
+        cells += [fmt(r.get("ratio_numba"), ".3g")]
         cells += [fmt(per[0], ".1f"), fmt(per[1], ".1f")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -90,3 +90,37 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if torch_answers.RECORD and STORE.recorded:
         for path in STORE.write():
             print(f"\nrecorded PyTorch's answers: {path}")
+
+
+def _sgd_steps(build: Any, shape: tuple, compiled: bool, steps: int = 4) -> tuple:
+    import numpy as np
+
+    import tinygrad_cnn as tg
+    import tinygrad_cnn.nn.functional as F
+
+    tg.manual_seed(0)
+    model = build()
+    opt = tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+    def step(x: Any, y: Any) -> Any:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = tg.compile(step) if compiled else step
+    rng = np.random.default_rng(3)
+    losses = []
+    for _ in range(steps):
+        x = tg.Tensor(rng.standard_normal(shape).astype(np.float32))
+        losses.append(run(x, tg.Tensor(rng.integers(0, 10, shape[0]))).numpy())
+    return losses, model, run
+
+
+@pytest.fixture
+def sgd_steps() -> Any:
+    """``run(build, shape, compiled, steps=4) -> (losses, model, step)``: a model from
+    ``build()`` trained by SGD with momentum on cross entropy over seeded random batches of
+    ``shape`` (10 classes), the step captured by tg.compile when ``compiled``."""
+    return _sgd_steps

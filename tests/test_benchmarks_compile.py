@@ -58,7 +58,8 @@ def test_report_has_the_compiled_column() -> None:
     opts = harness.Options(rounds=1, quick=True, keep_openblas_env=True, torch_installed=False)
     opts.log = io.StringIO()
     result = harness.run_all(opts, only=["mlp_train"], scaling=False)
-    assert set(result["main"][0]["sides"]) == {"ours", "ours_compiled"}
+    numba = ["ours_numba"] if opts.numba_installed else []
+    assert set(result["main"][0]["sides"]) == {"ours", "ours_compiled", *numba}
     text = report.render(result)
     body = text.split("## Workloads", 1)[1].strip().split("\n\n")[0].splitlines()
     head, row = (
@@ -67,6 +68,9 @@ def test_report_has_the_compiled_column() -> None:
     assert float(row[head.index("ours (tg.compile) ms")].split()[0]) > 0
     assert float(row[head.index("peak MB tg.compile")]) >= 0
     assert row[head.index("tg.compile / faster PyTorch")] == "-"  # no PyTorch here
+    if numba:  # the compiled step again, with the numba kernels (the child says it used them)
+        assert result["main"][0]["sides"]["ours_numba"]["kernels"] == "numba"
+        assert float(row[head.index("ours (tg.compile + numba) ms")].split()[0]) > 0
     chain = {"title": "chain", "batch": 1, "flops": 2.0, "ratio": None, "faster": None}
     chain["sides"] = {"ours": {"ms": 1.0, "min": 1.0, "max": 1.0, "failed": 0, "peak_mb": 1.0}}
     line = report.main_table([chain], torch_installed=False).splitlines()[-1]

@@ -57,37 +57,14 @@ EXPECTED = {
 }
 
 
-def _train(name: str, compiled: bool, steps: int = 4):
-    build, shape = MODELS[name]
-    tg.manual_seed(0)
-    model = build()
-    opt = tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-
-    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    run = tg.compile(step) if compiled else step
-    rng = np.random.default_rng(3)
-    losses = []
-    for _ in range(steps):
-        x = tg.Tensor(rng.standard_normal(shape).astype(np.float32))
-        y = tg.Tensor(rng.integers(0, 10, shape[0]))
-        losses.append(run(x, y).numpy())
-    return model, losses, run
-
-
 def _labels(run) -> list[str]:
     return [ins.label for ins in run.program.instrs if hasattr(ins, "label")]
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_fused_replay_is_bit_identical_to_eager(name: str) -> None:
-    eager, eager_losses, _ = _train(name, compiled=False)
-    model, losses, run = _train(name, compiled=True)
+def test_fused_replay_is_bit_identical_to_eager(sgd_steps, name: str) -> None:
+    eager_losses, eager, _ = sgd_steps(*MODELS[name], compiled=False)
+    losses, model, run = sgd_steps(*MODELS[name], compiled=True)
     assert run.replays == 2
     for a, b in zip(losses, eager_losses):
         np.testing.assert_array_equal(a, b)
@@ -122,8 +99,8 @@ def test_fused_inference_with_row_tiled_columns_is_bit_identical() -> None:
     assert sum(label.endswith("+ relu") for label in _labels(infer)) == 2
 
 
-def test_fused_kernels_are_what_the_program_draws() -> None:
-    _, _, run = _train("cifar-like", compiled=True, steps=3)
+def test_fused_kernels_are_what_the_program_draws(sgd_steps) -> None:
+    _, _, run = sgd_steps(*MODELS["cifar-like"], compiled=True, steps=3)
     dot = run.to_dot()
     assert "+ relu grad" in dot and "+ relu" in dot
 

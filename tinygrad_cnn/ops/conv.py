@@ -29,6 +29,7 @@ import os
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from . import fast
 from .layout import Contiguous, pad_spatial
 from .window import Window, WindowRepr
 
@@ -50,11 +51,17 @@ def unfold_view(xp: np.ndarray, win: Window) -> np.ndarray:
 
 def im2col(x: np.ndarray, win: Window) -> np.ndarray:
     """(N, C, *size) -> contiguous columns (C, *kernel, *grid, N), one as_strided copy."""
+    compiled = fast.im2col(x, win)
+    if compiled is not None:
+        return compiled
     return np.ascontiguousarray(unfold_view(pad_spatial(x, win.pad_lo, win.pad_hi), win))
 
 
 def col2im(cols: np.ndarray, win: Window) -> np.ndarray:
     """Columns (C, *kernel, *grid, N) -> (N, C, *size): prod(kernel) strided slice-adds."""
+    compiled = fast.col2im(cols, win)
+    if compiled is not None:
+        return compiled
     c, n = cols.shape[0], cols.shape[-1]
     out = np.zeros((c,) + win.padded + (n,), dtype=cols.dtype)
     for _, offset, sl in win.taps:
@@ -319,7 +326,11 @@ class Conv(WindowRepr, Function):
     # y = w (*) x + b. d = (ConvInputGrad(g, w), ConvWeightGrad(x, g), g summed to (O,))
     def forward(self, x, w, b=None, window=None, relu=False):
         # relu=True: relu(conv) in one buffer, only for a replay's fused kernel (jit/fuse.py)
-        self.window = window
+        self.window, self.rows = window, 0
+        # NOTE: in training the weight gradient needs the columns anyway: the GEMM path wins
+        direct = None if is_grad_enabled() else fast.direct_conv(x, w, b, window, relu)
+        if direct is not None:
+            return direct
         o, ck = w.shape[0], math.prod(w.shape[1:])
         self.rows = tile_rows(o, ck, x.shape[0], window, x.itemsize, is_grad_enabled())
         if self.rows:  # columns a few rows at a time; the weight gradient rebuilds its tiles

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from . import fast
 from ._util import const
 from .layout import as_batch_last, batch_innermost, is_batch_last, pad_spatial, scatter_buffer
 from .movement import GetItem
@@ -25,6 +26,9 @@ _ALL2 = (slice(None), slice(None))
 def max_pool(x: np.ndarray, win: Window) -> tuple[np.ndarray, np.ndarray]:
     """(max over each window, index k of the first maximal offset, offsets in C order)."""
     xp = pad_spatial(x, win.pad_lo, win.pad_hi, -np.inf, relayout=False)
+    compiled = fast.max_pool(xp, win, True)
+    if compiled is not None:
+        return compiled
     taps = win.taps
     out = np.array(xp[_ALL2 + taps[0][2]], order="K")
     idx = np.zeros_like(out, dtype=np.uint8 if len(taps) < 256 else np.int32)
@@ -41,6 +45,9 @@ def max_only(x: np.ndarray, win: Window) -> np.ndarray:
     """The max over each window without the arg-max offsets (what inference needs): one
     np.maximum per kernel offset instead of four passes."""
     xp = pad_spatial(x, win.pad_lo, win.pad_hi, -np.inf, relayout=False)
+    compiled = fast.max_pool(xp, win, False)
+    if compiled is not None:
+        return compiled
     taps = win.taps
     if len(taps) == 1:
         return np.array(xp[_ALL2 + taps[0][2]], order="K")
@@ -50,12 +57,20 @@ def max_only(x: np.ndarray, win: Window) -> np.ndarray:
     return out
 
 
-def scatter(g: np.ndarray, idx: np.ndarray, win: Window, batch_last: bool) -> np.ndarray:
+def scatter(
+    g: np.ndarray, idx: np.ndarray, win: Window, batch_last: bool, positive=None
+) -> np.ndarray:
     """zeros(N, C, *size) with g added at each window's selected offset (windows may overlap);
-    stored batch-last when ``batch_last`` (the pooled input was)."""
+    stored batch-last when ``batch_last`` (the pooled input was). With ``positive`` (pooled
+    values), g only where they are positive."""
     shape = g.shape[:2] + win.padded
     if batch_last and not batch_innermost(g):
         g = as_batch_last(g)  # one small copy: then every slice below runs contiguous
+    compiled = fast.scatter(g, idx, win, positive) if batch_last else None
+    if compiled is not None:
+        return compiled
+    if positive is not None:
+        g = g * (positive > 0)
     overlap = win.overlapping
     # windows that tile the padded input exactly write every position once: no zero fill
     out = scatter_buffer(shape, g.dtype, batch_last, None if win.tiles else 0.0)
@@ -107,8 +122,7 @@ class PoolScatter(WindowRepr, Function):
     def forward(self, g, idx=None, window=None, batch_last=False, positive=None):
         self.save_for_backward(idx)
         self.window, self.positive = window, positive
-        layout = batch_last or _keeps_batch_last(g)
-        return scatter(g if positive is None else g * (positive > 0), idx, window, layout)
+        return scatter(g, idx, window, batch_last or _keeps_batch_last(g), positive)
 
     def backward(self, gg):
         (idx,) = self.saved_tensors

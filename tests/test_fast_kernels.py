@@ -1,0 +1,191 @@
+"""The optional numba kernels (ops/fast.py) against the numpy kernels they stand in for: the
+same bits for pooling, its scatter, im2col, col2im and relu's backward (NaN, infinities, ties
+and signed zeros included), the direct convolution within rounding, whole training steps bit
+for bit, and the numpy kernels whenever numba is not asked for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import nn
+from tinygrad_cnn.ops import conv, fast, pool
+from tinygrad_cnn.ops.elementwise import ReluGrad
+from tinygrad_cnn.ops.layout import as_batch_last, is_batch_last, pad_spatial
+from tinygrad_cnn.ops.window import Window
+
+pytest.importorskip("numba")
+
+FLOATS = [np.float32, np.float64]
+POOLS = [  # Window.pool(size, kernel, stride, padding, dilation, ceil_mode)
+    ((8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((7, 7), (3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((9, 6), (3, 2), (1, 2), (1, 0), (2, 1), False),
+    ((6, 5), (3, 2), (3, 2), (1, 0), (1, 1), True),
+]
+CONVS = [  # (input shape, weight shape, Window.conv keyword arguments)
+    ((4, 3, 9, 8), (5, 3, 3, 3), {}),
+    ((3, 2, 7, 6), (3, 2, 2, 3), {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}),
+    ((2, 4, 10, 10), (2, 4, 3, 3), {"stride": (2, 2), "padding": (1, 1)}),
+]
+
+
+@pytest.fixture
+def numba_kernels(monkeypatch):
+    assert fast.enable()
+    yield
+    fast.enable(False)
+
+
+def _numpy(fn, *args, **kwargs):
+    """fn run with the numpy kernels."""
+    was = fast.ENABLED
+    fast.ENABLED = False
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        fast.ENABLED = was
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
+    np.testing.assert_array_equal(a, b)
+    assert np.array_equal(np.signbit(a), np.signbit(b))  # zeros of the same sign
+
+
+def _image(shape, dtype, seed=0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    x.reshape(-1)[::7] = 0.0  # ties
+    x.reshape(-1)[3::11] = -0.0
+    return as_batch_last(x)
+
+
+def test_numpy_kernels_unless_numba_is_asked_for(monkeypatch) -> None:
+    if os.environ.get("TINYGRAD_CNN_KERNELS", "").strip().lower() == "numba":
+        pytest.skip("this run asked for the numba kernels (TINYGRAD_CNN_KERNELS=numba)")
+    assert not fast.ENABLED  # the default, numba installed or not
+    win = Window.pool((4, 4), (2, 2), (2, 2), (0, 0), (1, 1), False)
+    assert fast.max_pool(_image((2, 2, 4, 4), np.float32), win, True) is None
+    code = "import tinygrad_cnn.ops.fast as f; print(f.ENABLED)"
+    for env, want in (("numba", "True"), ("numpy", "False"), ("", "False")):
+        monkeypatch.setenv("TINYGRAD_CNN_KERNELS", env)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.stdout.strip() == want, out.stderr
+
+
+def test_asking_for_numba_without_it_warns_and_keeps_numpy(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    with pytest.warns(RuntimeWarning, match="numba is not installed"):
+        assert fast.enable() is False
+    assert not fast.ENABLED
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("args", POOLS)
+def test_max_pool_and_its_scatter_are_the_numpy_bits(numba_kernels, args, dtype) -> None:
+    win = Window.pool(*args)
+    x = _image((3, 4) + args[0], dtype)
+    x[1, 1].flat[2] = np.nan
+    x[2, 2].flat[1] = -np.inf
+    out, idx = pool.max_pool(x, win)
+    want_out, want_idx = _numpy(pool.max_pool, x, win)
+    _same(out, want_out)
+    _same(idx, want_idx)
+    _same(pool.max_only(x, win), _numpy(pool.max_only, x, win))
+    g = _image(out.shape, dtype, seed=1)
+    for positive in (None, out):
+        _same(pool.scatter(g, idx, win, True, positive), _numpy(pool.scatter, g, idx, win, True,
+                                                                 positive))  # fmt: skip
+
+
+def test_scatter_of_a_strided_gradient(numba_kernels) -> None:
+    # a cropped padded gradient (what a padded convolution's input gradient is)
+    win = Window.pool((8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False)
+    _, idx = pool.max_pool(_image((4, 3, 8, 8), np.float32), win)
+    padded = pad_spatial(_image((4, 3, 4, 4), np.float32, seed=2), (1, 1), (1, 1))
+    g = padded[:, :, 1:5, 1:5]
+    assert not is_batch_last(g)
+    _same(pool.scatter(g, idx, win, True), _numpy(pool.scatter, g, idx, win, True))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("xs, ws, kw", CONVS)
+def test_im2col_and_col2im_are_the_numpy_bits(numba_kernels, xs, ws, kw, dtype) -> None:
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    for x in (_image(xs, dtype), np.random.default_rng(3).standard_normal(xs).astype(dtype)):
+        _same(conv.im2col(x, win), _numpy(conv.im2col, x, win))  # batch-last and NCHW inputs
+    cols = np.random.default_rng(4).standard_normal((xs[1],) + ws[2:] + win.grid + (xs[0],))
+    cols = cols.astype(dtype)
+    _same(conv.col2im(cols, win), _numpy(conv.col2im, cols, win))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_relu_grad_is_the_numpy_bits(numba_kernels, dtype) -> None:
+    y = _image((4, 3, 5, 5), dtype)
+    y.flat[5] = np.nan
+    g = _image((4, 3, 5, 5), dtype, seed=5)
+    g.flat[::13] = np.inf
+    _same(ReluGrad().forward(g, y), _numpy(ReluGrad().forward, g, y))
+    c_order = np.ascontiguousarray(y)  # another layout than g's: the numpy kernel runs
+    assert fast.relu_grad(g, c_order) is None
+    _same(ReluGrad().forward(g, c_order), _numpy(ReluGrad().forward, g, c_order))
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs, ws, kw", [
+    ((32, 1, 12, 12), (6, 1, 5, 5), {}),
+    ((40, 3, 9, 8), (4, 3, 3, 3), {"stride": (2, 1), "padding": (1, 2)}),
+])  # fmt: skip
+def test_direct_convolution_matches_the_gemm_path(numba_kernels, xs, ws, kw, bias, relu) -> None:
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32) if bias else None
+    win = Window.conv(xs[2:], ws[2:], **kw)
+    got = fast.direct_conv(x, w, b, win, relu)
+    want, _ = conv.conv_forward(x, w, b, win, relu)
+    assert is_batch_last(got)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    with tg.no_grad():  # what Conv2d runs in inference
+        out = conv.Conv().forward(x, w, b, window=win, relu=relu)
+    np.testing.assert_array_equal(out, got)
+
+
+def test_direct_convolution_only_for_thin_convolutions_in_inference(numba_kernels) -> None:
+    win = Window.conv((12, 12), (5, 5))
+    x, w = np.ones((32, 1, 12, 12), np.float32), np.ones((6, 1, 5, 5), np.float32)
+    assert fast.direct_conv(x[:8], w, None, win, False) is None  # a small batch: the GEMM
+    assert fast.direct_conv(np.ones((32, 6, 12, 12), np.float32), np.ones((16, 6, 5, 5),
+                            np.float32), None, win, False) is None  # fmt: skip
+    op = conv.Conv()
+    op.forward(x, w, window=win)  # grad mode on: the columns are kept for the weight gradient
+    assert op._saved
+
+
+def _cnn() -> nn.Module:  # a strided convolution, a padded and an overlapping pool
+    return nn.Sequential(
+        nn.Conv2d(3, 5, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2, padding=1),
+        nn.Conv2d(5, 4, 2), nn.ReLU(), nn.MaxPool2d(2, stride=1), nn.Flatten(),
+        nn.Linear(4 * 3 * 3, 10),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("name", ["lenet5", "cnn"])
+def test_training_steps_with_numba_kernels_are_bit_identical(
+    numba_kernels, sgd_steps, name, compiled
+):
+    build, shape = {"lenet5": (tg.models.LeNet5, (8, 1, 28, 28)), "cnn": (_cnn, (8, 3, 16, 16))}[
+        name
+    ]
+    losses, model, _ = sgd_steps(build, shape, compiled)
+    want_losses, want_model, _ = _numpy(sgd_steps, build, shape, compiled)
+    for a, b in zip(losses, want_losses):
+        np.testing.assert_array_equal(a, b)
+    for p, q in zip(model.parameters(), want_model.parameters()):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())

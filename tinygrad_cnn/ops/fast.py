@@ -1,0 +1,302 @@
+"""The optional compiled kernels (numba): max pooling, its backward scatter, im2col, col2im and
+relu's backward, each in one pass over memory where the numpy kernel makes several, and thin
+convolutions summed directly instead of through a column matrix.
+
+The numpy kernels stay the default. With numba installed (``pip install 'tinygrad-cnn[fast]'``),
+``TINYGRAD_CNN_KERNELS=numba`` in the environment (read at import) or ``enable()`` makes these
+kernels stand in for the numpy ones they mirror. Each computes the same operations in the same
+order as its numpy twin (which stays the reference), so the results are the same bits, NaN,
+infinities and signed zeros included (tests/test_fast_kernels.py); the direct convolution
+alone sums in another order than BLAS does, and agrees within rounding. They cover what CNNs run
+most: 2-D windows over batch-last images (ops/layout.py; slices of them too) of float32 or
+float64; anything else takes the numpy path. Each entry point returns None where it does not
+apply, and the numpy kernel then runs.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .layout import batch_innermost, batch_last, pad_spatial
+from .window import Window
+
+ENABLED = False  # whether the compiled kernels stand in for the numpy ones (see enable)
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_compiled: dict[str, Any] = {}
+
+
+def enable(on: bool = True) -> bool:
+    """Use the compiled kernels (``on``) or the numpy ones; False where numba is missing."""
+    global ENABLED
+    if on:
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            warnings.warn(
+                "tinygrad_cnn: the numba kernels were asked for but numba is not installed "
+                "(pip install 'tinygrad-cnn[fast]'); using the numpy kernels",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            on = False
+    ENABLED = on
+    return on
+
+
+def _kernel(fn: Any) -> Any:
+    """fn compiled by numba on first call (per argument types; cached on disk beside this
+    file), the plain function until then."""
+
+    def call(*args: Any) -> Any:
+        compiled = _compiled.get(fn.__name__)
+        if compiled is None:
+            import numba
+
+            compiled = numba.njit(cache=True, boundscheck=False, nogil=True)(fn)
+            _compiled[fn.__name__] = compiled
+        return compiled(*args)
+
+    call.__name__ = fn.__name__
+    call.py_func = fn
+    return call
+
+
+# -- the kernels: images stored (C, H, W, N), windows given as (kh, kw, sh, sw, dh, dw) ------
+
+
+@_kernel
+def _max_pool_kernel(xs, geo, out, idx, with_idx):
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = out.shape
+    for c in range(nc):
+        for oh in range(gh):
+            for ow in range(gw):
+                o, ix, row = out[c, oh, ow], idx[c, oh, ow], xs[c, oh * sh, ow * sw]
+                for n in range(nb):
+                    o[n] = row[n]
+                    if with_idx:
+                        ix[n] = 0
+                for k in range(1, kh * kw):
+                    row = xs[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
+                    for n in range(nb):
+                        v, m = row[n], o[n]
+                        if with_idx and v > m:  # numpy's `better = v > out`
+                            ix[n] = k
+                        # np.maximum(out, v): out where out > v, else v (so v on a tie of
+                        # zeros of two signs); NaN from either side sticks
+                        if m == m and not m > v:
+                            o[n] = v
+
+
+@_kernel
+def _scatter_kernel(gs, ids, geo, out, overlap, positive, masked):
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = gs.shape
+    one, zero = gs.dtype.type(1), gs.dtype.type(0)
+    for c in range(nc):
+        for k in range(kh * kw):  # tap by tap, as numpy's loop: the same order of additions
+            i, j = k // kw, k % kw
+            for oh in range(gh):
+                for ow in range(gw):
+                    g, ix = gs[c, oh, ow], ids[c, oh, ow]
+                    p, dst = positive[c, oh, ow], out[c, oh * sh + i * dh, ow * sw + j * dw]
+                    for n in range(nb):
+                        v = g[n] * (one if p[n] > 0 else zero) if masked else g[n]
+                        v = v * (one if ix[n] == k else zero)
+                        if overlap:
+                            dst[n] += v
+                        else:
+                            dst[n] = v
+
+
+@_kernel
+def _col2im_kernel(cols, geo, out):
+    kh, kw, sh, sw, dh, dw = geo
+    nc, _, _, gh, gw, nb = cols.shape
+    for c in range(nc):
+        for k in range(kh * kw):
+            i, j = k // kw, k % kw
+            for oh in range(gh):
+                for ow in range(gw):
+                    src, dst = cols[c, i, j, oh, ow], out[c, oh * sh + i * dh, ow * sw + j * dw]
+                    for n in range(nb):
+                        dst[n] += src[n]
+
+
+@_kernel
+def _relu_grad_kernel(g, y, out):
+    one, zero = g.dtype.type(1), g.dtype.type(0)
+    for n in range(g.shape[0]):
+        out[n] = g[n] * (one if y[n] > 0 else zero)
+
+
+@_kernel
+def _direct_conv_kernel(xs, w, b, out, sh, sw, relu):
+    # every output row's O x N block summed in an L1-sized accumulator, tap by tap
+    no, gh, gw, nb = out.shape
+    nc, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+    acc = np.empty((no, nb), out.dtype)
+    for oh in range(gh):
+        for ow in range(gw):
+            acc[:] = 0
+            for c in range(nc):
+                for i in range(kh):
+                    for j in range(kw):
+                        row = xs[c, oh * sh + i, ow * sw + j]
+                        for o in range(no):
+                            wv, a = w[o, c, i, j], acc[o]
+                            for n in range(nb):
+                                a[n] += wv * row[n]
+            for o in range(no):
+                dst, a, bo = out[o, oh, ow], acc[o], b[o]
+                for n in range(nb):
+                    v = a[n] + bo
+                    dst[n] = 0 if relu and v < 0 else v
+
+
+@_kernel
+def _im2col_kernel(xs, geo, top, left, cols):
+    # cols[c, i, j, oh, ow] = the input row a kernel offset sees (zeros in the padding)
+    kh, kw, sh, sw, dh, dw = geo
+    nc, h, w, nb = xs.shape
+    gh, gw = cols.shape[3], cols.shape[4]
+    for c in range(nc):
+        for i in range(kh):
+            for j in range(kw):
+                for oh in range(gh):
+                    r = oh * sh + i * dh - top
+                    for ow in range(gw):
+                        q, dst = ow * sw + j * dw - left, cols[c, i, j, oh, ow]
+                        if 0 <= r < h and 0 <= q < w:
+                            src = xs[c, r, q]
+                            for n in range(nb):
+                                dst[n] = src[n]
+                        else:
+                            for n in range(nb):
+                                dst[n] = 0
+
+
+# -- entry points (None where they do not apply) ---------------------------------------------
+
+
+def _stored(x: np.ndarray) -> np.ndarray:
+    """The (C, H, W, N) storage of a batch-last (N, C, H, W) image; a strided slice of one (a
+    cropped padded gradient) is copied: compiled for contiguous rows, the loops vectorize."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+
+
+def _applies(win: Window, *arrays: np.ndarray) -> bool:
+    return (
+        ENABLED
+        and len(win.kernel) == 2
+        and all(a.dtype in _FLOATS and batch_innermost(a) for a in arrays)
+        and len({a.dtype for a in arrays}) == 1
+    )
+
+
+def _geo(win: Window) -> tuple[int, ...]:
+    kh, kw = win.kernel
+    sh, sw = win.stride
+    dh, dw = win.dilation
+    return (kh, kw, sh, sw, dh, dw)
+
+
+def max_pool(xp: np.ndarray, win: Window, with_idx: bool) -> Any:
+    """(max, arg-max offsets) (or the max alone) of a padded batch-last input, as
+    ops/pool.py's max_pool (max_only); None where it does not apply."""
+    if not _applies(win, xp) or len(win.taps) >= 256:
+        return None
+    shape = xp.shape[:2] + win.grid
+    out = batch_last(shape, xp.dtype, None)
+    idx = batch_last(shape, np.uint8, None) if with_idx else None
+    ids = _stored(idx) if with_idx else np.zeros((1, 1, 1, 1), np.uint8)  # (unused)
+    _max_pool_kernel(_stored(xp), _geo(win), _stored(out), ids, with_idx)
+    return (out, idx) if with_idx else out
+
+
+def scatter(g: np.ndarray, idx: np.ndarray, win: Window, positive: Any) -> Any:
+    """ops/pool.py's scatter into a batch-last buffer (g masked where ``positive`` > 0 first,
+    when given); None where it does not apply."""
+    arrays = (g,) if positive is None else (g, positive)
+    if not _applies(win, *arrays) or not batch_innermost(idx) or idx.dtype != np.uint8:
+        return None
+    shape = g.shape[:2] + win.padded
+    out = batch_last(shape, g.dtype, None if win.tiles else 0.0)
+    p = _stored(positive) if positive is not None else _stored(g)
+    geo = _geo(win)
+    _scatter_kernel(
+        _stored(g), _stored(idx), geo, _stored(out), win.overlapping, p, positive is not None
+    )
+    return out[(slice(None), slice(None)) + win.crop()]
+
+
+def im2col(x: np.ndarray, win: Window) -> Any:
+    """ops/conv.py's im2col (padding read as zeros, no padded copy); None where it does not
+    apply."""
+    if not (ENABLED and len(win.kernel) == 2 and x.dtype in _FLOATS and x.ndim == 4):
+        return None
+    cols = np.empty((x.shape[1],) + win.kernel + win.grid + (x.shape[0],), x.dtype)
+    _im2col_kernel(_stored(x), _geo(win), win.pad_lo[0], win.pad_lo[1], cols)
+    return cols
+
+
+def col2im(cols: np.ndarray, win: Window) -> Any:
+    """ops/conv.py's col2im of C-ordered (C, *kernel, *grid, N) columns; None where it does
+    not apply."""
+    if not (ENABLED and len(win.kernel) == 2 and cols.dtype in _FLOATS):
+        return None
+    if not cols.flags.c_contiguous:
+        return None
+    c, n = cols.shape[0], cols.shape[-1]
+    out = np.zeros((c,) + win.padded + (n,), dtype=cols.dtype)
+    _col2im_kernel(cols, _geo(win), out)
+    out = out[(slice(None),) + win.crop()]
+    return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
+
+
+def relu_grad(g: np.ndarray, y: np.ndarray) -> Any:
+    """g * (y > 0) for two arrays of one shape, dtype and contiguous layout; else None."""
+    if not ENABLED or g.dtype not in _FLOATS or y.dtype != g.dtype or g.shape != y.shape:
+        return None
+    if g.strides != y.strides or g.size == 0:
+        return None
+    order = sorted(range(g.ndim), key=lambda a: -g.strides[a])
+    gt, yt = g.transpose(order), y.transpose(order)
+    if not gt.flags.c_contiguous:
+        return None
+    out = np.empty_like(g)
+    _relu_grad_kernel(gt.reshape(-1), yt.reshape(-1), out.transpose(order).reshape(-1))
+    return out
+
+
+if os.environ.get("TINYGRAD_CNN_KERNELS", "").strip().lower() == "numba":
+    enable()
+
+
+# NOTE: measured (docs/performance.md): LeNet-5's first convolution (6 filters of 1x5x5) at
+# batch 256 takes 1.3 ms summed directly, 2.1-2.7 ms as im2col + GEMM; with 16 filters of
+# 6x5x5, or 32 of 3x3x3, or a batch of 8, the GEMM wins. Training needs the columns for the
+# weight gradient anyway, so ops/conv.py sums directly only under no_grad.
+DIRECT_MAX_FILTERS, DIRECT_MAX_TAPS, DIRECT_MIN_BATCH = 8, 32, 32
+
+
+def direct_conv(x: np.ndarray, w: np.ndarray, b: Any, win: Window, relu: bool) -> Any:
+    """conv(x, w) + b (relu'd when ``relu``) summed directly, without columns, for a thin
+    convolution (few filters of few taps, a batch of at least DIRECT_MIN_BATCH), as a
+    batch-last image; None where it does not apply. Sums in another order than BLAS: equal
+    to the GEMM path within rounding, not bit for bit."""
+    thin = w.shape[0] <= DIRECT_MAX_FILTERS and w[0].size <= DIRECT_MAX_TAPS
+    if not (thin and x.shape[0] >= DIRECT_MIN_BATCH and x.ndim == 4 and ENABLED):
+        return None
+    if x.dtype not in _FLOATS or w.dtype != x.dtype or win.dilation != (1, 1):
+        return None
+    bias = np.zeros(w.shape[0], x.dtype) if b is None else b.astype(x.dtype, copy=False)
+    xp = pad_spatial(x, win.pad_lo, win.pad_hi)
+    out = np.empty((w.shape[0],) + win.grid + (x.shape[0],), x.dtype)
+    sh, sw = win.stride
+    _direct_conv_kernel(_stored(xp), np.ascontiguousarray(w), bias, out, sh, sw, relu)
+    return out.transpose(3, 0, 1, 2)
