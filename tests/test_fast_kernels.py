@@ -189,3 +189,33 @@ def test_training_steps_with_numba_kernels_are_bit_identical(
         np.testing.assert_array_equal(a, b)
     for p, q in zip(model.parameters(), want_model.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("relu", [False, True])
+def test_bias_and_relu_in_place_are_the_numpy_bits(numba_kernels, dtype, relu) -> None:
+    rows = np.random.default_rng(8).standard_normal((5, 300)).astype(dtype)
+    rows[0, :4] = [np.nan, -0.0, 0.0, -np.inf]
+    b = np.array([0.0, -0.5, 0.25, -0.0, 3.0], dtype)
+    for bias in (b, None):
+        got, want = rows.copy(), rows.copy()
+        conv._bias_relu(got, bias, relu)
+        _numpy(conv._bias_relu, want, bias, relu)
+        _same(got, want)
+
+
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_sgd_momentum_update_is_the_numpy_bits(numba_kernels, dtype, foreach) -> None:
+    def run() -> list[np.ndarray]:
+        rng = np.random.default_rng(9)
+        params = [tg.nn.Parameter(rng.standard_normal(s).astype(dtype)) for s in [(7, 3), (11,)]]
+        opt = tg.optim.SGD(params, lr=0.1, momentum=0.9, foreach=foreach)
+        for _ in range(3):
+            for p in params:
+                p.grad = tg.Tensor(rng.standard_normal(p.shape).astype(dtype))
+            opt.step()
+        return [p.numpy() for p in params] + [opt.state[p]["momentum_buffer"] for p in params]
+
+    for a, b in zip(run(), _numpy(run)):
+        _same(np.asarray(a), np.asarray(b))

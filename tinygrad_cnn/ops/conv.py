@@ -193,6 +193,8 @@ def conv_forward(x, w, b, win: Window, relu: bool = False) -> tuple[np.ndarray, 
 
 def _bias_relu(out: np.ndarray, b, relu: bool) -> None:
     """out (O, ...) += b per row, then relu, in place."""
+    if fast.bias_relu(out, b, relu):
+        return
     if b is not None:
         out += b.reshape((-1,) + (1,) * (out.ndim - 1))
     if relu:

@@ -1,6 +1,7 @@
-"""The optional compiled kernels (numba): max pooling, its backward scatter, im2col, col2im and
-relu's backward, each in one pass over memory where the numpy kernel makes several, and thin
-convolutions summed directly instead of through a column matrix.
+"""The optional compiled kernels (numba): max pooling, its backward scatter, im2col, col2im,
+relu's backward, a convolution's bias and relu, and SGD's momentum update, each in one pass
+over memory where numpy makes several, and thin convolutions summed directly instead of
+through a column matrix.
 
 The numpy kernels stay the default. With numba installed (``pip install 'tinygrad-cnn[fast]'``),
 ``TINYGRAD_CNN_KERNELS=numba`` in the environment (read at import) or ``enable()`` makes these
@@ -180,6 +181,25 @@ def _im2col_kernel(xs, geo, top, left, cols):
                                 dst[n] = 0
 
 
+@_kernel
+def _bias_relu_kernel(out, b, with_bias, relu):
+    for o in range(out.shape[0]):
+        row, bo = out[o], b[o]
+        for n in range(out.shape[1]):
+            v = row[n] + bo if with_bias else row[n]
+            # np.maximum(v, 0): v where v > 0 (NaN too), else 0
+            row[n] = v if not relu or v > 0 or v != v else 0
+
+
+@_kernel
+def _sgd_momentum_kernel(d, g, buf, momentum, lr):
+    for i in range(d.shape[0]):
+        b = buf[i] * momentum  # buf *= momentum; buf += g; d -= lr * buf, rounded as numpy
+        b = b + g[i]
+        buf[i] = b
+        d[i] = d[i] - lr * b
+
+
 # -- entry points (None where they do not apply) ---------------------------------------------
 
 
@@ -273,10 +293,6 @@ def relu_grad(g: np.ndarray, y: np.ndarray) -> Any:
     return out
 
 
-if os.environ.get("TINYGRAD_CNN_KERNELS", "").strip().lower() == "numba":
-    enable()
-
-
 # NOTE: measured (docs/performance.md): LeNet-5's first convolution (6 filters of 1x5x5) at
 # batch 256 takes 1.3 ms summed directly, 2.1-2.7 ms as im2col + GEMM; with 16 filters of
 # 6x5x5, or 32 of 3x3x3, or a batch of 8, the GEMM wins. Training needs the columns for the
@@ -300,3 +316,32 @@ def direct_conv(x: np.ndarray, w: np.ndarray, b: Any, win: Window, relu: bool) -
     sh, sw = win.stride
     _direct_conv_kernel(_stored(xp), np.ascontiguousarray(w), bias, out, sh, sw, relu)
     return out.transpose(3, 0, 1, 2)
+
+
+def bias_relu(out: np.ndarray, b: Any, relu: bool) -> bool:
+    """out (O, L) += b per row, then relu, in place in one pass, as ops/conv.py's _bias_relu;
+    False (nothing done) where it does not apply."""
+    if not ENABLED or out.ndim != 2 or not out.flags.c_contiguous or out.dtype not in _FLOATS:
+        return False
+    if b is not None and (b.dtype != out.dtype or b.size != out.shape[0]):
+        return False
+    bias = b.reshape(-1) if b is not None else np.zeros(out.shape[0], out.dtype)
+    _bias_relu_kernel(out, np.ascontiguousarray(bias), b is not None, relu)
+    return True
+
+
+def sgd_momentum(d: np.ndarray, g: np.ndarray, buf: np.ndarray, momentum, lr) -> bool:
+    """SGD's momentum update of d and buf in place in one pass (no dampening, no weight
+    decay, no Nesterov: the caller checks), as optim/optimizers.py's _sgd_update; False
+    where it does not apply."""
+    arrays = (d, g, buf)
+    if not ENABLED or d.dtype not in _FLOATS or any(a.dtype != d.dtype for a in arrays):
+        return False
+    if any(a.shape != d.shape or not a.flags.c_contiguous for a in arrays) or d.size == 0:
+        return False
+    _sgd_momentum_kernel(d.reshape(-1), g.reshape(-1), buf.reshape(-1), momentum, lr)
+    return True
+
+
+if os.environ.get("TINYGRAD_CNN_KERNELS", "").strip().lower() == "numba":
+    enable()

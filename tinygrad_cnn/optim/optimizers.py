@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import fast
 from ._flat import flat_update
 from .optimizer import Optimizer
 
@@ -154,6 +155,9 @@ def _sgd_update(d: np.ndarray, g: np.ndarray, st: dict[str, Any], group: dict[st
         g = g + f(wd) * d
     if momentum != 0:
         buf = st.get("momentum_buffer")
+        plain = not (wd or group["maximize"] or group["nesterov"] or group["dampening"])
+        if plain and buf is not None and fast.sgd_momentum(d, g, buf, f(momentum), f(group["lr"])):
+            return  # the numba kernel did the same operations in one pass (ops/fast.py)
         if buf is None:
             buf = st["momentum_buffer"] = np.array(g, dtype=d.dtype, copy=True)
         else:
