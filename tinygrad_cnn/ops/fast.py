@@ -11,7 +11,8 @@ infinities and signed zeros included (tests/test_fast_kernels.py); the direct co
 alone sums in another order than BLAS does, and agrees within rounding. They cover what CNNs run
 most: 2-D windows over batch-last images (ops/layout.py; slices of them too) of float32 or
 float64; anything else takes the numpy path. Each entry point returns None where it does not
-apply, and the numpy kernel then runs.
+apply, and the numpy kernel then runs. The first call of a kernel for new argument types
+compiles it (a second or two); numba caches the result on disk, so later processes load it.
 """
 
 from __future__ import annotations
