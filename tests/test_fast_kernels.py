@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -37,8 +38,14 @@ CONVS = [  # (input shape, weight shape, Window.conv keyword arguments)
 
 @pytest.fixture
 def numba_kernels(monkeypatch):
+    """The numba kernels on; yields a Counter of the compiled kernels each test ran (so a
+    comparison cannot pass by both sides falling back to numpy)."""
     assert fast.enable()
-    yield
+    ran: Counter = Counter()
+    for name in [n for n in vars(fast) if n.startswith("_") and n.endswith("_kernel")]:
+        kernel = getattr(fast, name)
+        monkeypatch.setattr(fast, name, lambda *a, _k=kernel, _n=name: ran.update([_n]) or _k(*a))
+    yield ran
     fast.enable(False)
 
 
@@ -97,10 +104,12 @@ def test_max_pool_and_its_scatter_are_the_numpy_bits(numba_kernels, args, dtype)
     _same(out, want_out)
     _same(idx, want_idx)
     _same(pool.max_only(x, win), _numpy(pool.max_only, x, win))
+    assert numba_kernels["_max_pool_kernel"] == 2
     g = _image(out.shape, dtype, seed=1)
     for positive in (None, out):
         _same(pool.scatter(g, idx, win, True, positive), _numpy(pool.scatter, g, idx, win, True,
                                                                  positive))  # fmt: skip
+    assert numba_kernels["_scatter_kernel"] == 2
 
 
 def test_scatter_of_a_strided_gradient(numba_kernels) -> None:
@@ -111,6 +120,7 @@ def test_scatter_of_a_strided_gradient(numba_kernels) -> None:
     g = padded[:, :, 1:5, 1:5]
     assert not is_batch_last(g)
     _same(pool.scatter(g, idx, win, True), _numpy(pool.scatter, g, idx, win, True))
+    assert numba_kernels["_scatter_kernel"] == 1
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -122,6 +132,7 @@ def test_im2col_and_col2im_are_the_numpy_bits(numba_kernels, xs, ws, kw, dtype) 
     cols = np.random.default_rng(4).standard_normal((xs[1],) + ws[2:] + win.grid + (xs[0],))
     cols = cols.astype(dtype)
     _same(conv.col2im(cols, win), _numpy(conv.col2im, cols, win))
+    assert numba_kernels["_im2col_kernel"] == 2 and numba_kernels["_col2im_kernel"] == 1
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -131,6 +142,7 @@ def test_relu_grad_is_the_numpy_bits(numba_kernels, dtype) -> None:
     g = _image((4, 3, 5, 5), dtype, seed=5)
     g.flat[::13] = np.inf
     _same(ReluGrad().forward(g, y), _numpy(ReluGrad().forward, g, y))
+    assert numba_kernels["_relu_grad_kernel"] == 1
     c_order = np.ascontiguousarray(y)  # another layout than g's: the numpy kernel runs
     assert fast.relu_grad(g, c_order) is None
     _same(ReluGrad().forward(g, c_order), _numpy(ReluGrad().forward, g, c_order))
@@ -189,6 +201,8 @@ def test_training_steps_with_numba_kernels_are_bit_identical(
         np.testing.assert_array_equal(a, b)
     for p, q in zip(model.parameters(), want_model.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
+    used = {"_max_pool_kernel", "_scatter_kernel", "_col2im_kernel", "_im2col_kernel"}
+    assert used <= set(numba_kernels)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -202,6 +216,7 @@ def test_bias_and_relu_in_place_are_the_numpy_bits(numba_kernels, dtype, relu) -
         conv._bias_relu(got, bias, relu)
         _numpy(conv._bias_relu, want, bias, relu)
         _same(got, want)
+    assert numba_kernels["_bias_relu_kernel"] == 2
 
 
 @pytest.mark.parametrize("foreach", [False, True])
@@ -219,3 +234,4 @@ def test_sgd_momentum_update_is_the_numpy_bits(numba_kernels, dtype, foreach) ->
 
     for a, b in zip(run(), _numpy(run)):
         _same(np.asarray(a), np.asarray(b))
+    assert numba_kernels["_sgd_momentum_kernel"] == (2 if foreach else 4)  # steps 2 and 3

@@ -50,19 +50,27 @@ OPTIMIZERS = {
 }
 
 
+def _train_step(m: nn.Module, o: object, after=None, **loss_kw: object) -> object:
+    """A training step: cross entropy of m(x) (with ``loss_kw``), backward, o.step(), then
+    ``after(loss)`` (a scheduler's step) when given."""
+
+    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        o.zero_grad()
+        loss = F.cross_entropy(m(x), y, **loss_kw)
+        loss.backward()
+        o.step()
+        if after is not None:
+            after(loss)
+        return loss
+
+    return step
+
+
 def _setup(model: str, opt: str, seed: int = 0) -> tuple[nn.Module, object, object]:
     tg.manual_seed(seed)
     m = MODELS[model]()
     o = OPTIMIZERS[opt](m.parameters())
-
-    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-        o.zero_grad()
-        loss = F.cross_entropy(m(x), y)
-        loss.backward()
-        o.step()
-        return loss
-
-    return m, o, step
+    return m, o, _train_step(m, o)
 
 
 def _same_state(m1: nn.Module, m2: nn.Module, o1: object, o2: object) -> None:
@@ -116,17 +124,8 @@ def test_same_batch_recorded_twice_then_new_targets_still_identical(smoothing: f
     m1, o1, _ = _setup("mlp", "sgd-momentum")
     m2, o2, _ = _setup("mlp", "sgd-momentum")
 
-    def make(m: nn.Module, o: object) -> object:
-        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-            o.zero_grad()
-            loss = F.cross_entropy(m(x), y, label_smoothing=smoothing)
-            loss.backward()
-            o.step()
-            return loss
-
-        return step
-
-    eager, compiled = make(m1, o1), tg.compile(make(m2, o2))
+    eager = _train_step(m1, o1, label_smoothing=smoothing)
+    compiled = tg.compile(_train_step(m2, o2, label_smoothing=smoothing))
     same, *others = _batches(4, (8, 1, 28, 28))
     for x, y in [same, same] + others:
         assert eager(x, y).item() == compiled(x, y).item()
@@ -141,16 +140,7 @@ def test_dropout_and_scheduler_replay_identically() -> None:
         m = nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.Dropout(0.5), nn.Linear(16, 10))
         o = tg.optim.SGD(m.parameters(), lr=0.1)
         sched = tg.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5)
-
-        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-            o.zero_grad()
-            loss = F.cross_entropy(m(x), y)
-            loss.backward()
-            o.step()
-            sched.step()
-            return loss
-
-        return m, o, step
+        return m, o, _train_step(m, o, after=lambda loss: sched.step())
 
     m1, o1, eager = setup()
     batches = _batches(6, (4, 1, 28, 28))
@@ -170,14 +160,7 @@ def test_digits_cnn_with_batchnorm_dropout_adamw_and_label_smoothing() -> None:
         tg.manual_seed(0)
         m = tg.models.DigitsCNN()
         o = tg.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)
-
-        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-            o.zero_grad()
-            loss = F.cross_entropy(m(x), y, label_smoothing=0.1)
-            loss.backward()
-            o.step()
-            return loss
-
+        step = _train_step(m, o, label_smoothing=0.1)
         f = tg.compile(step) if compiled else step
         tg.manual_seed(1)  # the dropout masks
         losses = [f(x, y).item() for x, y in _batches(5, (8, 1, 8, 8))]
@@ -196,16 +179,9 @@ def test_reduce_lr_on_plateau_given_the_loss_tensor_replays_identically() -> Non
         m = _mlp()
         o = tg.optim.SGD(m.parameters(), lr=0.5)
         sched = tg.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5)
-
-        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-            o.zero_grad()
-            loss = F.cross_entropy(m(x), y)
-            loss.backward()
-            o.step()
-            sched.step(loss)  # the Tensor: a replay passes it the replayed loss
-            return loss
-
-        return o, step
+        # sched.step gets the loss Tensor: a replay passes it the replayed loss. (Called through
+        # the object: a method bound before recording would bypass the recorder, docs/jit.md.)
+        return o, _train_step(m, o, after=lambda loss: sched.step(loss))
 
     batches = _batches(6, (8, 1, 28, 28))
     o1, eager = setup()

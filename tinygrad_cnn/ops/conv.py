@@ -59,13 +59,11 @@ def im2col(x: np.ndarray, win: Window) -> np.ndarray:
 
 def col2im(cols: np.ndarray, win: Window) -> np.ndarray:
     """Columns (C, *kernel, *grid, N) -> (N, C, *size): prod(kernel) strided slice-adds."""
-    compiled = fast.col2im(cols, win)
-    if compiled is not None:
-        return compiled
     c, n = cols.shape[0], cols.shape[-1]
     out = np.zeros((c,) + win.padded + (n,), dtype=cols.dtype)
-    for _, offset, sl in win.taps:
-        out[(slice(None),) + sl] += cols[(slice(None),) + offset]
+    if not fast.col2im_into(out, cols, win):
+        for _, offset, sl in win.taps:
+            out[(slice(None),) + sl] += cols[(slice(None),) + offset]
     out = out[(slice(None),) + win.crop()]
     return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
 

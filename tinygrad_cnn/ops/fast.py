@@ -239,20 +239,18 @@ def max_pool(xp: np.ndarray, win: Window, with_idx: bool) -> Any:
     return (out, idx) if with_idx else out
 
 
-def scatter(g: np.ndarray, idx: np.ndarray, win: Window, positive: Any) -> Any:
-    """ops/pool.py's scatter into a batch-last buffer (g masked where ``positive`` > 0 first,
-    when given); None where it does not apply."""
+def scatter_into(out: np.ndarray, g: np.ndarray, idx: np.ndarray, win: Window, positive) -> bool:
+    """ops/pool.py's scatter of g (masked where ``positive`` > 0 first, when given) into its
+    padded batch-last buffer ``out``; False (nothing done) where it does not apply."""
     arrays = (g,) if positive is None else (g, positive)
-    if not _applies(win, *arrays) or not batch_innermost(idx) or idx.dtype != np.uint8:
-        return None
-    shape = g.shape[:2] + win.padded
-    out = batch_last(shape, g.dtype, None if win.tiles else 0.0)
-    p = _stored(positive) if positive is not None else _stored(g)
-    geo = _geo(win)
+    if not _applies(win, out, *arrays) or not batch_innermost(idx) or idx.dtype != np.uint8:
+        return False
+    gs = _stored(g)
+    p = gs if positive is None else _stored(positive)  # (unread without positive)
     _scatter_kernel(
-        _stored(g), _stored(idx), geo, _stored(out), win.overlapping, p, positive is not None
+        gs, _stored(idx), _geo(win), _stored(out), win.overlapping, p, positive is not None
     )
-    return out[(slice(None), slice(None)) + win.crop()]
+    return True
 
 
 def im2col(x: np.ndarray, win: Window) -> Any:
@@ -265,18 +263,15 @@ def im2col(x: np.ndarray, win: Window) -> Any:
     return cols
 
 
-def col2im(cols: np.ndarray, win: Window) -> Any:
-    """ops/conv.py's col2im of C-ordered (C, *kernel, *grid, N) columns; None where it does
-    not apply."""
+def col2im_into(out: np.ndarray, cols: np.ndarray, win: Window) -> bool:
+    """ops/conv.py's col2im of C-ordered (C, *kernel, *grid, N) columns, added into its zeroed
+    padded (C, *padded, N) buffer ``out``; False (nothing done) where it does not apply."""
     if not (ENABLED and len(win.kernel) == 2 and cols.dtype in _FLOATS):
-        return None
-    if not cols.flags.c_contiguous:
-        return None
-    c, n = cols.shape[0], cols.shape[-1]
-    out = np.zeros((c,) + win.padded + (n,), dtype=cols.dtype)
+        return False
+    if not cols.flags.c_contiguous or out.dtype != cols.dtype:
+        return False
     _col2im_kernel(cols, _geo(win), out)
-    out = out[(slice(None),) + win.crop()]
-    return out.transpose((out.ndim - 1,) + tuple(range(out.ndim - 1)))
+    return True
 
 
 def relu_grad(g: np.ndarray, y: np.ndarray) -> Any:

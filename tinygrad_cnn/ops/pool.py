@@ -66,14 +66,13 @@ def scatter(
     shape = g.shape[:2] + win.padded
     if batch_last and not batch_innermost(g):
         g = as_batch_last(g)  # one small copy: then every slice below runs contiguous
-    compiled = fast.scatter(g, idx, win, positive) if batch_last else None
-    if compiled is not None:
-        return compiled
-    if positive is not None:
-        g = g * (positive > 0)
     overlap = win.overlapping
     # windows that tile the padded input exactly write every position once: no zero fill
     out = scatter_buffer(shape, g.dtype, batch_last, None if win.tiles else 0.0)
+    if batch_last and fast.scatter_into(out, g, idx, win, positive):
+        return out[_ALL2 + win.crop()]
+    if positive is not None:
+        g = g * (positive > 0)
     for k, _, sl in win.taps:
         v = out[_ALL2 + sl]
         if overlap:

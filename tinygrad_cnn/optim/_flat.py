@@ -75,9 +75,9 @@ class FlatGroup:
         """Every parameter's gradient, flattened, if each parameter and state array is still
         the view this group made, every gradient is there with its parameter's shape and
         dtype, and the states are alike (as many entries, one step count); else None."""
-        first = state.get(self.params[0], _EMPTY)
-        n, step, out = len(first), first.get("step"), []
-        views = self.state_views.items()
+        if not _alike(self.params, state):
+            return None
+        out, views = [], self.state_views.items()
         for i, p in enumerate(self.params):
             d, g = p._d, p._g
             if d is not self.param_views[i] or g is None:
@@ -86,8 +86,6 @@ class FlatGroup:
             if gd.shape != d.shape or gd.dtype != d.dtype:
                 return None
             st = state.get(p, _EMPTY)
-            if len(st) != n or st.get("step") != step:
-                return None
             for k, vs in views:
                 if st.get(k) is not vs[i]:
                     return None
