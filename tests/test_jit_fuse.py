@@ -42,18 +42,29 @@ def _overlapping_pool() -> nn.Module:
     )  # fmt: skip
 
 
+def _padded_pool() -> nn.Module:  # windows that do not overlap, over padding
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2, padding=1),
+        nn.Flatten(), nn.Linear(4 * 8 * 8, 10),
+    )  # fmt: skip
+
+
 MODELS = {
     "cifar-like": (_cifar_like, (8, 3, 16, 16)),
     "lenet5": (tg.models.LeNet5, (8, 1, 28, 28)),
     "conv-read-twice": (_ConvReadTwice, (8, 3, 16, 16)),
     "overlapping-pool": (_overlapping_pool, (8, 3, 16, 16)),
+    "padded-pool": (_padded_pool, (8, 3, 16, 16)),
 }
-# how many of each fusion the model's program must hold
+# how many of each fusion the model's program must hold: conv + relu, scatter + relu grad,
+# conv + relu + max pool (not where relu's output is also read by relu's backward); and how
+# many max pools are left on their own
 EXPECTED = {
-    "cifar-like": (2, 2),
-    "lenet5": (2, 2),
-    "conv-read-twice": (0, 1),
-    "overlapping-pool": (1, 0),
+    "cifar-like": (2, 2, 2, 0),
+    "lenet5": (2, 2, 2, 0),
+    "conv-read-twice": (0, 1, 0, 2),
+    "overlapping-pool": (1, 0, 0, 1),
+    "padded-pool": (1, 1, 1, 0),
 }
 
 
@@ -72,10 +83,12 @@ def test_fused_replay_is_bit_identical_to_eager(sgd_steps, name: str) -> None:
         np.testing.assert_array_equal(p.numpy(), q.numpy())
         np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
     labels = _labels(run)
-    convs, scatters = EXPECTED[name]
-    assert sum(label.endswith("+ relu") for label in labels) == convs
+    convs, scatters, pools, alone = EXPECTED[name]
+    assert sum(label.endswith(("+ relu", "+ relu + max pool")) for label in labels) == convs
     assert sum(label.endswith("+ relu grad") for label in labels) == scatters
+    assert sum(label.endswith("+ relu + max pool") for label in labels) == pools
     assert not any(label.startswith("Relu ") or label == "Relu" for label in labels[:convs])
+    assert sum(label.startswith("MaxPool") for label in labels) == alone
 
 
 def test_fused_inference_with_row_tiled_columns_is_bit_identical() -> None:

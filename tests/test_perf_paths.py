@@ -72,7 +72,14 @@ def test_conv_function_is_bit_identical_to_the_composition(xs, ws, kw, dtype):
     plain = conv_and_grads(plain_conv, x, w, b, win, g)
     for got, want in zip(fused, plain):
         assert got.dtype == want.dtype
+    for got, want in zip(fused[:3], plain[:3]):  # the output, x's and w's gradients
         np.testing.assert_array_equal(got, want)
+    # the bias gradient: Conv sums g's rows with BLAS (a product with ones, faster), the
+    # composition with numpy's pairwise sum
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(fused[3], plain[3], rtol=tol, atol=tol)
+    exact = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+    np.testing.assert_allclose(fused[3], exact, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("xs, ws, kw", CASES)

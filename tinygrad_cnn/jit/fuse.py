@@ -1,7 +1,7 @@
 """Kernel fusions in a compiled program: pairs of kernels replaced by one that does both in
 fewer passes over memory, where the program shows that nothing else reads what lies between.
 
-Both come from ``Conv -> ReLU -> MaxPool``, the block of most small CNNs:
+All come from ``Conv -> ReLU -> MaxPool``, the block of most small CNNs:
 
 - **Conv then Relu**, the convolution's output read by the Relu alone: one Conv kernel with
   ``relu=True`` applies relu in the convolution's own buffer (tile by tile, while each tile is
@@ -12,8 +12,13 @@ Both come from ``Conv -> ReLU -> MaxPool``, the block of most small CNNs:
   pools) before scattering it. Each window's gradient lands only at its arg-max, where the
   pooled input equals p, so ``y > 0`` there exactly when ``p > 0``; elsewhere both write a
   zero of the gradient's sign.
+- **Conv + relu then MaxPool** (after the two above), relu's output read by the pool alone (its
+  backward now reads the pooled values): one Conv kernel with ``pool=window`` pools the
+  product, adding the bias and applying relu on the way (ops/fast.py), and keeps the arg-max
+  offsets as ``pool_idx``; relu(conv) is never written back and read again. Without the numba
+  kernels it runs the same steps as the two kernels it replaces.
 
-Both give the same bits as the two kernels they replace (tests/test_jit.py), except where a
+All give the same bits as the kernels they replace (tests/test_jit_fuse.py), except where a
 pooling window holds a NaN (the arg-max offset then depends on where the NaN lies).
 """
 
@@ -37,6 +42,11 @@ def fuse(prog: Program) -> None:
             _conv_relu(prog, n, readers, dropped)
         elif _plain(ins) and ins.cls is PoolScatter:
             _scatter_relu_grad(prog, n, readers, dropped)
+    prog.instrs = [ins for n, ins in enumerate(prog.instrs) if n not in dropped]
+    readers, dropped = _readers(prog), set()  # relu's output now read by the pool alone
+    for n, ins in enumerate(prog.instrs):
+        if _plain(ins) and ins.cls is Conv and "relu" in dict(ins.kwargs):
+            _conv_pool(prog, n, readers, dropped)
     prog.instrs = [ins for n, ins in enumerate(prog.instrs) if n not in dropped]
 
 
@@ -91,6 +101,28 @@ def _conv_relu(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:
         conv, kwargs=kwargs, out=relu.out, label=f"{conv.label} + relu"
     )
     _drop(prog, m, conv.out, dropped)
+
+
+def _conv_pool(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:
+    conv = prog.instrs[n]
+    rs = readers.get(conv.out, [])
+    if len(rs) != 1 or rs[0] < 0:
+        return
+    pool = prog.instrs[rs[0]]
+    kw = dict(pool.kwargs)
+    if not (_plain(pool) and pool.cls is MaxPool and pool.grad_mode and conv.grad_mode):
+        return
+    if pool.args != (conv.out,) or set(kw) != {"window"} or len(pool.fetch) != 1:
+        return
+    _, _, idx = pool.fetch[0]
+    prog.instrs[n] = dataclasses.replace(
+        conv,
+        kwargs=conv.kwargs + (("pool", kw["window"]),),
+        out=pool.out,
+        fetch=conv.fetch + (("pool_idx", None, idx),),
+        label=f"{conv.label} + max pool",
+    )
+    _drop(prog, rs[0], conv.out, dropped)
 
 
 def _scatter_relu_grad(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:

@@ -1,5 +1,6 @@
 """The optional compiled kernels (numba): max pooling, its backward scatter, im2col, col2im,
-relu's backward, a convolution's bias and relu, and SGD's momentum update, each in one pass
+relu's backward, a convolution's bias and relu (and a max pool after them), and SGD's momentum
+update, each in one pass
 over memory where numpy makes several, and thin convolutions summed directly instead of
 through a column matrix.
 
@@ -95,6 +96,32 @@ def _max_pool_kernel(xs, geo, out, idx, with_idx):
 
 
 @_kernel
+def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx):
+    # max pooling (with the arg-max offsets) of relu(raw + b), each value computed as
+    # _bias_relu_kernel computes it and compared as _max_pool_kernel compares
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = out.shape
+    for c in range(nc):
+        bo = b[c]
+        for oh in range(gh):
+            for ow in range(gw):
+                o, ix, row = out[c, oh, ow], idx[c, oh, ow], raw[c, oh * sh, ow * sw]
+                for n in range(nb):
+                    v = row[n] + bo if with_bias else row[n]
+                    o[n], ix[n] = (v if v > 0 or v != v else 0), 0
+                for k in range(1, kh * kw):
+                    row = raw[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
+                    for n in range(nb):
+                        v = row[n] + bo if with_bias else row[n]
+                        v = v if v > 0 or v != v else 0
+                        m = o[n]
+                        if v > m:
+                            ix[n] = k
+                        if m == m and not m > v:
+                            o[n] = v
+
+
+@_kernel
 def _scatter_kernel(gs, ids, geo, out, overlap, positive, masked):
     kh, kw, sh, sw, dh, dw = geo
     nc, gh, gw, nb = gs.shape
@@ -113,6 +140,26 @@ def _scatter_kernel(gs, ids, geo, out, overlap, positive, masked):
                             dst[n] += v
                         else:
                             dst[n] = v
+
+
+@_kernel
+def _scatter_windows_kernel(gs, ids, geo, out, positive, masked):
+    # windows that do not overlap: each position is written once, so window by window (g,
+    # its mask and offsets read once, not once per tap); the same products as numpy's loop
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = gs.shape
+    one, zero = gs.dtype.type(1), gs.dtype.type(0)
+    v = np.empty(nb, gs.dtype)
+    for c in range(nc):
+        for oh in range(gh):
+            for ow in range(gw):
+                g, ix, p = gs[c, oh, ow], ids[c, oh, ow], positive[c, oh, ow]
+                for n in range(nb):
+                    v[n] = g[n] * (one if p[n] > 0 else zero) if masked else g[n]
+                for k in range(kh * kw):
+                    dst = out[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
+                    for n in range(nb):
+                        dst[n] = v[n] * (one if ix[n] == k else zero)
 
 
 @_kernel
@@ -239,17 +286,39 @@ def max_pool(xp: np.ndarray, win: Window, with_idx: bool) -> Any:
     return (out, idx) if with_idx else out
 
 
+def bias_relu_pool(out: np.ndarray, b: Any, grid: tuple[int, ...], n: int, win: Window) -> Any:
+    """(max, arg-max offsets) of max pooling over ``win`` of relu(out + b), for a convolution's
+    (O, prod(grid)*N) product ``out`` before its bias, in one pass that never writes relu(out +
+    b) back: what ops/conv.py's _bias_relu then ops/pool.py's max_pool give; None where it
+    does not apply (padded or 3-D windows, other layouts)."""
+    if not (ENABLED and len(win.kernel) == 2 and len(grid) == 2 and out.dtype in _FLOATS):
+        return None
+    if any(win.pad_lo + win.pad_hi) or not out.flags.c_contiguous or len(win.taps) >= 256:
+        return None
+    if b is not None and (b.dtype != out.dtype or b.size != out.shape[0]):
+        return None
+    shape = (n, out.shape[0]) + win.grid
+    pooled, idx = batch_last(shape, out.dtype, None), batch_last(shape, np.uint8, None)
+    bias = b.reshape(-1) if b is not None else np.zeros(out.shape[0], out.dtype)
+    raw = out.reshape((out.shape[0],) + tuple(grid) + (n,))
+    _bias_relu_pool_kernel(
+        raw, np.ascontiguousarray(bias), b is not None, _geo(win), _stored(pooled), _stored(idx)
+    )
+    return pooled, idx
+
+
 def scatter_into(out: np.ndarray, g: np.ndarray, idx: np.ndarray, win: Window, positive) -> bool:
     """ops/pool.py's scatter of g (masked where ``positive`` > 0 first, when given) into its
     padded batch-last buffer ``out``; False (nothing done) where it does not apply."""
     arrays = (g,) if positive is None else (g, positive)
     if not _applies(win, out, *arrays) or not batch_innermost(idx) or idx.dtype != np.uint8:
         return False
-    gs = _stored(g)
+    gs, ids, dst = _stored(g), _stored(idx), _stored(out)
     p = gs if positive is None else _stored(positive)  # (unread without positive)
-    _scatter_kernel(
-        gs, _stored(idx), _geo(win), _stored(out), win.overlapping, p, positive is not None
-    )
+    if win.overlapping:
+        _scatter_kernel(gs, ids, _geo(win), dst, True, p, positive is not None)
+    else:
+        _scatter_windows_kernel(gs, ids, _geo(win), dst, p, positive is not None)
     return True
 
 
