@@ -115,6 +115,14 @@ def test_panel_helpers_equal_one_product_with_a_remainder_panel(small_panels):
     np.testing.assert_allclose(conv.long_inner_matmul(c, d), c @ d, rtol=1e-12)
 
 
+def test_long_inner_panels_with_a_threaded_blas_only_where_a_side_is_tiny(monkeypatch):
+    monkeypatch.setattr(conv, "SERIAL_BLAS", False)
+    assert conv.long_inner_width(25, 6, 294912, 4) == 2114  # LeNet's first weight gradient
+    assert conv.long_inner_width(27, 32, 262144, 4) == 0  # CIFAR's first at batch 256
+    monkeypatch.setattr(conv, "SERIAL_BLAS", True)
+    assert conv.long_inner_width(27, 32, 262144, 4) == 1110
+
+
 def test_panels_only_for_thin_products():
     # LeNet's first convolution at batch 64: 6 filters of 25 taps over 36864 columns
     assert conv.panel_width(6 + 25, 36864, 4) == 2114

@@ -156,9 +156,25 @@ def wide_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+# NOTE: measured with 2 OpenBLAS threads (docs/performance.md): long-inner panels win where
+# one short side is tiny (LeNet's 25 x 294912 @ 294912 x 6: 2.6 vs 4.8 ms; 9 x 65536 @ 65536 x
+# 16: 0.54 vs 0.86 ms) and lose where both have 16 or more (CIFAR's 27 x 262144 @ 262144 x 32:
+# 10.9 vs 9.0 ms); with one thread they win on all of these
+THREADED_PANEL_SIDE = 9
+
+
+def long_inner_width(m: int, n: int, length: int, itemsize: int) -> int:
+    """Columns per panel of an (m, length) @ (length, n) product, or 0 for one call: panels
+    where m + n is small and, with a threaded BLAS, m or n tiny."""
+    if not SERIAL_BLAS and min(m, n) > THREADED_PANEL_SIDE:
+        return 0
+    return panel_width(m + n, length, itemsize)
+
+
 def long_inner_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a (M, L) @ b (L, N) for a long L, summed over L2-sized panels when M + N is small."""
-    width = panel_width(a.shape[0] + b.shape[1], a.shape[1], a.itemsize)
+    """a (M, L) @ b (L, N) for a long L, summed over L2-sized panels where long_inner_width
+    says so."""
+    width = long_inner_width(a.shape[0], b.shape[1], a.shape[1], a.itemsize)
     if not width:
         return np.matmul(a, b)
     out = np.matmul(a[:, :width], b[:width])
