@@ -20,12 +20,18 @@ class MatMul(Function):
         return gx, gy
 
 
+def _transposed_rows(x) -> bool:
+    """Whether x is a matrix of several rows stored column by column (a flattened batch-last
+    image)."""
+    return x.ndim == 2 and x.shape[0] > 1 and x.T.flags.c_contiguous
+
+
 class Linear(Function):
     # y = x W^T + b over the last dim of x: dx = g W, dW = g^T x, db = sum of g over leading dims
     def forward(self, x, w, b):
-        # NOTE: measured with OpenBLAS: a batch-last flattened x (x.T contiguous; CIFAR's
+        # NOTE: measured with OpenBLAS: a batch-last flattened x (x^T contiguous; CIFAR's
         # 64 x 4096 through 128 features) runs 0.39 ms as (w @ x^T)^T, 0.52 ms as x @ w^T
-        out = (w @ x.T).T if x.ndim == 2 and x.T.flags.c_contiguous and x.shape[0] > 1 else x @ w.T
+        out = (w @ x.T).T if _transposed_rows(x) else x @ w.T
         if b is not None:
             out += b
         return out
@@ -33,7 +39,10 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.inputs[:2]
         nx, nw, nb = self.needs_input_grad
-        gx = g @ w if nx else None
+        # NOTE: a batch-last flattened x (x^T contiguous) gets its gradient in that layout,
+        # (w^T @ g^T)^T, so the image gradient it is reshaped to needs no relayout copy
+        # (0.3 ms of CIFAR-style training at batch 64)
+        gx = ((w.T @ g.T).T if _transposed_rows(x._d) else g @ w) if nx else None
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         gw = g2.T @ x.reshape(-1, x.shape[-1]) if nw else None
         gb = g2.sum(0) if nb else None
