@@ -184,6 +184,66 @@ def test_direct_convolution_only_for_thin_convolutions_in_inference(numba_kernel
     assert op._saved
 
 
+@pytest.fixture
+def direct_training(monkeypatch):
+    """Thin convolutions sum directly in training at any size (not only past 16 MB of
+    columns)."""
+    monkeypatch.setattr(fast, "DIRECT_TRAIN_COLUMNS", 1)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("xs, ws, pad", [
+    ((32, 1, 12, 11), (6, 1, 5, 5), (0, 0)),
+    ((33, 2, 9, 8), (8, 2, 3, 3), (1, 2)),  # 8 filters: a pass of six, then one at a time
+    ((32, 3, 7, 7), (4, 3, 2, 2), (1, 0)),  # 4: a pass of three, then one
+])  # fmt: skip
+def test_direct_weight_gradient_matches_the_gemm_path(
+    numba_kernels, direct_training, dtype, xs, ws, pad
+) -> None:
+    x = _image(xs, dtype)
+    win = Window.conv(xs[2:], ws[2:], padding=pad)
+    g = _image((xs[0], ws[0]) + win.grid, dtype, seed=5)
+    got = conv.conv_weight_grad(x, g, win)
+    want = _numpy(conv.conv_weight_grad, x, g, win)
+    assert numba_kernels["_direct_weight_grad_kernel"] == 1 and got.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+def test_direct_convolution_in_training_only_past_the_caches(numba_kernels) -> None:
+    # LeNet's first convolution: 29 MB of columns at batch 512, 15 MB at batch 256
+    win, w = Window.conv((28, 28), (5, 5)), np.ones((6, 1, 5, 5), np.float32)
+    assert fast.direct_in_training(np.ones((512, 1, 28, 28), np.float32), w.shape, win)
+    assert not fast.direct_in_training(np.ones((256, 1, 28, 28), np.float32), w.shape, win)
+    strided = Window.conv((28, 28), (5, 5), stride=(2, 2))
+    assert not fast.direct_in_training(np.ones((2048, 1, 28, 28), np.float32), w.shape, strided)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_training_with_direct_convolutions_matches_the_numpy_kernels(
+    numba_kernels, direct_training, sgd_steps, compiled
+) -> None:
+    # LeNet-5 at batch 32: its first convolution (6 filters of 25 taps) sums directly, forward
+    # and weight gradient, in another order than BLAS: equal within rounding
+    shape = (32, 1, 28, 28)
+    losses, model, _ = sgd_steps(tg.models.LeNet5, shape, compiled)
+    want_losses, want_model, _ = _numpy(sgd_steps, tg.models.LeNet5, shape, compiled)
+    np.testing.assert_allclose(losses, want_losses, rtol=1e-5)
+    for p, q in zip(model.parameters(), want_model.parameters()):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-4, atol=1e-5)
+    assert numba_kernels["_direct_conv_kernel"] and numba_kernels["_direct_weight_grad_kernel"]
+
+
+def test_direct_training_convolution_passes_gradcheck(numba_kernels, direct_training) -> None:
+    x = tg.Tensor(np.random.default_rng(7).standard_normal((32, 1, 6, 6)), requires_grad=True)
+    w = tg.Tensor(np.random.default_rng(8).standard_normal((3, 1, 3, 3)), requires_grad=True)
+    b = tg.Tensor(np.random.default_rng(9).standard_normal(3), requires_grad=True)
+    fn = lambda x, w, b: tg.nn.functional.conv2d(x, w, b, padding=1)  # noqa: E731
+    assert tg.gradcheck(fn, (x, w, b))
+    assert tg.gradgradcheck(fn, (x, w, b))
+    assert numba_kernels["_direct_conv_kernel"] and numba_kernels["_direct_weight_grad_kernel"]
+
+
 def _cnn() -> nn.Module:  # a strided convolution, a padded and an overlapping pool
     return nn.Sequential(
         nn.Conv2d(3, 5, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2, padding=1),

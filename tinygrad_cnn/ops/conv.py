@@ -213,6 +213,9 @@ def conv_relu_pool(x, w, b, win: Window, pool: Window, rows: int):
     or None): a replay's fused Conv -> ReLU -> MaxPool (jit/fuse.py). With the numba kernels
     one pass pools the product, adding the bias and applying relu on the way, where otherwise
     relu(conv) is written back and read again; the same bits either way."""
+    direct = fast.direct_conv(x, w, b, win, True, True)
+    if direct is not None:
+        return max_pool(direct, pool), None
     if not rows:
         cols = im2col(x, win)
         wm = w.reshape(w.shape[0], -1)
@@ -347,6 +350,9 @@ def conv_weight_grad(x, g: np.ndarray, win: Window, cols=None) -> np.ndarray:
     """The gradient of conv(x, w) w.r.t. w: g @ im2col(x)^T, shaped (O, C, *kernel); from
     ``cols`` where forward kept them, else from columns built whole or tile by tile."""
     if cols is None:
+        direct = fast.direct_weight_grad(x, g, win)
+        if direct is not None:
+            return direct
         ck = x.shape[1] * math.prod(win.kernel)
         rows = tile_rows(g.shape[1], ck, x.shape[0], win, x.itemsize, True)
         if rows:
@@ -395,8 +401,8 @@ class Conv(WindowRepr, Function):
             if cols is not None:
                 self.save_for_backward(cols)
             return out
-        # NOTE: in training the weight gradient needs the columns anyway: the GEMM path wins
-        direct = None if is_grad_enabled() else fast.direct_conv(x, w, b, window, relu)
+        # in training, only where the columns would outgrow the caches (fast.direct_in_training)
+        direct = fast.direct_conv(x, w, b, window, relu, is_grad_enabled())
         if direct is not None:
             return direct
         o, ck = w.shape[0], math.prod(w.shape[1:])

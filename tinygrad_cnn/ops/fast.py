@@ -18,6 +18,7 @@ compiles it (a second or two); numba caches the result on disk, so later process
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from typing import Any
@@ -30,6 +31,7 @@ from .window import Window
 ENABLED = False  # whether the compiled kernels stand in for the numpy ones (see enable)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _compiled: dict[str, Any] = {}
+_REORDERED = {"_direct_weight_grad_kernel"}  # may sum in any order (fastmath), not numpy's
 
 
 def enable(on: bool = True) -> bool:
@@ -59,7 +61,8 @@ def _kernel(fn: Any) -> Any:
         if compiled is None:
             import numba
 
-            compiled = numba.njit(cache=True, boundscheck=False, nogil=True)(fn)
+            fastmath = fn.__name__ in _REORDERED
+            compiled = numba.njit(cache=True, boundscheck=False, nogil=True, fastmath=fastmath)(fn)
             _compiled[fn.__name__] = compiled
         return compiled(*args)
 
@@ -205,6 +208,55 @@ def _direct_conv_kernel(xs, w, b, out, sh, sw, relu):
                 for n in range(nb):
                     v = a[n] + bo
                     dst[n] = 0 if relu and v < 0 else v
+
+
+@_kernel
+def _direct_weight_grad_kernel(xs, gs, nb, out):
+    # out[o, c, i, j] += the dot of g's row oh with the input row oh + i shifted by j, for
+    # every output row oh: both are contiguous (width * N) runs in batch-last storage; three
+    # filters a pass (three independent sums, one input load), summed in any order (fastmath)
+    no, gh, length = gs.shape
+    nc, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    zero = gs.dtype.type(0)  # (a zero computed from the data keeps the sums from vectorizing)
+    for oh in range(gh):
+        for c in range(nc):
+            for i in range(kh):
+                xrow = xs[c, oh + i]
+                for j in range(kw):
+                    x = xrow[j * nb : j * nb + length]
+                    for o in range(0, no - 5, 6):
+                        g0, g1, g2 = gs[o, oh], gs[o + 1, oh], gs[o + 2, oh]
+                        g3, g4, g5 = gs[o + 3, oh], gs[o + 4, oh], gs[o + 5, oh]
+                        a0 = a1 = a2 = a3 = a4 = a5 = zero
+                        for k in range(length):
+                            v = x[k]
+                            a0 += g0[k] * v
+                            a1 += g1[k] * v
+                            a2 += g2[k] * v
+                            a3 += g3[k] * v
+                            a4 += g4[k] * v
+                            a5 += g5[k] * v
+                        out[o, c, i, j] += a0
+                        out[o + 1, c, i, j] += a1
+                        out[o + 2, c, i, j] += a2
+                        out[o + 3, c, i, j] += a3
+                        out[o + 4, c, i, j] += a4
+                        out[o + 5, c, i, j] += a5
+                    for o in range(no - no % 6, no - 2, 3):
+                        g0, g1, g2 = gs[o, oh], gs[o + 1, oh], gs[o + 2, oh]
+                        a0 = a1 = a2 = zero
+                        for k in range(length):
+                            a0 += g0[k] * x[k]
+                            a1 += g1[k] * x[k]
+                            a2 += g2[k] * x[k]
+                        out[o, c, i, j] += a0
+                        out[o + 1, c, i, j] += a1
+                        out[o + 2, c, i, j] += a2
+                    for o in range(no - no % 6 + (no % 6) // 3 * 3, no):
+                        g0, a0 = gs[o, oh], zero
+                        for k in range(length):
+                            a0 += g0[k] * x[k]
+                        out[o, c, i, j] += a0
 
 
 @_kernel
@@ -360,18 +412,43 @@ def relu_grad(g: np.ndarray, y: np.ndarray) -> Any:
 
 # NOTE: measured (docs/performance.md): LeNet-5's first convolution (6 filters of 1x5x5) at
 # batch 256 takes 1.3 ms summed directly, 2.1-2.7 ms as im2col + GEMM; with 16 filters of
-# 6x5x5, or 32 of 3x3x3, or a batch of 8, the GEMM wins. Training needs the columns for the
-# weight gradient anyway, so ops/conv.py sums directly only under no_grad.
+# 6x5x5, or 32 of 3x3x3, or a batch of 8, the GEMM wins. In training the weight gradient
+# needs the columns too: forward's, kept, win until the columns outgrow the caches; past
+# DIRECT_TRAIN_COLUMNS (LeNet's first at batch 512: 29 MB) the direct forward and the direct
+# weight gradient win (7.0 vs 9.8 ms; at batch 256, 3.6 vs 3.0 ms, they lose)
 DIRECT_MAX_FILTERS, DIRECT_MAX_TAPS, DIRECT_MIN_BATCH = 8, 32, 32
+DIRECT_TRAIN_COLUMNS = 16 * 1024 * 1024
 
 
-def direct_conv(x: np.ndarray, w: np.ndarray, b: Any, win: Window, relu: bool) -> Any:
+def direct_in_training(x: np.ndarray, w_shape: tuple[int, ...], win: Window) -> bool:
+    """Whether a training convolution of x by weights of ``w_shape`` sums directly (forward
+    and weight gradient) instead of building columns."""
+    taps = math.prod(w_shape[1:])
+    thin = w_shape[0] <= DIRECT_MAX_FILTERS and taps <= DIRECT_MAX_TAPS
+    columns = taps * math.prod(win.grid) * x.shape[0] * x.itemsize
+    return (
+        ENABLED
+        and thin
+        and x.ndim == 4
+        and x.shape[0] >= DIRECT_MIN_BATCH
+        and win.stride == (1, 1)
+        and win.dilation == (1, 1)
+        and columns >= DIRECT_TRAIN_COLUMNS
+    )
+
+
+def direct_conv(
+    x: np.ndarray, w: np.ndarray, b: Any, win: Window, relu: bool, training: bool = False
+) -> Any:
     """conv(x, w) + b (relu'd when ``relu``) summed directly, without columns, for a thin
-    convolution (few filters of few taps, a batch of at least DIRECT_MIN_BATCH), as a
-    batch-last image; None where it does not apply. Sums in another order than BLAS: equal
-    to the GEMM path within rounding, not bit for bit."""
+    convolution (few filters of few taps, a batch of at least DIRECT_MIN_BATCH; in
+    ``training``, only where direct_in_training says so), as a batch-last image; None where it
+    does not apply. Sums in another order than BLAS: equal to the GEMM path within rounding,
+    not bit for bit."""
     thin = w.shape[0] <= DIRECT_MAX_FILTERS and w[0].size <= DIRECT_MAX_TAPS
     if not (thin and x.shape[0] >= DIRECT_MIN_BATCH and x.ndim == 4 and ENABLED):
+        return None
+    if training and not direct_in_training(x, w.shape, win):
         return None
     if x.dtype not in _FLOATS or w.dtype != x.dtype or win.dilation != (1, 1):
         return None
@@ -381,6 +458,24 @@ def direct_conv(x: np.ndarray, w: np.ndarray, b: Any, win: Window, relu: bool) -
     sh, sw = win.stride
     _direct_conv_kernel(_stored(xp), np.ascontiguousarray(w), bias, out, sh, sw, relu)
     return out.transpose(3, 0, 1, 2)
+
+
+def direct_weight_grad(x: np.ndarray, g: np.ndarray, win: Window) -> Any:
+    """The weight gradient of a convolution that direct_in_training sums directly, from x and
+    g without columns: (O, C, *kernel); None where it does not apply. Sums in another order
+    than BLAS: equal within rounding."""
+    if not direct_in_training(x, (g.shape[1], x.shape[1]) + win.kernel, win):
+        return None
+    if x.dtype not in _FLOATS or g.dtype != x.dtype:
+        return None
+    n, (c, o) = x.shape[0], (x.shape[1], g.shape[1])
+    xs = _stored(pad_spatial(x, win.pad_lo, win.pad_hi))
+    gs = _stored(g)
+    out = np.zeros((o, c) + win.kernel, np.float64)
+    _direct_weight_grad_kernel(
+        xs.reshape(xs.shape[0], xs.shape[1], -1), gs.reshape(o, gs.shape[1], -1), n, out
+    )
+    return out.astype(x.dtype)
 
 
 def bias_relu(out: np.ndarray, b: Any, relu: bool) -> bool:
