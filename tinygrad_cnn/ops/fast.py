@@ -1,15 +1,14 @@
 """The optional compiled kernels (numba): max pooling, its backward scatter, im2col, col2im,
 relu's backward, a convolution's bias and relu (and a max pool after them), and SGD's momentum
-update, each in one pass
-over memory where numpy makes several, and thin convolutions summed directly instead of
-through a column matrix.
+update, each in one pass over memory where numpy makes several; and thin convolutions (and,
+in training, their weight gradients) summed directly instead of through a column matrix.
 
 The numpy kernels stay the default. With numba installed (``pip install 'tinygrad-cnn[fast]'``),
 ``TINYGRAD_CNN_KERNELS=numba`` in the environment (read at import) or ``enable()`` makes these
 kernels stand in for the numpy ones they mirror. Each computes the same operations in the same
 order as its numpy twin (which stays the reference), so the results are the same bits, NaN,
 infinities and signed zeros included (tests/test_fast_kernels.py); the direct convolution
-alone sums in another order than BLAS does, and agrees within rounding. They cover what CNNs run
+and weight gradient alone sum in another order than BLAS does, and agree within rounding. They cover what CNNs run
 most: 2-D windows over batch-last images (ops/layout.py; slices of them too) of float32 or
 float64; anything else takes the numpy path. Each entry point returns None where it does not
 apply, and the numpy kernel then runs. The first call of a kernel for new argument types
