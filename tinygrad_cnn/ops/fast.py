@@ -8,11 +8,12 @@ The numpy kernels stay the default. With numba installed (``pip install 'tinygra
 kernels stand in for the numpy ones they mirror. Each computes the same operations in the same
 order as its numpy twin (which stays the reference), so the results are the same bits, NaN,
 infinities and signed zeros included (tests/test_fast_kernels.py); the direct convolution
-and weight gradient alone sum in another order than BLAS does, and agree within rounding. They cover what CNNs run
-most: 2-D windows over batch-last images (ops/layout.py; slices of them too) of float32 or
-float64; anything else takes the numpy path. Each entry point returns None where it does not
-apply, and the numpy kernel then runs. The first call of a kernel for new argument types
-compiles it (a second or two); numba caches the result on disk, so later processes load it.
+and weight gradient alone sum in another order than BLAS does, and agree within rounding.
+They cover what CNNs run most: 2-D windows over batch-last images (ops/layout.py; slices of
+them too) of float32 or float64; anything else takes the numpy path. Each entry point
+returns None where it does not apply, and the numpy kernel then runs. The first call of a
+kernel for new argument types compiles it (a second or two); numba caches the result on disk,
+so later processes load it.
 """
 
 from __future__ import annotations
