@@ -33,6 +33,7 @@ CONVS = [  # (input shape, weight shape, Window.conv keyword arguments)
     ((4, 3, 9, 8), (5, 3, 3, 3), {}),
     ((3, 2, 7, 6), (3, 2, 2, 3), {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)}),
     ((2, 4, 10, 10), (2, 4, 3, 3), {"stride": (2, 2), "padding": (1, 1)}),
+    ((3, 2, 5, 9), (2, 2, 3, 3), {"padding": (3, 3), "dilation": (1, 2)}),  # rows of padding
 ]
 
 
@@ -137,7 +138,10 @@ def test_im2col_and_col2im_are_the_numpy_bits(numba_kernels, xs, ws, kw, dtype) 
     cols = np.random.default_rng(4).standard_normal((xs[1],) + ws[2:] + win.grid + (xs[0],))
     cols = cols.astype(dtype)
     _same(conv.col2im(cols, win), _numpy(conv.col2im, cols, win))
-    assert numba_kernels["_im2col_kernel"] == 2 and numba_kernels["_col2im_kernel"] == 1
+    # a stride of 1 along the rows: whole rows at a time
+    rows = "_rows" if win.stride[1] == 1 else ""
+    assert numba_kernels[f"_im2col{rows}_kernel"] == 2
+    assert numba_kernels[f"_col2im{rows}_kernel"] == 1
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -266,9 +270,9 @@ def test_training_steps_with_numba_kernels_are_bit_identical(
         np.testing.assert_array_equal(a, b)
     for p, q in zip(model.parameters(), want_model.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
-    used = {"_max_pool_kernel", "_col2im_kernel", "_im2col_kernel"}
+    used = {"_max_pool_kernel", "_col2im_rows_kernel", "_im2col_rows_kernel"}
     if compiled and name == "lenet5":  # its conv + relu + max pool fused (jit/fuse.py)
-        used = {"_bias_relu_pool_kernel", "_col2im_kernel", "_im2col_kernel"}
+        used = {"_bias_relu_pool_kernel", "_col2im_rows_kernel", "_im2col_rows_kernel"}
     assert used <= set(numba_kernels)
     assert {"_scatter_kernel", "_scatter_windows_kernel"} & set(numba_kernels)
 

@@ -374,13 +374,61 @@ def scatter_into(out: np.ndarray, g: np.ndarray, idx: np.ndarray, win: Window, p
     return True
 
 
+@_kernel
+def _im2col_rows_kernel(xs, nb, geo, top, left, cols):
+    # _im2col_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is one
+    # contiguous run of the input row it sees (zeros where it reaches into the padding), so
+    # the copies run over whole rows, not over one batch of N at a time
+    kh, kw, sh, sw, dh, dw = geo
+    nc, h, width = xs.shape[0], xs.shape[1], xs.shape[2] // nb
+    gh, run = cols.shape[3], cols.shape[4]
+    for c in range(nc):
+        for i in range(kh):
+            for j in range(kw):
+                shift = j * dw - left  # input column of output column 0
+                lo = min(max(0, -shift), run // nb)
+                hi = max(min(run // nb, width - shift), lo)
+                for oh in range(gh):
+                    r, dst = oh * sh + i * dh - top, cols[c, i, j, oh]
+                    if r < 0 or r >= h:
+                        dst[:] = 0
+                        continue
+                    d, src = dst[lo * nb : hi * nb], xs[c, r, (lo + shift) * nb : (hi + shift) * nb]
+                    for e in range(d.shape[0]):
+                        d[e] = src[e]
+                    dst[: lo * nb] = 0
+                    dst[hi * nb :] = 0
+
+
+@_kernel
+def _col2im_rows_kernel(cols, nb, geo, out):
+    # _col2im_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is
+    # added into one contiguous run of the padded output row, tap by tap as numpy's loop
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, run = cols.shape[0], cols.shape[3], cols.shape[4]
+    for c in range(nc):
+        for k in range(kh * kw):
+            i, j = k // kw, k % kw
+            off = j * dw * nb
+            for oh in range(gh):
+                src, dst = cols[c, i, j, oh], out[c, oh * sh + i * dh, off : off + run]
+                for e in range(run):
+                    dst[e] += src[e]
+
+
 def im2col(x: np.ndarray, win: Window) -> Any:
     """ops/conv.py's im2col (padding read as zeros, no padded copy); None where it does not
     apply."""
     if not (ENABLED and len(win.kernel) == 2 and x.dtype in _FLOATS and x.ndim == 4):
         return None
-    cols = np.empty((x.shape[1],) + win.kernel + win.grid + (x.shape[0],), x.dtype)
-    _im2col_kernel(_stored(x), _geo(win), win.pad_lo[0], win.pad_lo[1], cols)
+    n, c = x.shape[0], x.shape[1]
+    cols = np.empty((c,) + win.kernel + win.grid + (n,), x.dtype)
+    xs, top, left = _stored(x), win.pad_lo[0], win.pad_lo[1]
+    if win.stride[1] == 1:  # whole rows at a time
+        rows = cols.reshape(cols.shape[:4] + (-1,))
+        _im2col_rows_kernel(xs.reshape(xs.shape[0], xs.shape[1], -1), n, _geo(win), top, left, rows)
+    else:
+        _im2col_kernel(xs, _geo(win), top, left, cols)
     return cols
 
 
@@ -391,7 +439,12 @@ def col2im_into(out: np.ndarray, cols: np.ndarray, win: Window) -> bool:
         return False
     if not cols.flags.c_contiguous or out.dtype != cols.dtype:
         return False
-    _col2im_kernel(cols, _geo(win), out)
+    if win.stride[1] == 1 and out.flags.c_contiguous:  # whole rows at a time
+        n = cols.shape[-1]
+        rows = cols.reshape(cols.shape[:4] + (-1,))
+        _col2im_rows_kernel(rows, n, _geo(win), out.reshape(out.shape[0], out.shape[1], -1))
+    else:
+        _col2im_kernel(cols, _geo(win), out)
     return True
 
 
