@@ -66,14 +66,16 @@ def _plain(ins: Any) -> bool:
     return type(ins) is Kernel and not ins.packed and ins.keep is None
 
 
-def _only_reader(prog: Program, slot: int, readers: dict[int, list[int]], cls: type):
+def _only_reader(
+    prog: Program, slot: int, readers: dict[int, list[int]], cls: type, fetches: int = 0
+):
     """(index, kernel) of the one instruction reading ``slot`` if it is a plain ``cls``
-    kernel, else None."""
+    kernel keeping ``fetches`` arrays for its backward, else None."""
     rs = readers.get(slot, [])
     if len(rs) != 1 or rs[0] < 0:
         return None
     ins = prog.instrs[rs[0]]
-    return (rs[0], ins) if _plain(ins) and ins.cls is cls and not ins.fetch else None
+    return (rs[0], ins) if _plain(ins) and ins.cls is cls and len(ins.fetch) == fetches else None
 
 
 def _const(prog: Program, value: Any) -> int:
@@ -105,14 +107,12 @@ def _conv_relu(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:
 
 def _conv_pool(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:
     conv = prog.instrs[n]
-    rs = readers.get(conv.out, [])
-    if len(rs) != 1 or rs[0] < 0:
+    found = _only_reader(prog, conv.out, readers, MaxPool, fetches=1)  # its arg-max offsets
+    if found is None:
         return
-    pool = prog.instrs[rs[0]]
+    m, pool = found
     kw = dict(pool.kwargs)
-    if not (_plain(pool) and pool.cls is MaxPool and pool.grad_mode and conv.grad_mode):
-        return
-    if pool.args != (conv.out,) or set(kw) != {"window"} or len(pool.fetch) != 1:
+    if not (pool.grad_mode and conv.grad_mode) or pool.args != (conv.out,) or set(kw) != {"window"}:
         return
     _, _, idx = pool.fetch[0]
     prog.instrs[n] = dataclasses.replace(
@@ -122,7 +122,7 @@ def _conv_pool(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:
         fetch=conv.fetch + (("pool_idx", None, idx),),
         label=f"{conv.label} + max pool",
     )
-    _drop(prog, rs[0], conv.out, dropped)
+    _drop(prog, m, conv.out, dropped)
 
 
 def _scatter_relu_grad(prog: Program, n: int, readers: dict, dropped: set[int]) -> None:

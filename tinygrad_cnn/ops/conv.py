@@ -198,34 +198,45 @@ def _image(rows: np.ndarray, grid: tuple[int, ...], n: int) -> np.ndarray:
     return img.transpose((img.ndim - 1,) + tuple(range(img.ndim - 1)))
 
 
+def _product(x, w, win: Window) -> tuple[np.ndarray, np.ndarray]:
+    """(w @ im2col(x) as (O, prod(grid)*N) rows, before any bias; the columns)."""
+    cols = im2col(x, win)
+    wm = w.reshape(w.shape[0], -1)
+    return wide_matmul(wm, cols.reshape(wm.shape[1], -1)), cols
+
+
 def conv_forward(x, w, b, win: Window, relu: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(y, the columns y was computed from): y = w @ im2col(x) (+ b), batch-last; with
     ``relu``, relu(y) in the same buffer (a replay's fused kernel, jit/fuse.py)."""
-    cols = im2col(x, win)
-    wm = w.reshape(w.shape[0], -1)
-    out = wide_matmul(wm, cols.reshape(wm.shape[1], -1))
+    out, cols = _product(x, w, win)
     _bias_relu(out, b, relu)
     return _image(out, win.grid, x.shape[0]), cols
 
 
-def conv_relu_pool(x, w, b, win: Window, pool: Window, rows: int):
-    """((max, arg-max offsets) of max pooling relu(conv(x, w) + b) over ``pool``, the columns
-    or None): a replay's fused Conv -> ReLU -> MaxPool (jit/fuse.py). With the numba kernels
-    one pass pools the product, adding the bias and applying relu on the way, where otherwise
-    relu(conv) is written back and read again; the same bits either way."""
-    direct = fast.direct_conv(x, w, b, win, True, True)
+def conv_image(x, w, b, win: Window, relu: bool, rows: int, training: bool):
+    """(conv(x, w) + b, relu'd when ``relu``, as a batch-last image; the columns, or None where
+    none are kept): summed directly (thin convolutions, ops/fast.py), from ``rows`` output rows
+    of columns at a time, or from one column matrix."""
+    direct = fast.direct_conv(x, w, b, win, relu, training)
     if direct is not None:
-        return max_pool(direct, pool), None
-    if not rows:
-        cols = im2col(x, win)
-        wm = w.reshape(w.shape[0], -1)
-        out = wide_matmul(wm, cols.reshape(wm.shape[1], -1))
+        return direct, None
+    if rows:  # the weight gradient rebuilds its tiles
+        return conv_tiled(x, w, b, win, rows, relu), None
+    return conv_forward(x, w, b, win, relu)
+
+
+def conv_relu_pool(x, w, b, win: Window, pool: Window, rows: int):
+    """((max, arg-max offsets) of max pooling relu(conv(x, w) + b) over ``pool``; the columns
+    or None): a replay's fused Conv -> ReLU -> MaxPool (jit/fuse.py), in training. With the
+    numba kernels one pass pools the product, adding the bias and applying relu on the way,
+    where otherwise relu(conv) is written back and read again; the same bits either way."""
+    if not rows and not fast.direct_in_training(x, w.shape, win):
+        out, cols = _product(x, w, win)
         fused = fast.bias_relu_pool(out, b, win.grid, x.shape[0], pool)
         if fused is not None:
             return fused, cols
-        _bias_relu(out, b, True)
-        return max_pool(_image(out, win.grid, x.shape[0]), pool), cols
-    return max_pool(conv_tiled(x, w, b, win, rows, True), pool), None
+    img, cols = conv_image(x, w, b, win, True, rows, True)
+    return max_pool(img, pool), cols
 
 
 def _bias_relu(out: np.ndarray, b, relu: bool) -> None:
@@ -393,24 +404,15 @@ class Conv(WindowRepr, Function):
     def forward(self, x, w, b=None, window=None, relu=False, pool=None):
         # relu=True: relu(conv) in one buffer; pool=Window: max pooling of that, the arg-max
         # offsets kept as pool_idx; only for a replay's fused kernels (jit/fuse.py)
-        self.window, self.rows = window, 0
-        if pool is not None:
-            o, ck = w.shape[0], math.prod(w.shape[1:])
-            self.rows = tile_rows(o, ck, x.shape[0], window, x.itemsize, True)
-            (out, self.pool_idx), cols = conv_relu_pool(x, w, b, window, pool, self.rows)
-            if cols is not None:
-                self.save_for_backward(cols)
-            return out
-        # in training, only where the columns would outgrow the caches (fast.direct_in_training)
-        direct = fast.direct_conv(x, w, b, window, relu, is_grad_enabled())
-        if direct is not None:
-            return direct
-        o, ck = w.shape[0], math.prod(w.shape[1:])
-        self.rows = tile_rows(o, ck, x.shape[0], window, x.itemsize, is_grad_enabled())
-        if self.rows:  # columns a few rows at a time; the weight gradient rebuilds its tiles
-            return conv_tiled(x, w, b, window, self.rows, relu)
-        out, cols = conv_forward(x, w, b, window, relu)
-        self.save_for_backward(cols)
+        self.window, training = window, is_grad_enabled()
+        rows = tile_rows(w.shape[0], math.prod(w.shape[1:]), x.shape[0], window, x.itemsize,
+                         training)  # fmt: skip
+        if pool is None:
+            out, cols = conv_image(x, w, b, window, relu, rows, training)
+        else:
+            (out, self.pool_idx), cols = conv_relu_pool(x, w, b, window, pool, rows)
+        if cols is not None:
+            self.save_for_backward(cols)
         return out
 
     def backward(self, g):

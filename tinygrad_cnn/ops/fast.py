@@ -125,7 +125,8 @@ def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx):
 
 
 @_kernel
-def _scatter_kernel(gs, ids, geo, out, overlap, positive, masked):
+def _scatter_kernel(gs, ids, geo, out, positive, masked):
+    # windows that overlap: each window's g added at its arg-max
     kh, kw, sh, sw, dh, dw = geo
     nc, gh, gw, nb = gs.shape
     one, zero = gs.dtype.type(1), gs.dtype.type(0)
@@ -138,11 +139,7 @@ def _scatter_kernel(gs, ids, geo, out, overlap, positive, masked):
                     p, dst = positive[c, oh, ow], out[c, oh * sh + i * dh, ow * sw + j * dw]
                     for n in range(nb):
                         v = g[n] * (one if p[n] > 0 else zero) if masked else g[n]
-                        v = v * (one if ix[n] == k else zero)
-                        if overlap:
-                            dst[n] += v
-                        else:
-                            dst[n] = v
+                        dst[n] += v * (one if ix[n] == k else zero)
 
 
 @_kernel
@@ -180,6 +177,48 @@ def _col2im_kernel(cols, geo, out):
 
 
 @_kernel
+def _im2col_rows_kernel(xs, nb, geo, top, left, cols):
+    # _im2col_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is one
+    # contiguous run of the input row it sees (zeros where it reaches into the padding), so
+    # the copies run over whole rows, not over one batch of N at a time
+    kh, kw, sh, sw, dh, dw = geo
+    nc, h, width = xs.shape[0], xs.shape[1], xs.shape[2] // nb
+    gh, run = cols.shape[3], cols.shape[4]
+    for c in range(nc):
+        for i in range(kh):
+            for j in range(kw):
+                shift = j * dw - left  # input column of output column 0
+                lo = min(max(0, -shift), run // nb)
+                hi = max(min(run // nb, width - shift), lo)
+                for oh in range(gh):
+                    r, dst = oh * sh + i * dh - top, cols[c, i, j, oh]
+                    if r < 0 or r >= h:
+                        dst[:] = 0
+                        continue
+                    d, src = dst[lo * nb : hi * nb], xs[c, r, (lo + shift) * nb : (hi + shift) * nb]
+                    for e in range(d.shape[0]):
+                        d[e] = src[e]
+                    dst[: lo * nb] = 0
+                    dst[hi * nb :] = 0
+
+
+@_kernel
+def _col2im_rows_kernel(cols, nb, geo, out):
+    # _col2im_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is
+    # added into one contiguous run of the padded output row, tap by tap as numpy's loop
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, run = cols.shape[0], cols.shape[3], cols.shape[4]
+    for c in range(nc):
+        for k in range(kh * kw):
+            i, j = k // kw, k % kw
+            off = j * dw * nb
+            for oh in range(gh):
+                src, dst = cols[c, i, j, oh], out[c, oh * sh + i * dh, off : off + run]
+                for e in range(run):
+                    dst[e] += src[e]
+
+
+@_kernel
 def _relu_grad_kernel(g, y, out):
     one, zero = g.dtype.type(1), g.dtype.type(0)
     for n in range(g.shape[0]):
@@ -213,10 +252,13 @@ def _direct_conv_kernel(xs, w, b, out, sh, sw, relu):
 @_kernel
 def _direct_weight_grad_kernel(xs, gs, nb, out):
     # out[o, c, i, j] += the dot of g's row oh with the input row oh + i shifted by j, for
-    # every output row oh: both are contiguous (width * N) runs in batch-last storage; three
-    # filters a pass (three independent sums, one input load), summed in any order (fastmath)
+    # every output row oh: both are contiguous (width * N) runs in batch-last storage. Six
+    # filters a pass (six independent sums, one input load), then three, then one; summed in
+    # any order (fastmath)
     no, gh, length = gs.shape
     nc, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    sixes = no - no % 6  # filters done six at a time, then three at a time up to threes
+    threes = sixes + (no - sixes) // 3 * 3
     zero = gs.dtype.type(0)  # (a zero computed from the data keeps the sums from vectorizing)
     for oh in range(gh):
         for c in range(nc):
@@ -224,7 +266,7 @@ def _direct_weight_grad_kernel(xs, gs, nb, out):
                 xrow = xs[c, oh + i]
                 for j in range(kw):
                     x = xrow[j * nb : j * nb + length]
-                    for o in range(0, no - 5, 6):
+                    for o in range(0, sixes, 6):
                         g0, g1, g2 = gs[o, oh], gs[o + 1, oh], gs[o + 2, oh]
                         g3, g4, g5 = gs[o + 3, oh], gs[o + 4, oh], gs[o + 5, oh]
                         a0 = a1 = a2 = a3 = a4 = a5 = zero
@@ -242,7 +284,7 @@ def _direct_weight_grad_kernel(xs, gs, nb, out):
                         out[o + 3, c, i, j] += a3
                         out[o + 4, c, i, j] += a4
                         out[o + 5, c, i, j] += a5
-                    for o in range(no - no % 6, no - 2, 3):
+                    for o in range(sixes, threes, 3):
                         g0, g1, g2 = gs[o, oh], gs[o + 1, oh], gs[o + 2, oh]
                         a0 = a1 = a2 = zero
                         for k in range(length):
@@ -252,7 +294,7 @@ def _direct_weight_grad_kernel(xs, gs, nb, out):
                         out[o, c, i, j] += a0
                         out[o + 1, c, i, j] += a1
                         out[o + 2, c, i, j] += a2
-                    for o in range(no - no % 6 + (no % 6) // 3 * 3, no):
+                    for o in range(threes, no):
                         g0, a0 = gs[o, oh], zero
                         for k in range(length):
                             a0 += g0[k] * x[k]
@@ -325,6 +367,13 @@ def _geo(win: Window) -> tuple[int, ...]:
     return (kh, kw, sh, sw, dh, dw)
 
 
+def _bias_vector(b: Any, o: int, dtype: Any) -> np.ndarray:
+    """A contiguous (O,) bias of ``dtype`` (zeros for no bias), as the kernels read it."""
+    if b is None:
+        return np.zeros(o, dtype)
+    return np.ascontiguousarray(b.reshape(-1), dtype)
+
+
 def max_pool(xp: np.ndarray, win: Window, with_idx: bool) -> Any:
     """(max, arg-max offsets) (or the max alone) of a padded batch-last input, as
     ops/pool.py's max_pool (max_only); None where it does not apply."""
@@ -351,11 +400,9 @@ def bias_relu_pool(out: np.ndarray, b: Any, grid: tuple[int, ...], n: int, win: 
         return None
     shape = (n, out.shape[0]) + win.grid
     pooled, idx = batch_last(shape, out.dtype, None), batch_last(shape, np.uint8, None)
-    bias = b.reshape(-1) if b is not None else np.zeros(out.shape[0], out.dtype)
     raw = out.reshape((out.shape[0],) + tuple(grid) + (n,))
-    _bias_relu_pool_kernel(
-        raw, np.ascontiguousarray(bias), b is not None, _geo(win), _stored(pooled), _stored(idx)
-    )
+    bias = _bias_vector(b, out.shape[0], out.dtype)
+    _bias_relu_pool_kernel(raw, bias, b is not None, _geo(win), _stored(pooled), _stored(idx))
     return pooled, idx
 
 
@@ -368,52 +415,10 @@ def scatter_into(out: np.ndarray, g: np.ndarray, idx: np.ndarray, win: Window, p
     gs, ids, dst = _stored(g), _stored(idx), _stored(out)
     p = gs if positive is None else _stored(positive)  # (unread without positive)
     if win.overlapping:
-        _scatter_kernel(gs, ids, _geo(win), dst, True, p, positive is not None)
+        _scatter_kernel(gs, ids, _geo(win), dst, p, positive is not None)
     else:
         _scatter_windows_kernel(gs, ids, _geo(win), dst, p, positive is not None)
     return True
-
-
-@_kernel
-def _im2col_rows_kernel(xs, nb, geo, top, left, cols):
-    # _im2col_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is one
-    # contiguous run of the input row it sees (zeros where it reaches into the padding), so
-    # the copies run over whole rows, not over one batch of N at a time
-    kh, kw, sh, sw, dh, dw = geo
-    nc, h, width = xs.shape[0], xs.shape[1], xs.shape[2] // nb
-    gh, run = cols.shape[3], cols.shape[4]
-    for c in range(nc):
-        for i in range(kh):
-            for j in range(kw):
-                shift = j * dw - left  # input column of output column 0
-                lo = min(max(0, -shift), run // nb)
-                hi = max(min(run // nb, width - shift), lo)
-                for oh in range(gh):
-                    r, dst = oh * sh + i * dh - top, cols[c, i, j, oh]
-                    if r < 0 or r >= h:
-                        dst[:] = 0
-                        continue
-                    d, src = dst[lo * nb : hi * nb], xs[c, r, (lo + shift) * nb : (hi + shift) * nb]
-                    for e in range(d.shape[0]):
-                        d[e] = src[e]
-                    dst[: lo * nb] = 0
-                    dst[hi * nb :] = 0
-
-
-@_kernel
-def _col2im_rows_kernel(cols, nb, geo, out):
-    # _col2im_kernel for a stride of 1 along the rows: each (c, i, j, oh) row of columns is
-    # added into one contiguous run of the padded output row, tap by tap as numpy's loop
-    kh, kw, sh, sw, dh, dw = geo
-    nc, gh, run = cols.shape[0], cols.shape[3], cols.shape[4]
-    for c in range(nc):
-        for k in range(kh * kw):
-            i, j = k // kw, k % kw
-            off = j * dw * nb
-            for oh in range(gh):
-                src, dst = cols[c, i, j, oh], out[c, oh * sh + i * dh, off : off + run]
-                for e in range(run):
-                    dst[e] += src[e]
 
 
 def im2col(x: np.ndarray, win: Window) -> Any:
@@ -473,17 +478,18 @@ DIRECT_MAX_FILTERS, DIRECT_MAX_TAPS, DIRECT_MIN_BATCH = 8, 32, 32
 DIRECT_TRAIN_COLUMNS = 16 * 1024 * 1024
 
 
+def _thin(x: np.ndarray, w_shape: tuple[int, ...]) -> bool:
+    """Few filters of few taps over a 2-D batch of at least DIRECT_MIN_BATCH, numba on."""
+    few = w_shape[0] <= DIRECT_MAX_FILTERS and math.prod(w_shape[1:]) <= DIRECT_MAX_TAPS
+    return ENABLED and few and x.ndim == 4 and x.shape[0] >= DIRECT_MIN_BATCH
+
+
 def direct_in_training(x: np.ndarray, w_shape: tuple[int, ...], win: Window) -> bool:
     """Whether a training convolution of x by weights of ``w_shape`` sums directly (forward
     and weight gradient) instead of building columns."""
-    taps = math.prod(w_shape[1:])
-    thin = w_shape[0] <= DIRECT_MAX_FILTERS and taps <= DIRECT_MAX_TAPS
-    columns = taps * math.prod(win.grid) * x.shape[0] * x.itemsize
+    columns = math.prod(w_shape[1:]) * math.prod(win.grid) * x.shape[0] * x.itemsize
     return (
-        ENABLED
-        and thin
-        and x.ndim == 4
-        and x.shape[0] >= DIRECT_MIN_BATCH
+        _thin(x, w_shape)
         and win.stride == (1, 1)
         and win.dilation == (1, 1)
         and columns >= DIRECT_TRAIN_COLUMNS
@@ -498,14 +504,11 @@ def direct_conv(
     ``training``, only where direct_in_training says so), as a batch-last image; None where it
     does not apply. Sums in another order than BLAS: equal to the GEMM path within rounding,
     not bit for bit."""
-    thin = w.shape[0] <= DIRECT_MAX_FILTERS and w[0].size <= DIRECT_MAX_TAPS
-    if not (thin and x.shape[0] >= DIRECT_MIN_BATCH and x.ndim == 4 and ENABLED):
-        return None
-    if training and not direct_in_training(x, w.shape, win):
+    if not _thin(x, w.shape) or (training and not direct_in_training(x, w.shape, win)):
         return None
     if x.dtype not in _FLOATS or w.dtype != x.dtype or win.dilation != (1, 1):
         return None
-    bias = np.zeros(w.shape[0], x.dtype) if b is None else b.astype(x.dtype, copy=False)
+    bias = _bias_vector(b, w.shape[0], x.dtype)
     xp = pad_spatial(x, win.pad_lo, win.pad_hi)
     out = np.empty((w.shape[0],) + win.grid + (x.shape[0],), x.dtype)
     sh, sw = win.stride
@@ -538,8 +541,7 @@ def bias_relu(out: np.ndarray, b: Any, relu: bool) -> bool:
         return False
     if b is not None and (b.dtype != out.dtype or b.size != out.shape[0]):
         return False
-    bias = b.reshape(-1) if b is not None else np.zeros(out.shape[0], out.dtype)
-    _bias_relu_kernel(out, np.ascontiguousarray(bias), b is not None, relu)
+    _bias_relu_kernel(out, _bias_vector(b, out.shape[0], out.dtype), b is not None, relu)
     return True
 
 

@@ -42,7 +42,7 @@ class Linear(Function):
         # NOTE: a batch-last flattened x (x^T contiguous) gets its gradient in that layout,
         # (w^T @ g^T)^T, so the image gradient it is reshaped to needs no relayout copy
         # (0.3 ms of CIFAR-style training at batch 64)
-        gx = ((w.T @ g.T).T if _transposed_rows(x._d) else g @ w) if nx else None
+        gx = ((w.T @ g.T).T if _transposed_rows(x.data) else g @ w) if nx else None
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         gw = g2.T @ x.reshape(-1, x.shape[-1]) if nw else None
         gb = g2.sum(0) if nb else None
