@@ -26,10 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SIDES = ("ours", "ours_compiled", "ours_numba", "torch", "torch_malloc")
 COMPILED_SIDES = ("ours_compiled", "ours_numba")
 TORCH_SIDES = ("torch", "torch_malloc")
-# NOTE: the values tinygrad_cnn/_malloc.py passes to mallopt (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)
+# NOTE: the values tinygrad_cnn/_malloc.py passes to mallopt (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD,
+# M_MMAP_MAX)
 MALLOC_ENV = {
     "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
     "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+    "MALLOC_MMAP_MAX_": "0",
 }
 # Set on the machines this project is built on for old OpenBLAS builds; users have neither.
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")

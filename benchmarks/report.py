@@ -13,26 +13,26 @@ from benchmarks.harness import COMPILED_SIDES, LOAD_WARNING
 METHOD = """\
 Each side of each workload runs in its own fresh process (`python -m benchmarks.child`), the
 sides alternating round after round: tinygrad_cnn ("ours"); the same step captured by
-`tg.compile` and replayed ("ours (tg.compile)", its two recording calls among the warm-up
-steps; see docs/jit.md); that compiled step with the optional numba kernels ("ours (tg.compile
-+ numba)", `TINYGRAD_CNN_KERNELS=numba`, measured where numba is installed; the numpy kernels
-stay the default, see tinygrad_cnn/ops/fast.py); PyTorch with 2 threads; and PyTorch
-with glibc's malloc thresholds raised, through `MALLOC_MMAP_THRESHOLD_` and
-`MALLOC_TRIM_THRESHOLD_`, to the values tinygrad_cnn sets for itself with `mallopt`
-(tinygrad_cnn/_malloc.py). Sharing one process would be unfair to both: OpenBLAS's threads spin
-after each product and PyTorch's OpenMP threads then wait for the same cores. A process runs a
-few untimed warm-up steps, then times each step; a side's time is the median over its processes
-of the per-process median step time, with the smallest and largest per-process median in
-brackets. The ratio divides ours by the faster PyTorch configuration, so below 1 means faster
-than the best PyTorch we measured. The child processes unset `OPENBLAS_CORETYPE` and
+`tg.compile` and replayed ("ours (tg.compile)", its two recording calls among the warm-up steps;
+see docs/jit.md); that compiled step with the optional numba kernels ("ours (tg.compile +
+numba)", `TINYGRAD_CNN_KERNELS=numba`, measured where numba is installed; the numpy kernels stay
+the default, see tinygrad_cnn/ops/fast.py); PyTorch with 2 threads; and PyTorch with glibc's
+malloc thresholds raised and mmap turned off, through `MALLOC_MMAP_THRESHOLD_`,
+`MALLOC_TRIM_THRESHOLD_` and `MALLOC_MMAP_MAX_`, to the values tinygrad_cnn sets for itself with
+`mallopt` (tinygrad_cnn/_malloc.py). Sharing one process would be unfair to both: OpenBLAS's
+threads spin after each product and PyTorch's OpenMP threads then wait for the same cores. A
+process runs a few untimed warm-up steps, then times each step; a side's time is the median over
+its processes of the per-process median step time, with the smallest and largest per-process
+median in brackets. The ratio divides ours by the faster PyTorch configuration, so below 1 means
+faster than the best PyTorch we measured. The child processes unset `OPENBLAS_CORETYPE` and
 `OPENBLAS_L2_SIZE` (the machines this project is built on set them for old OpenBLAS builds, and
 they force a slower kernel than users get); the BLAS libraries in use, as threadpoolctl sees
 them, are listed below. The FLOP floor is the step's FLOPs (2 per multiply-add of every
 convolution and linear layer, forward and backward; elementwise ops, pooling and normalisation
 not counted) divided by the machine's peak float32 matrix-product rate, the best of a large
 numpy matmul in a child process: no implementation of that step can be faster. Peak memory is
-the growth of the process's peak resident set (VmHWM, reset after warm-up) above its size
-before the model was built."""
+the growth of the process's peak resident set (VmHWM, reset after warm-up) above its size before
+the model was built."""
 
 COLUMNS = {
     "ours": "ours", "ours_compiled": "ours (tg.compile)",

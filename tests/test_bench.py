@@ -89,6 +89,7 @@ def test_child_env_unsets_openblas_only_for_the_children(monkeypatch):
     env = harness.child_env("torch_malloc", harness.Options())
     assert env["MALLOC_TRIM_THRESHOLD_"] == str(_malloc._LIMIT)
     assert int(env["MALLOC_MMAP_THRESHOLD_"]) == 32 * 1024 * 1024
+    assert env["MALLOC_MMAP_MAX_"] == "0"
 
 
 def child(*args):
