@@ -305,6 +305,108 @@ def test_memory_plan_frees_every_intermediate() -> None:
     assert held < batches[0][0].numpy().nbytes  # no array of the recorded calls is kept
 
 
+def _owned_grads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The ``owned`` flag of every .grad a replay sets (True: the op's array itself)."""
+    from tinygrad_cnn.jit import program
+
+    seen: list[bool] = []
+    real = program.accumulate_leaf_grad
+
+    def spy(t: object, g: np.ndarray, owned: bool = False) -> None:
+        seen.append(owned)
+        real(t, g, owned)
+
+    monkeypatch.setattr(program, "accumulate_leaf_grad", spy)
+    return seen
+
+
+def test_a_replay_hands_its_own_gradient_arrays_to_grad_not_copies(monkeypatch) -> None:
+    _, _, step = _setup("lenet5", "sgd-momentum")
+    compiled = tg.compile(step)
+    batches = _batches(3, (4, 1, 28, 28))
+    for x, y in batches[:2]:
+        compiled(x, y)
+    seen = _owned_grads(monkeypatch)
+    compiled(*batches[2])
+    assert seen == [True] * 10  # LeNet-5's weights and biases, transposed views included
+
+
+def test_a_gradient_array_shared_by_two_leaves_is_copied_for_one(monkeypatch) -> None:
+    a = tg.Tensor(np.arange(4, dtype=np.float32), requires_grad=True)
+    b = tg.Tensor(np.ones(4, np.float32), requires_grad=True)
+
+    def step(x: tg.Tensor) -> tg.Tensor:
+        a.grad = b.grad = None
+        loss = ((a + b) * x).sum()  # add's backward hands one array (x's copy) to both leaves
+        loss.backward()
+        return loss
+
+    compiled = tg.compile(step)
+    x = tg.Tensor(np.full(4, 6.0, np.float32))
+    compiled(x), compiled(x)
+    seen = _owned_grads(monkeypatch)
+    compiled(x)
+    assert seen == [False, True]
+    assert a.grad.numpy() is not b.grad.numpy()
+    a.grad.numpy()[:] = 0  # editing one .grad in place (as gradient clipping does)
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(4, 6.0, np.float32))
+    np.testing.assert_array_equal(compiled(x).numpy(), step(x).numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), np.full(4, 6.0, np.float32))
+
+
+def test_grad_assigned_in_the_step_is_replayed() -> None:
+    w = tg.Tensor(np.arange(3, dtype=np.float32), requires_grad=True)
+
+    def step(x: tg.Tensor) -> tg.Tensor:
+        w.grad = None  # not zero_grad: a plain assignment, re-run as a host call
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    compiled = tg.compile(step)
+    x = tg.Tensor(np.full(3, 2.0, np.float32))
+    for _ in range(4):
+        compiled(x)
+        np.testing.assert_array_equal(w.grad.numpy(), np.full(3, 2.0, np.float32))
+    assert compiled.replays == 2
+
+    def step_set(x: tg.Tensor) -> tg.Tensor:
+        w.grad = None
+        (w * x).sum().backward()
+        w.grad = w.grad * 3  # a Tensor the recorded ops made: its slot is assigned
+        return w.grad
+
+    compiled = tg.compile(step_set)
+    for _ in range(4):
+        np.testing.assert_array_equal(compiled(x).numpy(), np.full(3, 6.0, np.float32))
+        np.testing.assert_array_equal(w.grad.numpy(), np.full(3, 6.0, np.float32))
+    assert compiled.replays == 2
+
+
+def test_grads_edited_in_place_between_replays_stay_identical_to_eager() -> None:
+    m1, o1, _ = _setup("mlp", "sgd-momentum")
+    m2, o2, _ = _setup("mlp", "sgd-momentum")
+
+    def clipped(m: nn.Module, o: object) -> object:
+        def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+            o.zero_grad()
+            loss = F.cross_entropy(m(x), y)
+            loss.backward()
+            return loss
+
+        return step
+
+    eager, compiled = clipped(m1, o1), tg.compile(clipped(m2, o2))
+    for x, y in _batches(5, (8, 1, 28, 28)):
+        a, b = eager(x, y), compiled(x, y)
+        assert a.numpy().tobytes() == b.numpy().tobytes()
+        for p1, p2 in zip(m1.parameters(), m2.parameters()):
+            p1.grad.numpy()[...] *= 0.5  # in place, outside the step
+            p2.grad.numpy()[...] *= 0.5
+        o1.step(), o2.step()
+    _same_state(m1, m2, o1, o2)
+
+
 def _traced(fn: object, x: tg.Tensor, y: tg.Tensor) -> tuple[int, int]:
     tracemalloc.start()
     tracemalloc.reset_peak()

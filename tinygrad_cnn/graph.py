@@ -206,13 +206,14 @@ def _finish_leaves(
             t._g = t._g + g
 
 
-def accumulate_leaf_grad(t: Tensor, g: np.ndarray) -> None:
-    """``t.grad += g`` for a gradient array outside any graph (a copy of g when .grad is None);
-    the one rule that backward and a replayed step (tinygrad_cnn/jit) both follow."""
+def accumulate_leaf_grad(t: Tensor, g: np.ndarray, owned: bool = False) -> None:
+    """``t.grad += g`` for a gradient array outside any graph (a copy of g when .grad is None,
+    g itself where the caller ``owned`` it alone); the one rule that backward and a replayed
+    step (tinygrad_cnn/jit) both follow."""
     Tensor = autograd.Tensor
     if t._g is None:
         # NOTE: copy, since one gradient array may be shared by several inputs (add)
-        t._g = Tensor._wrap(np.array(g, copy=True), False)
+        t._g = Tensor._wrap(g if owned else np.array(g, copy=True), False)
     else:
         _check_grad_shape(t)
         t._g = Tensor._wrap(t._g.data + g, False)

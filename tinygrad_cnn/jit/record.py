@@ -318,6 +318,10 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     patched.append((Module, "zero_grad", Module.__dict__["zero_grad"]))
     for cls, name, fn in patched:
         setattr(cls, name, _noting(rec, fn, name))
+    # `x.grad = ...` in the step itself (not in zero_grad) is a host call too: else a replay
+    # would leave .grad as the last step left it and add the new gradient to it
+    tensor, grad = autograd.Tensor, autograd.Tensor.__dict__["grad"]
+    tensor.grad = property(grad.fget, _noting(rec, grad.fset, "grad"), doc=grad.__doc__)
     stack = state.module_stack
     state.module_stack = _ModuleWatch(rec, stack)
     state.tracer = rec
@@ -326,5 +330,6 @@ def recording(rec: Recorder) -> Iterator[Recorder]:
     finally:
         state.tracer = None
         state.module_stack = stack
+        tensor.grad = grad
         for cls, name, fn in patched:
             setattr(cls, name, fn)
