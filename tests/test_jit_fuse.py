@@ -11,6 +11,7 @@ import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import nn
 from tinygrad_cnn.ops.conv import Conv
+from tinygrad_cnn.ops.window import Window
 
 
 def _cifar_like() -> nn.Module:
@@ -132,3 +133,27 @@ def test_fuse_leaves_a_conv_without_relu_alone() -> None:
     assert [ins.cls for ins in step.program.instrs] == [Conv]
     assert not dict(step.program.instrs[0].kwargs).get("relu")
     np.testing.assert_array_equal(outs[2], outs[0])
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_fused_conv_relu_pool_multiplies_once(monkeypatch, kernels: str) -> None:
+    # with or without the numba kernel that pools the product, the product is made once
+    from tinygrad_cnn.ops import conv, fast
+
+    if kernels == "numba" and not fast.enable():
+        pytest.skip("numba is not installed")
+    try:
+        x = np.random.default_rng(0).standard_normal((4, 3, 8, 8)).astype(np.float32)
+        w = np.random.default_rng(1).standard_normal((5, 3, 3, 3)).astype(np.float32)
+        win = Window.conv((8, 8), (3, 3), padding=(1, 1))
+        pool = Window.pool((8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False)
+        calls = []
+        real = conv._product
+        monkeypatch.setattr(conv, "_product", lambda *a: calls.append(1) or real(*a))
+        (pooled, _), cols = conv.conv_relu_pool(x, w, None, win, pool, 0)
+        assert len(calls) == 1 and cols is not None
+        want = np.maximum(conv.conv_forward(x, w, None, win)[0], 0)
+        want = want.reshape(4, 5, 4, 2, 4, 2).max(axis=(3, 5))
+        np.testing.assert_array_equal(pooled, want)
+    finally:
+        fast.enable(False)

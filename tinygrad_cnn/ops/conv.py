@@ -235,6 +235,8 @@ def conv_relu_pool(x, w, b, win: Window, pool: Window, rows: int):
         fused = fast.bias_relu_pool(out, b, win.grid, x.shape[0], pool)
         if fused is not None:
             return fused, cols
+        _bias_relu(out, b, True)
+        return max_pool(_image(out, win.grid, x.shape[0]), pool), cols
     img, cols = conv_image(x, w, b, win, True, rows, True)
     return max_pool(img, pool), cols
 
