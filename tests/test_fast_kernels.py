@@ -93,9 +93,18 @@ def test_asking_for_numba_without_it_warns_and_keeps_numpy(monkeypatch) -> None:
     assert not fast.ENABLED
 
 
+@pytest.fixture(params=["window order", "row order"])
+def row_order(request, monkeypatch) -> bool:
+    """Runs a test with the window-order pooling and scatter kernels, then with the row-order
+    ones (fast.ROW_ORDER_BATCH, which picks them for short batches, moved past either side)."""
+    rows = request.param == "row order"
+    monkeypatch.setattr(fast, "ROW_ORDER_BATCH", 10**9 if rows else 0)
+    return rows
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("args", POOLS)
-def test_max_pool_and_its_scatter_are_the_numpy_bits(numba_kernels, args, dtype) -> None:
+def test_max_pool_and_its_scatter_are_the_numpy_bits(numba_kernels, row_order, args, dtype):
     win = Window.pool(*args)
     x = _image((3, 4) + args[0], dtype)
     x[1, 1].flat[2] = np.nan
@@ -111,14 +120,16 @@ def test_max_pool_and_its_scatter_are_the_numpy_bits(numba_kernels, args, dtype)
         _same(pool.scatter(g, idx, win, True, positive), _numpy(pool.scatter, g, idx, win, True,
                                                                  positive))  # fmt: skip
     # windows that overlap add tap by tap; windows that do not are written window by window
-    assert numba_kernels[_scatter_kernel_for(win)] == 2
+    assert numba_kernels[_scatter_kernel_for(win, row_order)] == 2
 
 
-def _scatter_kernel_for(win: Window) -> str:
-    return "_scatter_kernel" if win.overlapping else "_scatter_windows_kernel"
+def _scatter_kernel_for(win: Window, row_order: bool) -> str:
+    if win.overlapping:
+        return "_scatter_kernel"
+    return "_scatter_windows_rows_kernel" if row_order else "_scatter_windows_kernel"
 
 
-def test_scatter_of_a_strided_gradient(numba_kernels) -> None:
+def test_scatter_of_a_strided_gradient(numba_kernels, row_order) -> None:
     # a cropped padded gradient (what a padded convolution's input gradient is)
     win = Window.pool((8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False)
     _, idx = pool.max_pool(_image((4, 3, 8, 8), np.float32), win)
@@ -126,7 +137,27 @@ def test_scatter_of_a_strided_gradient(numba_kernels) -> None:
     g = padded[:, :, 1:5, 1:5]
     assert not is_batch_last(g)
     _same(pool.scatter(g, idx, win, True), _numpy(pool.scatter, g, idx, win, True))
-    assert numba_kernels["_scatter_windows_kernel"] == 1
+    assert numba_kernels[_scatter_kernel_for(win, row_order)] == 1
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("args", [a for a in POOLS if not any(a[3])])  # (unpadded windows)
+def test_bias_relu_pool_is_the_numpy_bits(numba_kernels, row_order, args, dtype) -> None:
+    win = Window.pool(*args)
+    out = _image((3, 4) + args[0], dtype)  # a product (O, grid, N) before its bias
+    raw = np.ascontiguousarray(out.transpose(1, 2, 3, 0))
+    raw[1, 1].flat[2], raw[2, 2].flat[1], raw[2, 0, 0, 0] = np.nan, -np.inf, -0.0
+    b = np.array([0.5, -0.25, 0.0, 1.0], dtype)
+    rows = raw.reshape(4, -1)
+    pooled, idx = fast.bias_relu_pool(rows.copy(), b, args[0], 3, win)
+    want = rows + b[:, None]
+    np.maximum(want, 0, out=want)
+    image = want.reshape(raw.shape).transpose(3, 0, 1, 2)
+    want_pooled, want_idx = _numpy(pool.max_pool, image, win)
+    _same(pooled, want_pooled)
+    _same(idx, want_idx)
+    name = "_bias_relu_pool_rows_kernel" if row_order else "_bias_relu_pool_kernel"
+    assert numba_kernels[name] == 1
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -259,7 +290,7 @@ def _cnn() -> nn.Module:  # a strided convolution, a padded and an overlapping p
 @pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("name", ["lenet5", "cnn"])
 def test_training_steps_with_numba_kernels_are_bit_identical(
-    numba_kernels, sgd_steps, name, compiled
+    numba_kernels, row_order, sgd_steps, name, compiled
 ):
     build, shape = {"lenet5": (tg.models.LeNet5, (8, 1, 28, 28)), "cnn": (_cnn, (8, 3, 16, 16))}[
         name
@@ -272,9 +303,11 @@ def test_training_steps_with_numba_kernels_are_bit_identical(
         np.testing.assert_array_equal(p.numpy(), q.numpy())
     used = {"_max_pool_kernel", "_col2im_rows_kernel", "_im2col_rows_kernel"}
     if compiled and name == "lenet5":  # its conv + relu + max pool fused (jit/fuse.py)
-        used = {"_bias_relu_pool_kernel", "_col2im_rows_kernel", "_im2col_rows_kernel"}
+        pooled = "_bias_relu_pool_rows_kernel" if row_order else "_bias_relu_pool_kernel"
+        used = {pooled, "_col2im_rows_kernel", "_im2col_rows_kernel"}
     assert used <= set(numba_kernels)
-    assert {"_scatter_kernel", "_scatter_windows_kernel"} & set(numba_kernels)
+    scatter = "_scatter_windows_rows_kernel" if row_order else "_scatter_windows_kernel"
+    assert {"_scatter_kernel", scatter} & set(numba_kernels)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

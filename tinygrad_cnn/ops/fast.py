@@ -125,6 +125,35 @@ def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx):
 
 
 @_kernel
+def _bias_relu_pool_rows_kernel(raw, b, with_bias, geo, out, idx):
+    # _bias_relu_pool_kernel with the taps outermost along each output row: for short batches
+    # (ROW_ORDER_BATCH), one input row read through per tap instead of windows hopping rows
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = out.shape
+    for c in range(nc):
+        bo = b[c]
+        for oh in range(gh):
+            orow, irow = out[c, oh], idx[c, oh]
+            for k in range(kh * kw):
+                src, q = raw[c, oh * sh + (k // kw) * dh], (k % kw) * dw
+                for ow in range(gw):
+                    row, o, ix = src[ow * sw + q], orow[ow], irow[ow]
+                    if k == 0:
+                        for n in range(nb):
+                            v = row[n] + bo if with_bias else row[n]
+                            o[n], ix[n] = (v if v > 0 or v != v else 0), 0
+                        continue
+                    for n in range(nb):
+                        v = row[n] + bo if with_bias else row[n]
+                        v = v if v > 0 or v != v else 0
+                        m = o[n]
+                        if v > m:
+                            ix[n] = k
+                        if m == m and not m > v:
+                            o[n] = v
+
+
+@_kernel
 def _scatter_kernel(gs, ids, geo, out, positive, masked):
     # windows that overlap: each window's g added at its arg-max
     kh, kw, sh, sw, dh, dw = geo
@@ -160,6 +189,28 @@ def _scatter_windows_kernel(gs, ids, geo, out, positive, masked):
                     dst = out[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
                     for n in range(nb):
                         dst[n] = v[n] * (one if ix[n] == k else zero)
+
+
+@_kernel
+def _scatter_windows_rows_kernel(gs, ids, geo, out, positive, masked):
+    # _scatter_windows_kernel a whole output row at a time, taps outermost (for short batches,
+    # ROW_ORDER_BATCH): the masked g of the row once, then each tap's input row written through
+    kh, kw, sh, sw, dh, dw = geo
+    nc, gh, gw, nb = gs.shape
+    one, zero = gs.dtype.type(1), gs.dtype.type(0)
+    v = np.empty(gw * nb, gs.dtype)
+    for c in range(nc):
+        for oh in range(gh):
+            g, ix, p = gs[c, oh].reshape(-1), ids[c, oh].reshape(-1), positive[c, oh].reshape(-1)
+            for e in range(gw * nb):
+                v[e] = g[e] * (one if p[e] > 0 else zero) if masked else g[e]
+            for k in range(kh * kw):
+                drow, q = out[c, oh * sh + (k // kw) * dh], (k % kw) * dw
+                for ow in range(gw):
+                    dst, e = drow[ow * sw + q], ow * nb
+                    vs, ks = v[e : e + nb], ix[e : e + nb]
+                    for n in range(nb):
+                        dst[n] = vs[n] * (one if ks[n] == k else zero)
 
 
 @_kernel
@@ -387,6 +438,11 @@ def max_pool(xp: np.ndarray, win: Window, with_idx: bool) -> Any:
     return (out, idx) if with_idx else out
 
 
+# NOTE: measured (docs/performance.md): below this batch the row-order pooling and scatter
+# kernels win (compiled CIFAR-style train b16 6.45 -> 6.02 ms); at b64 they lose (17.96 -> 18.66)
+ROW_ORDER_BATCH = 32
+
+
 def bias_relu_pool(out: np.ndarray, b: Any, grid: tuple[int, ...], n: int, win: Window) -> Any:
     """(max, arg-max offsets) of max pooling over ``win`` of relu(out + b), for a convolution's
     (O, prod(grid)*N) product ``out`` before its bias, in one pass that never writes relu(out +
@@ -402,7 +458,8 @@ def bias_relu_pool(out: np.ndarray, b: Any, grid: tuple[int, ...], n: int, win: 
     pooled, idx = batch_last(shape, out.dtype, None), batch_last(shape, np.uint8, None)
     raw = out.reshape((out.shape[0],) + tuple(grid) + (n,))
     bias = _bias_vector(b, out.shape[0], out.dtype)
-    _bias_relu_pool_kernel(raw, bias, b is not None, _geo(win), _stored(pooled), _stored(idx))
+    kernel = _bias_relu_pool_rows_kernel if n < ROW_ORDER_BATCH else _bias_relu_pool_kernel
+    kernel(raw, bias, b is not None, _geo(win), _stored(pooled), _stored(idx))
     return pooled, idx
 
 
@@ -416,6 +473,8 @@ def scatter_into(out: np.ndarray, g: np.ndarray, idx: np.ndarray, win: Window, p
     p = gs if positive is None else _stored(positive)  # (unread without positive)
     if win.overlapping:
         _scatter_kernel(gs, ids, _geo(win), dst, p, positive is not None)
+    elif gs.shape[-1] < ROW_ORDER_BATCH:
+        _scatter_windows_rows_kernel(gs, ids, _geo(win), dst, p, positive is not None)
     else:
         _scatter_windows_kernel(gs, ids, _geo(win), dst, p, positive is not None)
     return True
