@@ -52,6 +52,16 @@ def enable(on: bool = True) -> bool:
     return on
 
 
+_HELPERS: dict[str, Any] = {}  # name -> a loop the kernels share (see _helper)
+
+
+def _helper(fn: Any) -> Any:
+    """A loop two kernels share: swapped, in this module, for its numba compilation (inlined
+    into the kernels that call it) before the first kernel compiles."""
+    _HELPERS[fn.__name__] = fn
+    return fn
+
+
 def _kernel(fn: Any) -> Any:
     """fn compiled by numba on first call (per argument types; cached on disk beside this
     file), the plain function until then."""
@@ -61,6 +71,9 @@ def _kernel(fn: Any) -> Any:
         if compiled is None:
             import numba
 
+            for name, helper in _HELPERS.items():
+                if globals()[name] is helper:
+                    globals()[name] = numba.njit(inline="always", boundscheck=False)(helper)
             fastmath = fn.__name__ in _REORDERED
             compiled = numba.njit(cache=True, boundscheck=False, nogil=True, fastmath=fastmath)(fn)
             _compiled[fn.__name__] = compiled
@@ -98,30 +111,41 @@ def _max_pool_kernel(xs, geo, out, idx, with_idx):
                             o[n] = v
 
 
+@_helper
+def _relu_pool_first(row, bo, with_bias, o, ix):
+    # the first tap of a window: relu(row + b) as _bias_relu_kernel computes it, offset 0
+    for n in range(o.shape[0]):
+        v = row[n] + bo if with_bias else row[n]
+        o[n], ix[n] = (v if v > 0 or v != v else 0), 0
+
+
+@_helper
+def _relu_pool_tap(row, bo, with_bias, o, ix, k):
+    # tap k of a window: relu(row + b) compared as _max_pool_kernel compares
+    for n in range(o.shape[0]):
+        v = row[n] + bo if with_bias else row[n]
+        v = v if v > 0 or v != v else 0
+        m = o[n]
+        if v > m:
+            ix[n] = k
+        if m == m and not m > v:
+            o[n] = v
+
+
 @_kernel
 def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx):
-    # max pooling (with the arg-max offsets) of relu(raw + b), each value computed as
-    # _bias_relu_kernel computes it and compared as _max_pool_kernel compares
+    # max pooling (with the arg-max offsets) of relu(raw + b), window by window
     kh, kw, sh, sw, dh, dw = geo
     nc, gh, gw, nb = out.shape
     for c in range(nc):
         bo = b[c]
         for oh in range(gh):
             for ow in range(gw):
-                o, ix, row = out[c, oh, ow], idx[c, oh, ow], raw[c, oh * sh, ow * sw]
-                for n in range(nb):
-                    v = row[n] + bo if with_bias else row[n]
-                    o[n], ix[n] = (v if v > 0 or v != v else 0), 0
+                o, ix = out[c, oh, ow], idx[c, oh, ow]
+                _relu_pool_first(raw[c, oh * sh, ow * sw], bo, with_bias, o, ix)
                 for k in range(1, kh * kw):
                     row = raw[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
-                    for n in range(nb):
-                        v = row[n] + bo if with_bias else row[n]
-                        v = v if v > 0 or v != v else 0
-                        m = o[n]
-                        if v > m:
-                            ix[n] = k
-                        if m == m and not m > v:
-                            o[n] = v
+                    _relu_pool_tap(row, bo, with_bias, o, ix, k)
 
 
 @_kernel
@@ -133,24 +157,14 @@ def _bias_relu_pool_rows_kernel(raw, b, with_bias, geo, out, idx):
     for c in range(nc):
         bo = b[c]
         for oh in range(gh):
-            orow, irow = out[c, oh], idx[c, oh]
             for k in range(kh * kw):
                 src, q = raw[c, oh * sh + (k // kw) * dh], (k % kw) * dw
                 for ow in range(gw):
-                    row, o, ix = src[ow * sw + q], orow[ow], irow[ow]
+                    row, o, ix = src[ow * sw + q], out[c, oh, ow], idx[c, oh, ow]
                     if k == 0:
-                        for n in range(nb):
-                            v = row[n] + bo if with_bias else row[n]
-                            o[n], ix[n] = (v if v > 0 or v != v else 0), 0
-                        continue
-                    for n in range(nb):
-                        v = row[n] + bo if with_bias else row[n]
-                        v = v if v > 0 or v != v else 0
-                        m = o[n]
-                        if v > m:
-                            ix[n] = k
-                        if m == m and not m > v:
-                            o[n] = v
+                        _relu_pool_first(row, bo, with_bias, o, ix)
+                    else:
+                        _relu_pool_tap(row, bo, with_bias, o, ix, k)
 
 
 @_kernel
@@ -171,24 +185,38 @@ def _scatter_kernel(gs, ids, geo, out, positive, masked):
                         dst[n] += v * (one if ix[n] == k else zero)
 
 
+@_helper
+def _scatter_tap(v, ix, k, dst):
+    # one tap of a window: g where the arg-max offset is k, else zero (numpy's products)
+    one, zero = v.dtype.type(1), v.dtype.type(0)
+    for n in range(dst.shape[0]):
+        dst[n] = v[n] * (one if ix[n] == k else zero)
+
+
+@_helper
+def _masked(g, p, masked, v):
+    # g, zeroed where p (relu's output) is not positive, when masked
+    one, zero = g.dtype.type(1), g.dtype.type(0)
+    for n in range(v.shape[0]):
+        v[n] = g[n] * (one if p[n] > 0 else zero) if masked else g[n]
+
+
 @_kernel
 def _scatter_windows_kernel(gs, ids, geo, out, positive, masked):
     # windows that do not overlap: each position is written once, so window by window (g,
     # its mask and offsets read once, not once per tap); the same products as numpy's loop
     kh, kw, sh, sw, dh, dw = geo
     nc, gh, gw, nb = gs.shape
-    one, zero = gs.dtype.type(1), gs.dtype.type(0)
     v = np.empty(nb, gs.dtype)
     for c in range(nc):
         for oh in range(gh):
             for ow in range(gw):
-                g, ix, p = gs[c, oh, ow], ids[c, oh, ow], positive[c, oh, ow]
-                for n in range(nb):
-                    v[n] = g[n] * (one if p[n] > 0 else zero) if masked else g[n]
+                ix = ids[c, oh, ow]
+                _masked(gs[c, oh, ow], positive[c, oh, ow], masked, v)
                 for k in range(kh * kw):
-                    dst = out[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
-                    for n in range(nb):
-                        dst[n] = v[n] * (one if ix[n] == k else zero)
+                    _scatter_tap(
+                        v, ix, k, out[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
+                    )
 
 
 @_kernel
@@ -197,20 +225,16 @@ def _scatter_windows_rows_kernel(gs, ids, geo, out, positive, masked):
     # ROW_ORDER_BATCH): the masked g of the row once, then each tap's input row written through
     kh, kw, sh, sw, dh, dw = geo
     nc, gh, gw, nb = gs.shape
-    one, zero = gs.dtype.type(1), gs.dtype.type(0)
     v = np.empty(gw * nb, gs.dtype)
     for c in range(nc):
         for oh in range(gh):
-            g, ix, p = gs[c, oh].reshape(-1), ids[c, oh].reshape(-1), positive[c, oh].reshape(-1)
-            for e in range(gw * nb):
-                v[e] = g[e] * (one if p[e] > 0 else zero) if masked else g[e]
+            ix = ids[c, oh].reshape(-1)
+            _masked(gs[c, oh].reshape(-1), positive[c, oh].reshape(-1), masked, v)
             for k in range(kh * kw):
                 drow, q = out[c, oh * sh + (k // kw) * dh], (k % kw) * dw
                 for ow in range(gw):
-                    dst, e = drow[ow * sw + q], ow * nb
-                    vs, ks = v[e : e + nb], ix[e : e + nb]
-                    for n in range(nb):
-                        dst[n] = vs[n] * (one if ks[n] == k else zero)
+                    e = ow * nb
+                    _scatter_tap(v[e : e + nb], ix[e : e + nb], k, drow[ow * sw + q])
 
 
 @_kernel
