@@ -132,39 +132,35 @@ def _relu_pool_tap(row, bo, with_bias, o, ix, k):
             o[n] = v
 
 
-@_kernel
-def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx):
-    # max pooling (with the arg-max offsets) of relu(raw + b), window by window
+@_helper
+def _relu_pool_step(raw, c, oh, ow, k, geo, bo, with_bias, out, idx):
+    # tap k of output window (c, oh, ow)
     kh, kw, sh, sw, dh, dw = geo
-    nc, gh, gw, nb = out.shape
-    for c in range(nc):
-        bo = b[c]
-        for oh in range(gh):
-            for ow in range(gw):
-                o, ix = out[c, oh, ow], idx[c, oh, ow]
-                _relu_pool_first(raw[c, oh * sh, ow * sw], bo, with_bias, o, ix)
-                for k in range(1, kh * kw):
-                    row = raw[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
-                    _relu_pool_tap(row, bo, with_bias, o, ix, k)
+    row = raw[c, oh * sh + (k // kw) * dh, ow * sw + (k % kw) * dw]
+    if k == 0:
+        _relu_pool_first(row, bo, with_bias, out[c, oh, ow], idx[c, oh, ow])
+    else:
+        _relu_pool_tap(row, bo, with_bias, out[c, oh, ow], idx[c, oh, ow], k)
 
 
 @_kernel
-def _bias_relu_pool_rows_kernel(raw, b, with_bias, geo, out, idx):
-    # _bias_relu_pool_kernel with the taps outermost along each output row: for short batches
-    # (ROW_ORDER_BATCH), one input row read through per tap instead of windows hopping rows
-    kh, kw, sh, sw, dh, dw = geo
-    nc, gh, gw, nb = out.shape
+def _bias_relu_pool_kernel(raw, b, with_bias, geo, out, idx, rows_first):
+    # max pooling (with the arg-max offsets) of relu(raw + b), an output row at a time: window
+    # by window, or with ``rows_first`` (short batches, ROW_ORDER_BATCH) tap by tap, one input
+    # row read through per tap instead of windows hopping between rows
+    taps = geo[0] * geo[1]
+    nc, gh, gw = out.shape[0], out.shape[1], out.shape[2]
     for c in range(nc):
         bo = b[c]
         for oh in range(gh):
-            for k in range(kh * kw):
-                src, q = raw[c, oh * sh + (k // kw) * dh], (k % kw) * dw
+            if rows_first:
+                for k in range(taps):
+                    for ow in range(gw):
+                        _relu_pool_step(raw, c, oh, ow, k, geo, bo, with_bias, out, idx)
+            else:
                 for ow in range(gw):
-                    row, o, ix = src[ow * sw + q], out[c, oh, ow], idx[c, oh, ow]
-                    if k == 0:
-                        _relu_pool_first(row, bo, with_bias, o, ix)
-                    else:
-                        _relu_pool_tap(row, bo, with_bias, o, ix, k)
+                    for k in range(taps):
+                        _relu_pool_step(raw, c, oh, ow, k, geo, bo, with_bias, out, idx)
 
 
 @_kernel
@@ -482,8 +478,8 @@ def bias_relu_pool(out: np.ndarray, b: Any, grid: tuple[int, ...], n: int, win: 
     pooled, idx = batch_last(shape, out.dtype, None), batch_last(shape, np.uint8, None)
     raw = out.reshape((out.shape[0],) + tuple(grid) + (n,))
     bias = _bias_vector(b, out.shape[0], out.dtype)
-    kernel = _bias_relu_pool_rows_kernel if n < ROW_ORDER_BATCH else _bias_relu_pool_kernel
-    kernel(raw, bias, b is not None, _geo(win), _stored(pooled), _stored(idx))
+    args = (raw, bias, b is not None, _geo(win), _stored(pooled), _stored(idx))
+    _bias_relu_pool_kernel(*args, n < ROW_ORDER_BATCH)
     return pooled, idx
 
 
